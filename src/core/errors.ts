@@ -1,0 +1,73 @@
+/** @module AuthError and the ERROR_CODES table: the single source of error codes, statuses and messages. */
+
+/** Every error a client can see. Codes never change once published (see docs/errors.md). */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Invalid credentials' },
+  REAUTH_REQUIRED: { status: 401, message: 'Re-authentication required' },
+  FORBIDDEN: { status: 403, message: 'Forbidden' },
+  CSRF_FAILED: { status: 403, message: 'CSRF validation failed' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  INVALID_INPUT: { status: 400, message: 'Invalid input' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests. Try again later.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Field name → message for a human, as in `{"fields": {...}}` of an INVALID_INPUT body. */
+export type FieldErrors = Readonly<Record<string, string>>;
+
+export interface AuthErrorOptions {
+  /** Overrides the table's message (e.g. "You can only update docs you own"). */
+  message?: string;
+  fields?: FieldErrors;
+  /** Seconds, for 429 responses. */
+  retryAfterSeconds?: number;
+  /** Internal cause, for logs only; never sent to a client. */
+  cause?: unknown;
+}
+
+/** The one error type. Raise it from app code too: it maps to the same JSON or HTML everywhere. */
+export class AuthError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldErrors | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
+    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    this.name = 'AuthError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  /** The documented JSON body: `{"error", "code"}` and, for bad input, `fields`. */
+  toJSON(): { error: string; code: ErrorCode; fields?: FieldErrors } {
+    return this.fields ? { error: this.message, code: this.code, fields: this.fields } : { error: this.message, code: this.code };
+  }
+}
+
+export function isAuthError(value: unknown): value is AuthError {
+  return value instanceof AuthError;
+}
+
+/** Raised by stores when a unique key is already taken; flows turn it into a field error. */
+export class UniqueViolationError extends Error {
+  constructor(readonly key: 'email' | 'username' | 'other') {
+    super(`unique violation on ${key}`);
+    this.name = 'UniqueViolationError';
+  }
+}
+
+/** Raised by stores when the database cannot be reached; maps to 503. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('store unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

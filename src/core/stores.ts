@@ -1,0 +1,123 @@
+/**
+ * @module Storage contracts. Features and flows depend on these interfaces only;
+ * stores/sql (SQLite + PostgreSQL) implements them and passes src/testing's conformance suite.
+ */
+
+/** A user as stored. `passwordHash` never leaves the server: see `toPublicUser`. */
+export interface UserRecord {
+  readonly id: string;
+  /** As the user typed it (trimmed, NFC). */
+  readonly email: string;
+  /** Lower-cased, NFKC: the unique lookup key. */
+  readonly emailKey: string;
+  readonly username: string | null;
+  readonly usernameKey: string | null;
+  readonly passwordHash: string;
+  readonly active: boolean;
+  /** Changing it invalidates every session and token of the user at once. */
+  readonly uniquifier: string;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly lastLoginAtMs: number | null;
+}
+
+export interface NewUser {
+  readonly id: string;
+  readonly email: string;
+  readonly emailKey: string;
+  readonly username: string | null;
+  readonly usernameKey: string | null;
+  readonly passwordHash: string;
+  readonly uniquifier: string;
+  readonly nowMs: number;
+}
+
+export interface UserPage {
+  readonly users: readonly UserRecord[];
+  readonly total: number;
+}
+
+export interface UserStore {
+  /** Throws UniqueViolationError when the e-mail or username key is taken. */
+  createUser(user: NewUser): Promise<UserRecord>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+  findUserByEmailKey(emailKey: string): Promise<UserRecord | undefined>;
+  findUserByUsernameKey(usernameKey: string): Promise<UserRecord | undefined>;
+  /** Search by e-mail or username substring, newest first. */
+  listUsers(query: { search?: string; offset: number; limit: number }): Promise<UserPage>;
+  setUserActive(id: string, active: boolean, nowMs: number): Promise<void>;
+  /** Sets a new uniquifier: every session and token of the user dies. */
+  rotateUniquifier(id: string, uniquifier: string, nowMs: number): Promise<void>;
+  setPasswordHash(id: string, passwordHash: string, nowMs: number): Promise<void>;
+  recordLogin(id: string, nowMs: number): Promise<void>;
+}
+
+/** Roles and the permissions they grant, as one snapshot for a user. */
+export interface Authorization {
+  readonly roles: readonly string[];
+  readonly permissions: readonly string[];
+}
+
+export interface RoleRecord {
+  readonly name: string;
+  readonly description: string;
+  readonly permissions: readonly string[];
+}
+
+export interface RoleStore {
+  /** Creates the role or updates its description and permissions. */
+  upsertRole(role: RoleRecord): Promise<void>;
+  listRoles(): Promise<readonly RoleRecord[]>;
+  /** Returns false when the role does not exist. Granting twice is a no-op. */
+  grantRole(userId: string, roleName: string): Promise<boolean>;
+  /** Returns false when the user did not have the role. */
+  revokeRole(userId: string, roleName: string): Promise<boolean>;
+  authorizationOfUser(userId: string): Promise<Authorization>;
+}
+
+export interface SessionRecord {
+  /** Public id: safe to list and put in URLs. Not the cookie secret. */
+  readonly id: string;
+  /** SHA-256 of the cookie token. */
+  readonly tokenHash: string;
+  readonly userId: string;
+  /** The user's uniquifier when the session was made: a mismatch means it is dead. */
+  readonly uniquifier: string;
+  readonly createdAtMs: number;
+  readonly lastSeenAtMs: number;
+  /** Absolute end of life, whatever the activity. */
+  readonly expiresAtMs: number;
+  /** Last password authentication (login or verify). */
+  readonly freshAtMs: number;
+  /** A passed freshness check extends freshness until then (multi-step flows). */
+  readonly graceUntilMs: number;
+  readonly remember: boolean;
+  readonly ip: string;
+  readonly userAgent: string;
+  /** SHA-256 of user agent + client network, for session protection. */
+  readonly fingerprint: string;
+}
+
+export interface SessionStore {
+  createSession(session: SessionRecord): Promise<void>;
+  /** The session with its user, in one lookup on the indexed token hash. */
+  findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
+  listSessionsOfUser(userId: string): Promise<readonly SessionRecord[]>;
+  touchSession(id: string, lastSeenAtMs: number): Promise<void>;
+  updateFreshness(id: string, change: { freshAtMs?: number; graceUntilMs?: number; fingerprint?: string }): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  /** Deletes only if it belongs to the user; returns whether it did. */
+  deleteSessionOfUser(id: string, userId: string): Promise<boolean>;
+  deleteSessionsOfUser(userId: string, exceptId?: string): Promise<number>;
+  deleteExpiredSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
+}
+
+/** Everything persistent the kernel needs, opened and closed together. */
+export interface Stores {
+  readonly users: UserStore;
+  readonly roles: RoleStore;
+  readonly sessions: SessionStore;
+  /** Answers whether the database is reachable (for /healthz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,27 @@
+/**
+ * @module Freshness: was the password typed recently enough for this action? As Flask-Security's
+ * `auth_required(within=, grace=)`: passing a check opens a grace period so a multi-step flow
+ * that began fresh is not interrupted half-way.
+ */
+import type { SessionRecord } from '../../core/stores.ts';
+
+export interface FreshnessRule {
+  /** How recent the password must be. Negative: freshness disabled. */
+  readonly withinMs: number;
+  /** After a passed check, stay fresh this long even past `withinMs`. */
+  readonly graceMs: number;
+}
+
+export type FreshnessVerdict =
+  | { readonly fresh: true; /** Store this as the new grace end. */ readonly graceUntilMs?: number }
+  | { readonly fresh: false };
+
+export function checkFreshness(session: Pick<SessionRecord, 'freshAtMs' | 'graceUntilMs'>, nowMs: number, rule: FreshnessRule): FreshnessVerdict {
+  if (rule.withinMs < 0) return { fresh: true };
+  if (session.freshAtMs > 0 && nowMs - session.freshAtMs <= rule.withinMs) {
+    const graceUntilMs = nowMs + rule.graceMs;
+    return rule.graceMs > 0 && graceUntilMs > session.graceUntilMs ? { fresh: true, graceUntilMs } : { fresh: true };
+  }
+  if (nowMs < session.graceUntilMs) return { fresh: true };
+  return { fresh: false };
+}

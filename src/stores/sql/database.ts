@@ -1,0 +1,88 @@
+/** @module Opening the database named by DATABASE_URL (SQLite file or PostgreSQL) and migrating it. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { migrationProvider } from './migrations/index.ts';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface SqlDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+}
+
+export interface OpenDatabaseOptions {
+  /** PostgreSQL pool size per process. */
+  readonly poolSize?: number;
+}
+
+/** int8 → number: our bigints are millisecond timestamps, far below 2^53. */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+function sqlitePath(url: string): string {
+  const path = url.slice('sqlite:'.length);
+  if (path === '' ) throw new Error('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/portcullis.db');
+  return path;
+}
+
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): SqlDatabase {
+  if (url.startsWith('sqlite:')) {
+    const path = sqlitePath(url);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const file = new SQLite(path);
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    file.pragma('foreign_keys = ON');
+    file.pragma('busy_timeout = 5000');
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite' };
+  }
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  // An idle client that loses its server emits here; without a listener the process would crash.
+  pool.on('error', () => undefined);
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<readonly string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function pingDatabase(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', 'SQLITE_BUSY']);
+
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
+  return error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(error.message);
+}
+
+/** Which unique key a failed insert hit, or undefined if it was not a unique violation. */
+export function uniqueViolationColumn(error: unknown): string | undefined {
+  const e = error as { code?: unknown; message?: unknown; constraint?: unknown; detail?: unknown } | null;
+  if (!e) return undefined;
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return /UNIQUE constraint failed: \w+\.(\w+)/.exec(String(e.message))?.[1] ?? 'unknown';
+  }
+  if (e.code === '23505') return /\((\w+)\)=/.exec(String(e.detail))?.[1] ?? String(e.constraint ?? 'unknown');
+  return undefined;
+}

@@ -1,0 +1,11 @@
+/** @module The ordered migration set; names sort in order of application. */
+import type { Migration, MigrationProvider } from 'kysely';
+import { identityAndSessions } from './0001-identity-and-sessions.ts';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-identity-and-sessions': identityAndSessions,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,54 @@
+/** @module Kysely table types. Times are integer milliseconds; booleans are 0/1 (SQLite has no boolean). */
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_key: string;
+  username: string | null;
+  username_key: string | null;
+  password_hash: string;
+  active: number;
+  uniquifier: string;
+  created_at: number;
+  updated_at: number;
+  last_login_at: number | null;
+}
+
+export interface RolesTable {
+  name: string;
+  description: string;
+}
+
+export interface RolePermissionsTable {
+  role_name: string;
+  permission: string;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_name: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  uniquifier: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  fresh_at: number;
+  grace_until: number;
+  remember: number;
+  ip: string;
+  user_agent: string;
+  fingerprint: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  roles: RolesTable;
+  role_permissions: RolePermissionsTable;
+  user_roles: UserRolesTable;
+  sessions: SessionsTable;
+}

@@ -1,0 +1,118 @@
+/** @module SessionStore on Kysely: sessions found by the SHA-256 of their token, on an indexed column. */
+import type { Kysely, Selectable } from 'kysely';
+import type { SessionRecord, SessionStore } from '../../core/stores.ts';
+import type { Database, SessionsTable } from './schema.ts';
+import { toUserRecord } from './user-store.ts';
+
+function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    userId: row.user_id,
+    uniquifier: row.uniquifier,
+    createdAtMs: Number(row.created_at),
+    lastSeenAtMs: Number(row.last_seen_at),
+    expiresAtMs: Number(row.expires_at),
+    freshAtMs: Number(row.fresh_at),
+    graceUntilMs: Number(row.grace_until),
+    remember: Number(row.remember) === 1,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    fingerprint: row.fingerprint,
+  };
+}
+
+export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
+  return {
+    async createSession(s) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: s.id,
+          token_hash: s.tokenHash,
+          user_id: s.userId,
+          uniquifier: s.uniquifier,
+          created_at: s.createdAtMs,
+          last_seen_at: s.lastSeenAtMs,
+          expires_at: s.expiresAtMs,
+          fresh_at: s.freshAtMs,
+          grace_until: s.graceUntilMs,
+          remember: s.remember ? 1 : 0,
+          ip: s.ip,
+          user_agent: s.userAgent,
+          fingerprint: s.fingerprint,
+        })
+        .execute();
+    },
+    async findSessionByTokenHash(tokenHash) {
+      const row = await db
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.id', 's.user_id')
+        .selectAll('s')
+        .select([
+          'u.email',
+          'u.email_key',
+          'u.username',
+          'u.username_key',
+          'u.password_hash',
+          'u.active',
+          'u.uniquifier as user_uniquifier',
+          'u.created_at as user_created_at',
+          'u.updated_at',
+          'u.last_login_at',
+        ])
+        .where('s.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const user = toUserRecord({
+        id: row.user_id,
+        email: row.email,
+        email_key: row.email_key,
+        username: row.username,
+        username_key: row.username_key,
+        password_hash: row.password_hash,
+        active: row.active,
+        uniquifier: row.user_uniquifier,
+        created_at: row.user_created_at,
+        updated_at: row.updated_at,
+        last_login_at: row.last_login_at,
+      });
+      return { session: toSessionRecord(row), user };
+    },
+    async listSessionsOfUser(userId) {
+      const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
+      return rows.map(toSessionRecord);
+    },
+    async touchSession(id, lastSeenAtMs) {
+      await db.updateTable('sessions').set({ last_seen_at: lastSeenAtMs }).where('id', '=', id).execute();
+    },
+    async updateFreshness(id, change) {
+      const set: Partial<SessionsTable> = {};
+      if (change.freshAtMs !== undefined) set.fresh_at = change.freshAtMs;
+      if (change.graceUntilMs !== undefined) set.grace_until = change.graceUntilMs;
+      if (change.fingerprint !== undefined) set.fingerprint = change.fingerprint;
+      if (Object.keys(set).length === 0) return;
+      await db.updateTable('sessions').set(set).where('id', '=', id).execute();
+    },
+    async deleteSession(id) {
+      await db.deleteFrom('sessions').where('id', '=', id).execute();
+    },
+    async deleteSessionOfUser(id, userId) {
+      const result = await db.deleteFrom('sessions').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async deleteSessionsOfUser(userId, exceptId) {
+      let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async deleteExpiredSessions(nowMs, idleTimeoutMs) {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', nowMs), eb('last_seen_at', '<=', nowMs - idleTimeoutMs)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/** @module UserStore on Kysely (SQLite and PostgreSQL). */
+import type { Kysely, Selectable } from 'kysely';
+import { UniqueViolationError } from '../../core/errors.ts';
+import type { NewUser, UserPage, UserRecord, UserStore } from '../../core/stores.ts';
+import { uniqueViolationColumn } from './database.ts';
+import type { Database, UsersTable } from './schema.ts';
+
+export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    emailKey: row.email_key,
+    username: row.username,
+    usernameKey: row.username_key,
+    passwordHash: row.password_hash,
+    active: Number(row.active) === 1,
+    uniquifier: row.uniquifier,
+    createdAtMs: Number(row.created_at),
+    updatedAtMs: Number(row.updated_at),
+    lastLoginAtMs: row.last_login_at === null ? null : Number(row.last_login_at),
+  };
+}
+
+/** `%`, `_` and `\` in a search are literal, not wildcards. */
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+export function createSqlUserStore(db: Kysely<Database>): UserStore {
+  const byColumn = async (column: 'id' | 'email_key' | 'username_key', value: string) => {
+    const row = await db.selectFrom('users').selectAll().where(column, '=', value).executeTakeFirst();
+    return row ? toUserRecord(row) : undefined;
+  };
+  return {
+    async createUser(user: NewUser) {
+      const row: UsersTable = {
+        id: user.id,
+        email: user.email,
+        email_key: user.emailKey,
+        username: user.username,
+        username_key: user.usernameKey,
+        password_hash: user.passwordHash,
+        active: 1,
+        uniquifier: user.uniquifier,
+        created_at: user.nowMs,
+        updated_at: user.nowMs,
+        last_login_at: null,
+      };
+      try {
+        await db.insertInto('users').values(row).execute();
+      } catch (error) {
+        const column = uniqueViolationColumn(error);
+        if (column === undefined) throw error;
+        throw new UniqueViolationError(column.includes('email') ? 'email' : column.includes('username') ? 'username' : 'other');
+      }
+      return toUserRecord(row);
+    },
+    findUserById: (id) => byColumn('id', id),
+    findUserByEmailKey: (key) => byColumn('email_key', key),
+    findUserByUsernameKey: (key) => byColumn('username_key', key),
+    async listUsers({ search, offset, limit }): Promise<UserPage> {
+      let query = db.selectFrom('users');
+      if (search) {
+        const pattern = likePattern(search.toLowerCase());
+        query = query.where((eb) =>
+          eb.or([eb('email_key', 'like', eb.val(pattern)), eb('username_key', 'like', eb.val(pattern))]),
+        );
+      }
+      const [rows, count] = await Promise.all([
+        query.selectAll().orderBy('created_at', 'desc').orderBy('id').offset(offset).limit(limit).execute(),
+        query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+      ]);
+      return { users: rows.map(toUserRecord), total: Number(count?.n ?? 0) };
+    },
+    async setUserActive(id, active, nowMs) {
+      await db.updateTable('users').set({ active: active ? 1 : 0, updated_at: nowMs }).where('id', '=', id).execute();
+    },
+    async rotateUniquifier(id, uniquifier, nowMs) {
+      await db.updateTable('users').set({ uniquifier, updated_at: nowMs }).where('id', '=', id).execute();
+    },
+    async setPasswordHash(id, passwordHash, nowMs) {
+      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowMs }).where('id', '=', id).execute();
+    },
+    async recordLogin(id, nowMs) {
+      await db.updateTable('users').set({ last_login_at: nowMs }).where('id', '=', id).execute();
+    },
+  };
+}
