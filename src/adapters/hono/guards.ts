@@ -1,0 +1,143 @@
+/**
+ * @module Route guards: `required`, `roles`, `anyRole`, `permissions`, `fresh`, `csrf`. Each is
+ * built once; it passes (next) or throws an AuthError that the error handler maps to a response.
+ * An authorisation guard on an anonymous request answers 401 (or the login redirect), never 403.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { AuthError } from '../../core/errors.ts';
+import type { Mechanism, Principal } from '../../create-auth.ts';
+import { bodyOf, UNSAFE_METHODS } from './request.ts';
+import { stateOf, type AuthEnv } from './variables.ts';
+
+export interface RequiredOptions {
+  /** Mechanisms this route accepts; tried in the fixed order token → session → basic. */
+  readonly via?: readonly Mechanism[];
+}
+
+const DEFAULT_VIA: readonly Mechanism[] = ['session'];
+
+/** Authenticates (once per request) with the allowed mechanisms; null when none succeeds. */
+export async function identify(c: Context, via: readonly Mechanism[] = DEFAULT_VIA): Promise<Principal | null> {
+  const state = stateOf(c);
+  if (state.principal && via.includes(state.principal.via)) return state.principal;
+  let principal: Principal | null = null;
+  if (via.includes('session')) {
+    state.sessionPrincipal ??= state.auth.authenticate(c.req.raw.headers, state.client, ['session']);
+    principal = await state.sessionPrincipal;
+  }
+  if (!principal) {
+    const others = via.filter((m) => m !== 'session');
+    if (others.length > 0) principal = await state.auth.authenticate(c.req.raw.headers, state.client, others);
+  }
+  if (principal) {
+    state.principal = principal;
+    c.set('principal', principal);
+    c.set('user', state.auth.publicUser(principal));
+  }
+  return principal;
+}
+
+/**
+ * CSRF for requests that ride ambient credentials (a cookie, or browser-cached Basic): a present
+ * Origin must be ours, `Sec-Fetch-Site: cross-site` is refused, and the synchronizer token must
+ * match — from the `X-CSRF-Token` header or the `csrf_token` form field.
+ */
+export async function enforceCsrf(c: Context, principal: Principal | null): Promise<void> {
+  if (!UNSAFE_METHODS.has(c.req.method)) return;
+  const { auth, client } = stateOf(c);
+  if (!auth.isSameOrigin(c.req.raw.headers)) throw new AuthError('CSRF_FAILED');
+  let token: unknown = c.req.header('x-csrf-token');
+  if (token === undefined && c.req.header('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    token = (await bodyOf(c)).csrf_token;
+  }
+  if (principal?.session) {
+    if (auth.verifyCsrf({ kind: 'session', sessionId: principal.session.id }, token)) return;
+    throw new AuthError('CSRF_FAILED');
+  }
+  const pre = auth.preSession(c.req.raw.headers, client);
+  if (pre.setCookie === null && auth.verifyCsrf({ kind: 'pre-session', id: pre.id }, token)) return;
+  throw new AuthError('CSRF_FAILED');
+}
+
+async function requirePrincipal(c: Context, via: readonly Mechanism[]): Promise<Principal> {
+  const principal = await identify(c, via);
+  if (!principal) throw new AuthError('UNAUTHENTICATED');
+  if (principal.via === 'session' || principal.via === 'basic') await enforceCsrf(c, principal);
+  return principal;
+}
+
+/** The principal already established by a guard earlier in the chain, or the session's. */
+async function currentPrincipal(c: Context): Promise<Principal> {
+  return stateOf(c).principal ?? requirePrincipal(c, DEFAULT_VIA);
+}
+
+export function required(options: RequiredOptions = {}): MiddlewareHandler<AuthEnv> {
+  const via = options.via && options.via.length > 0 ? [...options.via] : DEFAULT_VIA;
+  return async function requiredGuard(c, next) {
+    await requirePrincipal(c, via);
+    await next();
+  };
+}
+
+function authorization(check: (principal: Principal, c: Context) => boolean, name: string): MiddlewareHandler<AuthEnv> {
+  const guard: MiddlewareHandler<AuthEnv> = async (c, next) => {
+    const principal = await currentPrincipal(c);
+    if (!check(principal, c)) throw new AuthError('FORBIDDEN');
+    await next();
+  };
+  Object.defineProperty(guard, 'name', { value: name });
+  return guard;
+}
+
+function nonEmpty(list: readonly string[], what: string): readonly string[] {
+  if (list.length === 0) throw new Error(`${what}() needs at least one name`);
+  return [...list];
+}
+
+/** All of these roles. */
+export function roles(...names: string[]): MiddlewareHandler<AuthEnv> {
+  const wanted = nonEmpty(names, 'roles');
+  return authorization((p, c) => stateOf(c).auth.hasAllRoles(p, wanted), 'rolesGuard');
+}
+
+/** At least one of these roles. */
+export function anyRole(...names: string[]): MiddlewareHandler<AuthEnv> {
+  const wanted = nonEmpty(names, 'anyRole');
+  return authorization((p, c) => stateOf(c).auth.hasAnyRole(p, wanted), 'anyRoleGuard');
+}
+
+/** All of these permissions, granted through any of the user's roles. */
+export function permissions(...names: string[]): MiddlewareHandler<AuthEnv> {
+  const wanted = nonEmpty(names, 'permissions');
+  return authorization((p, c) => stateOf(c).auth.hasAllPermissions(p, wanted), 'permissionsGuard');
+}
+
+export interface FreshOptions {
+  /** How recent the password must be (ms); default FRESHNESS. Negative disables the check. */
+  readonly withinMs?: number;
+  /** After a passed check, stay fresh this long (ms) for multi-step flows; default FRESHNESS_GRACE. */
+  readonly graceMs?: number;
+}
+
+/** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
+export function fresh(options: FreshOptions = {}): MiddlewareHandler<AuthEnv> {
+  return async function freshGuard(c, next) {
+    const principal = await currentPrincipal(c);
+    const ok = await stateOf(c).auth.isFresh(principal, {
+      ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    });
+    if (!ok) throw new AuthError('REAUTH_REQUIRED');
+    await next();
+  };
+}
+
+/**
+ * For handlers: throws FORBIDDEN (with your message) unless the current user owns the thing or
+ * is an admin — the seed's uniform ownership rule.
+ */
+export function assertOwnerOrAdmin(c: Context, ownerId: string, message?: string): void {
+  const { auth, principal } = stateOf(c);
+  if (!principal) throw new AuthError('UNAUTHENTICATED');
+  if (!auth.isOwnerOrAdmin(principal, ownerId)) throw new AuthError('FORBIDDEN', message ? { message } : {});
+}

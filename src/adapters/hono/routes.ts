@@ -1,0 +1,157 @@
+/**
+ * @module The auth routes of API.md (mounted at `basePath`, default `/auth`). JSON and HTML forms
+ * share each route; content negotiation picks the answer. Flows decide; this file only translates.
+ */
+import { Hono, type Context } from 'hono';
+import { AuthError } from '../../core/errors.ts';
+import type { BodyFields } from '../../core/input.ts';
+import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
+import { safeNext } from '../../features/redirects/index.ts';
+import { enforceCsrf, identify, required } from './guards.ts';
+import { bodyOf, isJsonRequest } from './request.ts';
+import { redirectAfterPost } from './respond.ts';
+import { stateOf, type AuthEnv } from './variables.ts';
+import type { AuthViews, FormView } from './views.ts';
+
+/** The CSRF token for the page being rendered: bound to the session, or to a pre-session cookie. */
+export function csrfTokenFor(c: Context): string {
+  const state = stateOf(c);
+  const session = state.principal?.session;
+  if (session) return state.auth.csrfToken({ kind: 'session', sessionId: session.id });
+  const pre = state.auth.preSession(c.req.raw.headers, state.client);
+  if (pre.setCookie && !state.pendingCookies.includes(pre.setCookie)) state.pendingCookies.push(pre.setCookie);
+  return state.auth.csrfToken({ kind: 'pre-session', id: pre.id });
+}
+
+/**
+ * Login and registration: JSON needs `application/json` and a same-origin (or absent) Origin;
+ * a form needs the pre-session (or session) token — so that login CSRF fails.
+ */
+async function checkCredentialPost(c: Context, current: Principal | null): Promise<void> {
+  const { auth } = stateOf(c);
+  if (c.req.header('content-type')?.toLowerCase().startsWith('application/json')) {
+    if (!auth.isSameOrigin(c.req.raw.headers)) throw new AuthError('CSRF_FAILED');
+    return;
+  }
+  await enforceCsrf(c, current);
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' && value.isWellFormed() ? value.slice(0, 320) : '';
+}
+
+function nextOf(body: BodyFields, c: Context): string | null {
+  const next = body.next ?? c.req.query('next');
+  return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
+}
+
+export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
+  const routes = new Hono<AuthEnv>();
+  const { afterLogin, afterLogout } = auth.config.pages;
+
+  function startSession(c: Context, started: StartedSession): void {
+    const { client } = stateOf(c);
+    stateOf(c).principal = started.principal;
+    c.header('Set-Cookie', auth.sessionCookie(started, client), { append: true });
+  }
+
+  /** Re-shows a form with what went wrong, or maps the error as usual. */
+  async function formFailure(c: Context, error: unknown, render: (view: FormView) => ReturnType<AuthViews['login']>, values: Record<string, string>) {
+    if (!(error instanceof AuthError) || isJsonRequest(c)) throw error;
+    if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS') throw error;
+    const body = await bodyOf(c).catch(() => ({}));
+    const principal = stateOf(c).principal;
+    const view: FormView = {
+      csrfToken: csrfTokenFor(c),
+      user: principal ? auth.publicUser(principal) : null,
+      errors: error.fields ?? {},
+      formError: error.code === 'INVALID_CREDENTIALS' ? 'Invalid credentials' : error.fields ? null : error.message,
+      values,
+      next: nextOf(body, c),
+    };
+    return c.html(await render(view), error.status as 400);
+  }
+
+  routes.get('/csrf', async (c) => {
+    await identify(c);
+    return c.json({ csrf_token: csrfTokenFor(c) });
+  });
+
+  routes.post('/register', async (c) => {
+    const current = await identify(c);
+    const body = await bodyOf(c);
+    const values = { email: text(body.email), username: text(body.username) };
+    try {
+      await checkCredentialPost(c, current);
+      const started = await auth.register(body, stateOf(c).client);
+      if (current?.session) await auth.stores.sessions.deleteSession(current.session.id);
+      startSession(c, started);
+      const user = auth.publicUser(started.principal);
+      if (isJsonRequest(c)) return c.json({ user, csrf_token: csrfTokenFor(c) }, 201);
+      return redirectAfterPost(c, safeNext(body.next, afterLogin), 'registered');
+    } catch (error) {
+      return formFailure(c, error, views.register, values);
+    }
+  });
+
+  routes.post('/login', async (c) => {
+    const current = await identify(c);
+    const body = await bodyOf(c);
+    try {
+      await checkCredentialPost(c, current);
+      const started = await auth.login(body, stateOf(c).client);
+      if (current?.session) await auth.stores.sessions.deleteSession(current.session.id);
+      startSession(c, started);
+      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(started.principal), csrf_token: csrfTokenFor(c) });
+      return redirectAfterPost(c, safeNext(body.next, afterLogin), 'logged_in');
+    } catch (error) {
+      return formFailure(c, error, views.login, { email: text(body.email ?? body.username) });
+    }
+  });
+
+  routes.post('/logout', async (c) => {
+    const current = await identify(c);
+    if (current) await enforceCsrf(c, current);
+    await auth.logout(current, stateOf(c).client);
+    c.header('Set-Cookie', auth.clearSessionCookie(stateOf(c).client), { append: true });
+    if (isJsonRequest(c)) return c.body(null, 204);
+    return redirectAfterPost(c, afterLogout, current ? 'logged_out' : undefined);
+  });
+
+  routes.get('/me', required({ via: ['token', 'session', 'basic'] }), (c) => c.json({ user: c.get('user') }));
+
+  routes.post('/verify', required(), async (c) => {
+    const state = stateOf(c);
+    const body = await bodyOf(c);
+    try {
+      const principal = await auth.verify(state.principal as Principal, body, state.client);
+      state.principal = principal;
+      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(principal), fresh: true });
+      return redirectAfterPost(c, safeNext(body.next, afterLogin), 'verified');
+    } catch (error) {
+      return formFailure(c, error, views.verify, {});
+    }
+  });
+
+  routes.get('/sessions', required(), async (c) => c.json({ sessions: await auth.listSessions(stateOf(c).principal as Principal) }));
+
+  routes.delete('/sessions/:id', required(), async (c) => {
+    await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
+    return c.body(null, 204);
+  });
+
+  // HTML forms cannot send DELETE: the same action as a POST, for the account page.
+  routes.post('/sessions/revoke-others', required(), async (c) => {
+    const count = await auth.revokeOtherSessions(stateOf(c).principal as Principal, stateOf(c).client);
+    if (isJsonRequest(c)) return c.json({ revoked: count });
+    return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'sessions_revoked');
+  });
+
+  routes.post('/sessions/:id/revoke', required(), async (c) => {
+    await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
+    if (isJsonRequest(c)) return c.body(null, 204);
+    return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'session_revoked');
+  });
+
+  return routes;
+}

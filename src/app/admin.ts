@@ -1,0 +1,78 @@
+/** @module The admin area's routes: list and search users; grant and revoke roles; (de)activate. Role `admin`, fresh login. */
+import { Hono, type Context } from 'hono';
+import type { Auth, Principal } from '../index.ts';
+import type { AuthEnv, HonoAuth } from '../adapters/hono/index.ts';
+
+const PAGE_SIZE = 20;
+
+export interface AdminListProps {
+  rows: Array<{ user: ReturnType<Auth['publicUser']>; createdAt: string; lastLoginAt: string | null }>;
+  roles: Array<{ name: string; description: string }>;
+  search: string;
+  page: number;
+  pageCount: number;
+  total: number;
+}
+
+export function adminRoutes(auth: Auth, pc: HonoAuth, render: (c: Context<AuthEnv>, props: AdminListProps) => Promise<Response>): Hono<AuthEnv> {
+  const admin = new Hono<AuthEnv>();
+  admin.use('*', pc.required(), pc.roles('admin'));
+
+  admin.get('/', async (c) => {
+    const search = (c.req.query('q') ?? '').slice(0, 100);
+    const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    const [list, roles] = await Promise.all([
+      auth.admin.listUsers({ search: search.trim() || undefined, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }),
+      auth.admin.listRoles(),
+    ]);
+    return render(c, {
+      rows: list.rows.map((r) => ({
+        user: r.user,
+        createdAt: new Date(r.createdAtMs).toISOString(),
+        lastLoginAt: r.lastLoginAtMs === null ? null : new Date(r.lastLoginAtMs).toISOString(),
+      })),
+      roles: roles.map((r) => ({ name: r.name, description: r.description })),
+      search,
+      page,
+      pageCount: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
+      total: list.total,
+    });
+  });
+
+  // Every change needs a recent password: a stolen session alone cannot hand out admin.
+  admin.use('/users/*', pc.fresh());
+
+  const done = (c: Context<AuthEnv>, flash: Parameters<HonoAuth['setFlash']>[1]) =>
+    pc.isJson(c) ? c.body(null, 204) : pc.redirectAfterPost(c, '/admin', flash);
+  const actor = (c: Context<AuthEnv>) => c.get('principal') as Principal;
+  const client = (c: Context<AuthEnv>) => c.get('portcullis').client;
+
+  admin.post('/users/:id/roles', async (c) => {
+    const role = (await pc.body(c)).role;
+    if (typeof role !== 'string' || role === '') return pc.isJson(c) ? c.json({ error: 'Invalid input', code: 'INVALID_INPUT', fields: { role: 'Choose a role' } }, 400) : done(c, 'unknown_role');
+    try {
+      await auth.admin.grantRole(actor(c), c.req.param('id'), role, client(c));
+    } catch (error) {
+      if (!pc.isJson(c) && (error as { code?: string }).code === 'INVALID_INPUT') return done(c, 'unknown_role');
+      throw error;
+    }
+    return done(c, 'role_granted');
+  });
+
+  admin.post('/users/:id/roles/:role/revoke', async (c) => {
+    await auth.admin.revokeRole(actor(c), c.req.param('id'), c.req.param('role'), client(c));
+    return done(c, 'role_revoked');
+  });
+
+  admin.post('/users/:id/deactivate', async (c) => {
+    await auth.admin.setUserActive(actor(c), c.req.param('id'), false, client(c));
+    return done(c, 'user_deactivated');
+  });
+
+  admin.post('/users/:id/activate', async (c) => {
+    await auth.admin.setUserActive(actor(c), c.req.param('id'), true, client(c));
+    return done(c, 'user_activated');
+  });
+
+  return admin;
+}

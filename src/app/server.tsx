@@ -1,0 +1,115 @@
+/**
+ * @module The reference app: pages, admin area and health check on the public library API.
+ * `createReferenceApp` is what `npm start` serves and what the HTTP tests drive.
+ */
+import { readFileSync } from 'node:fs';
+import { Hono, type Context } from 'hono';
+import type { Auth, Principal } from '../index.ts';
+import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
+import { AdminPage, AccountPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
+import { adminRoutes } from './admin.ts';
+
+const STATIC_FILES = new Map([
+  ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
+  ['favicon.svg', { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' }],
+]);
+
+export interface ReferenceAppOptions {
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+export interface ReferenceApp {
+  readonly app: Hono<AuthEnv>;
+  readonly pc: HonoAuth;
+}
+
+function pageNext(c: Context): string | null {
+  const next = c.req.query('next');
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : null;
+}
+
+export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}): ReferenceApp {
+  const pc = honoAuth(auth, {
+    views: {
+      login: (v) => (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} />).toString(),
+      register: (v) =>
+        (
+          <RegisterPage
+            csrfToken={v.csrfToken}
+            flash={null}
+            values={{ email: v.values.email ?? '', username: v.values.username ?? '' }}
+            errors={v.errors}
+            formError={v.formError}
+            next={v.next}
+          />
+        ).toString(),
+      verify: (v) =>
+        v.user ? (<VerifyPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} next={v.next} />).toString() : '',
+      error: (v) => (<ErrorPage user={v.user} csrfToken={v.csrfToken} status={v.status} title={v.title} message={v.message} />).toString(),
+    },
+    ...(options.onInternalError ? { onInternalError: (error: unknown) => options.onInternalError?.(error) } : {}),
+  });
+  const app = new Hono<AuthEnv>();
+  app.use('*', pc.middleware);
+  app.onError(pc.onError);
+
+  app.get('/healthz', async (c) => ((await auth.stores.ping()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable' }, 503)));
+  app.get('/static/:file', (c, next) => {
+    const file = STATIC_FILES.get(c.req.param('file'));
+    if (!file) return next();
+    c.header('Cache-Control', 'public, max-age=3600');
+    return c.body(file.body, 200, { 'Content-Type': file.type });
+  });
+
+  app.route(auth.config.basePath, pc.routes);
+
+  /** Common props of every page: the user (if any), the CSRF token, the flash message. */
+  const frame = async (c: Context<AuthEnv>) => {
+    const principal = await pc.identify(c);
+    return { user: principal ? auth.publicUser(principal) : null, csrfToken: pc.csrfToken(c), flash: pc.takeFlash(c) };
+  };
+
+  app.get('/', async (c) => c.html(<HomePage {...await frame(c)} />));
+
+  app.get('/register', async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    if (user) return c.redirect(auth.config.pages.afterLogin, 302);
+    return c.html(<RegisterPage csrfToken={csrfToken} flash={flash} values={{ email: '', username: '' }} errors={{}} formError={null} next={pageNext(c)} />);
+  });
+
+  app.get('/login', async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    if (user) return c.redirect(pageNext(c) ?? auth.config.pages.afterLogin, 302);
+    return c.html(<LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} />);
+  });
+
+  // The nav's "Log out" posts here too; 307 keeps the method, the body and its CSRF token.
+  app.post('/logout', (c) => c.redirect(`${auth.config.basePath}/logout`, 307));
+
+  app.get('/verify', pc.required(), async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} />);
+  });
+
+  app.get('/dashboard', pc.required(), async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    return c.html(<DashboardPage user={user!} csrfToken={csrfToken} flash={flash} />);
+  });
+
+  app.get('/account', pc.required(), async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    const sessions = await auth.listSessions(c.get('principal') as Principal);
+    const views = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
+    return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={views} />);
+  });
+
+  app.route('/admin', adminRoutes(auth, pc, async (c, props) => c.html(<AdminPage {...await frame(c)} user={c.get('user')!} {...props} />)));
+
+  app.notFound(async (c) => {
+    if (pc.isJson(c)) return c.json({ error: 'Not found', code: 'NOT_FOUND' }, 404);
+    const { user, csrfToken } = await frame(c);
+    return c.html(<ErrorPage user={user} csrfToken={csrfToken} status={404} title="Page not found" message="There is nothing here." />, 404);
+  });
+
+  return { app, pc };
+}

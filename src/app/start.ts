@@ -1,0 +1,67 @@
+/**
+ * @module Starting the reference server from environment variables: validate configuration,
+ * open and migrate the database, seed the built-in roles, listen, and shut down gracefully.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { dirname, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { createAuth, createSqlStores, readEnvConfig, type Auth, type SqlStores } from '../index.ts';
+import { loadOrCreateDevSecret } from './secret.ts';
+import { createReferenceApp } from './server.tsx';
+
+/** The roles the reference app knows about; `admin` is also what BOOTSTRAP_ADMIN_EMAIL receives. */
+export const BUILT_IN_ROLES = [
+  { name: 'admin', description: 'Manage users, roles and sessions', permissions: ['users:manage', 'docs:manage', 'audit:read'] },
+  { name: 'editor', description: 'Create and edit any document', permissions: ['docs:write'] },
+  { name: 'auditor', description: 'Read the audit log', permissions: ['audit:read'] },
+] as const;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly auth: Auth;
+  readonly stores: SqlStores;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+function dataDirOf(databaseUrl: string): string {
+  return databaseUrl.startsWith('sqlite:') && !databaseUrl.includes(':memory:') ? dirname(resolve(databaseUrl.slice(7))) : resolve('data');
+}
+
+export async function startServer(env: Readonly<Record<string, string | undefined>>, logger?: Logger): Promise<RunningServer> {
+  const { server, auth: authOptions } = readEnvConfig(env);
+  const log = logger ?? pino({ level: server.logLevel });
+  const secretKey = authOptions.secretKey ?? (authOptions.environment === 'production' ? undefined : loadOrCreateDevSecret(dataDirOf(server.databaseUrl)));
+  if (secretKey === undefined) throw new Error('Invalid configuration: SECRET_KEY is required in production (generate one: openssl rand -base64 48)');
+  const stores = await createSqlStores(server.databaseUrl);
+  let auth: Auth;
+  try {
+    auth = createAuth({ ...authOptions, secretKey, stores, securityLogger: log.child({ logger: 'security' }) });
+    for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
+  if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
+
+  const { app } = createReferenceApp(auth, { onInternalError: (error) => log.error({ err: error }, 'unhandled error') });
+  const httpServer: ServerType = await new Promise((ready) => {
+    const s = serve({ fetch: app.fetch, port: server.port, hostname: server.host }, () => ready(s));
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : server.port;
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, database: stores.dialect, environment: auth.config.environment }, `Portcullis listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    auth,
+    stores,
+    log,
+    close: () =>
+      (closing ??= new Promise<void>((done) => httpServer.close(() => done())).then(() => stores.close())),
+  };
+}

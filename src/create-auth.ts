@@ -1,0 +1,193 @@
+/**
+ * @module The composition root: configuration + stores + features + flows → Auth. The only file
+ * that sees everything; adapters (Hono, Express) translate HTTP to the framework-free Auth below.
+ */
+import { pino } from 'pino';
+import { resolveClientAddress } from './core/client-ip.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { defineConfig, type AuthConfig, type AuthOptions } from './core/config.ts';
+import { cookieName, readCookie, serializeCookie } from './core/cookies.ts';
+import { createSecretToken, secureRandom, type RandomSource } from './core/crypto/index.ts';
+import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
+import type { BodyFields } from './core/input.ts';
+import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
+import type { RoleRecord, Stores, UserPage } from './core/stores.ts';
+import { createAuditLogSink, type SecurityLogger } from './features/audit/index.ts';
+import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
+import { toPublicUser, type PublicUser } from './features/identity/index.ts';
+import { createPasswordHasher, type PasswordHasher } from './features/passwords/index.ts';
+import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
+import type { FreshnessRule } from './features/sessions/index.ts';
+import { grantRole, revokeRole, setUserActive } from './flows/administer-users.ts';
+import { MECHANISM_ORDER, authenticateBasic, authenticateSession } from './flows/authenticate.ts';
+import { isPrincipalFresh } from './flows/freshness.ts';
+import type { Kernel, Mechanism, Principal } from './flows/kernel.ts';
+import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
+import { readSignInInput, signIn } from './flows/sign-in.ts';
+import { signOut } from './flows/sign-out.ts';
+import { readSignUpInput, signUp } from './flows/sign-up.ts';
+import type { StartedSession } from './flows/start-session.ts';
+import { readVerifyInput, verifyPassword } from './flows/verify.ts';
+
+export type { Mechanism, Principal, StartedSession, SessionSummary };
+
+export interface CreateAuthOptions extends AuthOptions {
+  readonly stores: Stores;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly hasher?: PasswordHasher;
+  /** Listeners for security events (metrics, hooks). The audit log is always one of them. */
+  readonly onEvent?: EventSink | readonly EventSink[];
+  /** Where audit lines go; default: pino JSON on stdout under the `security` logger. */
+  readonly securityLogger?: SecurityLogger;
+}
+
+/** Where one request comes from, as the socket reports it. */
+export interface PeerInfo {
+  readonly address: string;
+  readonly secure: boolean;
+}
+
+const SESSION_COOKIE = 'portcullis_session';
+const PRE_SESSION_COOKIE = 'portcullis_pre';
+
+export interface Auth {
+  readonly config: AuthConfig;
+  readonly stores: Stores;
+  readonly clock: Clock;
+  /** The client's IP and scheme, believing proxies only as TRUST_PROXY says. */
+  resolveClient(peer: PeerInfo, headers: Headers): ClientInfo;
+  /** Tries the allowed mechanisms in the fixed order token → session → basic. */
+  authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[]): Promise<Principal | null>;
+  /** Whether the request carries a session cookie at all (valid or not). */
+  hasSessionCookie(headers: Headers, client: ClientInfo): boolean;
+  sessionCookie(started: StartedSession, client: ClientInfo): string;
+  clearSessionCookie(client: ClientInfo): string;
+  /** The pre-session id from the cookie, or a new one (with the Set-Cookie to send). */
+  preSession(headers: Headers, client: ClientInfo): { id: string; setCookie: string | null };
+  csrfToken(binding: CsrfBinding): string;
+  verifyCsrf(binding: CsrfBinding, token: unknown): boolean;
+  isSameOrigin(headers: Headers): boolean;
+  register(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
+  login(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
+  logout(principal: Principal | null, client: ClientInfo): Promise<void>;
+  verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<Principal>;
+  isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
+  listSessions(principal: Principal): Promise<SessionSummary[]>;
+  revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;
+  revokeOtherSessions(principal: Principal, client: ClientInfo): Promise<number>;
+  hasAllRoles(principal: Principal, roles: readonly string[]): boolean;
+  hasAnyRole(principal: Principal, roles: readonly string[]): boolean;
+  hasAllPermissions(principal: Principal, permissions: readonly string[]): boolean;
+  isOwnerOrAdmin(principal: Principal, ownerId: string): boolean;
+  publicUser(principal: Principal): PublicUser;
+  readonly admin: {
+    listUsers(query: { search?: string; offset: number; limit: number }): Promise<UserPage & { rows: Array<{ user: PublicUser; createdAtMs: number; lastLoginAtMs: number | null }> }>;
+    listRoles(): Promise<readonly RoleRecord[]>;
+    upsertRole(role: RoleRecord): Promise<void>;
+    grantRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
+    revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
+    setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
+  };
+  /** Adds a listener for security events. */
+  onEvent(sink: EventSink): void;
+  emit(event: AuthEvent): void;
+}
+
+function defaultSecurityLogger(environment: AuthConfig['environment']): SecurityLogger {
+  return pino({ name: 'security', level: environment === 'test' ? 'silent' : 'info' });
+}
+
+export function createAuth(options: CreateAuthOptions): Auth {
+  const { stores, clock = systemClock, random = secureRandom, hasher = createPasswordHasher(), onEvent, securityLogger, ...configOptions } = options;
+  const config = defineConfig(configOptions);
+  const sinks: EventSink[] = [createAuditLogSink(securityLogger ?? defaultSecurityLogger(config.environment))];
+  if (onEvent) sinks.push(...(Array.isArray(onEvent) ? onEvent : [onEvent as EventSink]));
+  const logger = securityLogger;
+  const emit = fanOut(sinks, (error) => logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'event sink failed'));
+  const kernel: Kernel = { config, stores, clock, random, hasher, emit };
+  const allowedOrigins = [config.publicOrigin];
+  const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
+  const cookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: config.session.sameSite, path: '/' }) as const;
+
+  async function authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[]): Promise<Principal | null> {
+    for (const mechanism of MECHANISM_ORDER) {
+      if (!via.includes(mechanism)) continue;
+      if (mechanism === 'session') {
+        const token = readCookie(headers.get('cookie'), sessionCookieNameFor(client));
+        const principal = token ? await authenticateSession(kernel, token, client) : null;
+        if (principal) return principal;
+      } else if (mechanism === 'basic') {
+        const principal = await authenticateBasic(kernel, headers.get('authorization'), client);
+        if (principal) return principal;
+      }
+      // 'token' (bearer access and personal access tokens) arrives with the API-authentication work.
+    }
+    return null;
+  }
+
+  return {
+    config,
+    stores,
+    clock,
+    resolveClient(peer, headers) {
+      const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy);
+      return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
+    },
+    authenticate,
+    hasSessionCookie: (headers, client) => readCookie(headers.get('cookie'), sessionCookieNameFor(client)) !== undefined,
+    sessionCookie(started, client) {
+      const session = started.principal.session;
+      const maxAgeSeconds = session?.remember ? (session.expiresAtMs - clock.nowMs()) / 1000 : undefined;
+      return serializeCookie(sessionCookieNameFor(client), started.token, {
+        ...cookieBase(client),
+        ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
+      });
+    },
+    clearSessionCookie: (client) => serializeCookie(sessionCookieNameFor(client), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
+    preSession(headers, client) {
+      const name = cookieName(PRE_SESSION_COOKIE, client.secure);
+      const existing = readCookie(headers.get('cookie'), name);
+      if (existing && /^[\w-]{43}$/.test(existing)) return { id: existing, setCookie: null };
+      const id = createSecretToken(random);
+      return { id, setCookie: serializeCookie(name, id, cookieBase(client)) };
+    },
+    csrfToken: (binding) => createCsrfToken(config.secretKey, binding),
+    verifyCsrf: (binding, token) => verifyCsrfToken(config.secretKey, binding, token),
+    isSameOrigin: (headers) => isSameOriginRequest(headers, allowedOrigins),
+    register: (body, client) => signUp(kernel, readSignUpInput(body, kernel), client),
+    login: (body, client) => signIn(kernel, readSignInInput(body, kernel), client),
+    logout: (principal, client) => signOut(kernel, principal, client),
+    verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
+    isFresh: (principal, rule) =>
+      isPrincipalFresh(kernel, principal, { withinMs: rule?.withinMs ?? config.freshnessMs, graceMs: rule?.graceMs ?? config.freshnessGraceMs }),
+    listSessions: (principal) => listSessions(kernel, principal),
+    revokeSession: (principal, id, client) => revokeSession(kernel, principal, id, client),
+    revokeOtherSessions: (principal, client) => revokeOtherSessions(kernel, principal, client),
+    hasAllRoles: (p, roles) => hasAllRoles(p.authorization, roles),
+    hasAnyRole: (p, roles) => hasAnyRole(p.authorization, roles),
+    hasAllPermissions: (p, permissions) => hasAllPermissions(p.authorization, permissions),
+    isOwnerOrAdmin: (p, ownerId) => isOwnerOrAdmin(p.user.id, p.authorization, ownerId),
+    publicUser: (p) => toPublicUser(p.user, p.authorization),
+    admin: {
+      async listUsers(query) {
+        const page = await stores.users.listUsers(query);
+        const rows = await Promise.all(
+          page.users.map(async (user) => ({
+            user: toPublicUser(user, await stores.roles.authorizationOfUser(user.id)),
+            createdAtMs: user.createdAtMs,
+            lastLoginAtMs: user.lastLoginAtMs,
+          })),
+        );
+        return { ...page, rows };
+      },
+      listRoles: () => stores.roles.listRoles(),
+      upsertRole: (role) => stores.roles.upsertRole(role),
+      grantRole: (actor, userId, role, client) => grantRole(kernel, actor, userId, role, client),
+      revokeRole: (actor, userId, role, client) => revokeRole(kernel, actor, userId, role, client),
+      setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
+    },
+    onEvent: (sink) => void sinks.push(sink),
+    emit,
+  };
+}

@@ -1,0 +1,35 @@
+/** @module Admin actions on other users: roles, activation. Each is an audited event with its actor. */
+import { AuthError } from '../core/errors.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import type { UserRecord } from '../core/stores.ts';
+import type { Kernel, Principal } from './kernel.ts';
+
+async function targetUser(kernel: Kernel, userId: string): Promise<UserRecord> {
+  const user = /^[0-9a-f]{32}$/.test(userId) ? await kernel.stores.users.findUserById(userId) : undefined;
+  if (!user) throw new AuthError('NOT_FOUND');
+  return user;
+}
+
+export async function grantRole(kernel: Kernel, actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void> {
+  const user = await targetUser(kernel, userId);
+  const granted = await kernel.stores.roles.grantRole(user.id, role);
+  if (!granted) throw new AuthError('INVALID_INPUT', { fields: { role: 'Unknown role' } });
+  kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
+}
+
+export async function revokeRole(kernel: Kernel, actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void> {
+  const user = await targetUser(kernel, userId);
+  const revoked = await kernel.stores.roles.revokeRole(user.id, role);
+  if (!revoked) throw new AuthError('NOT_FOUND');
+  kernel.emit({ type: 'role.revoked', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
+}
+
+/** Deactivation also ends every session of the user at once. An admin cannot deactivate themself. */
+export async function setUserActive(kernel: Kernel, actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void> {
+  const user = await targetUser(kernel, userId);
+  if (!active && user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'You cannot deactivate your own account' });
+  const nowMs = kernel.clock.nowMs();
+  await kernel.stores.users.setUserActive(user.id, active, nowMs);
+  if (!active) await kernel.stores.sessions.deleteSessionsOfUser(user.id);
+  kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ip: client.ip, atMs: nowMs });
+}

@@ -1,0 +1,72 @@
+/**
+ * @module Turning a request's credentials into a Principal. Mechanisms are tried in one fixed
+ * order — token → session → basic — whatever order a route lists them in.
+ */
+import { sha256Hex } from '../core/crypto/index.ts';
+import { AuthError } from '../core/errors.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { evaluateSession } from '../features/sessions/index.ts';
+import { checkCredentials } from './credentials.ts';
+import type { Kernel, Mechanism, Principal } from './kernel.ts';
+
+export const MECHANISM_ORDER: readonly Mechanism[] = ['token', 'session', 'basic'];
+
+/** Validates a session cookie's token; a dead session is deleted on sight. */
+export async function authenticateSession(kernel: Kernel, token: string, client: ClientInfo): Promise<Principal | null> {
+  if (token.length < 32 || token.length > 128) return null;
+  const found = await kernel.stores.sessions.findSessionByTokenHash(sha256Hex(token));
+  if (!found) return null;
+  const { session, user } = found;
+  const nowMs = kernel.clock.nowMs();
+  const verdict = evaluateSession(session, user, client, nowMs, kernel.config.session);
+  if (!verdict.alive) {
+    await kernel.stores.sessions.deleteSession(session.id);
+    if (verdict.reason === 'fingerprint') {
+      kernel.emit({ type: 'session.protection', userId: user.id, mode: 'strong', ip: client.ip, atMs: nowMs });
+      kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: session.id, by: 'protection', ip: client.ip, atMs: nowMs });
+    }
+    return null;
+  }
+  let current = session;
+  if (verdict.freshnessLost) {
+    kernel.emit({ type: 'session.protection', userId: user.id, mode: 'basic', ip: client.ip, atMs: nowMs });
+    await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: 0, graceUntilMs: 0 });
+    current = { ...current, freshAtMs: 0, graceUntilMs: 0 };
+  }
+  if (verdict.touch) {
+    await kernel.stores.sessions.touchSession(session.id, nowMs);
+    current = { ...current, lastSeenAtMs: nowMs };
+  }
+  const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
+  return { user, authorization, via: 'session', session: current };
+}
+
+/** Parses `Authorization: Basic …`; undefined when absent or malformed. */
+export function parseBasicAuthorization(header: string | null): { identity: string; password: string } | undefined {
+  const match = header ? /^Basic ([A-Za-z0-9+/=]{1,2048})$/i.exec(header.trim()) : null;
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || !decoded.isWellFormed() || decoded.includes('\u0000')) return undefined;
+  return { identity: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * HTTP Basic: the caller is logged in for this one request; no session, no cookie.
+ * Wrong credentials are a failed login (audited) and answer 401 like a missing header.
+ */
+export async function authenticateBasic(kernel: Kernel, header: string | null, client: ClientInfo): Promise<Principal | null> {
+  const credentials = parseBasicAuthorization(header);
+  if (!credentials) return null;
+  const { identity, password } = credentials;
+  if (identity.length > 254 || [...password].length > kernel.config.password.maxLength) {
+    throw new AuthError('UNAUTHENTICATED');
+  }
+  const result = await checkCredentials(kernel, identity, password);
+  if (!result.ok) {
+    kernel.emit({ type: 'login.failed', identity, reason: result.reason, via: 'basic', ip: client.ip, atMs: kernel.clock.nowMs() });
+    return null;
+  }
+  const authorization = await kernel.stores.roles.authorizationOfUser(result.user.id);
+  return { user: result.user, authorization, via: 'basic', session: null };
+}

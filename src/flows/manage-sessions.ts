@@ -1,0 +1,47 @@
+/** @module A user's own sessions: list them (never their tokens) and revoke one or all others. */
+import { AuthError } from '../core/errors.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import type { Kernel, Principal } from './kernel.ts';
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly created_at: string;
+  readonly last_seen_at: string;
+  readonly expires_at: string;
+  readonly ip: string;
+  readonly user_agent: string;
+  readonly current: boolean;
+}
+
+export async function listSessions(kernel: Kernel, principal: Principal): Promise<SessionSummary[]> {
+  const nowMs = kernel.clock.nowMs();
+  const idleMs = kernel.config.session.idleTimeoutMs;
+  const sessions = await kernel.stores.sessions.listSessionsOfUser(principal.user.id);
+  return sessions
+    .filter((s) => s.expiresAtMs > nowMs && nowMs - s.lastSeenAtMs < idleMs && s.uniquifier === principal.user.uniquifier)
+    .map((s) => ({
+      id: s.id,
+      created_at: new Date(s.createdAtMs).toISOString(),
+      last_seen_at: new Date(s.lastSeenAtMs).toISOString(),
+      expires_at: new Date(Math.min(s.expiresAtMs, s.lastSeenAtMs + idleMs)).toISOString(),
+      ip: s.ip,
+      user_agent: s.userAgent,
+      current: s.id === principal.session?.id,
+    }));
+}
+
+/** Another user's session id answers exactly like an unknown one: 404. */
+export async function revokeSession(kernel: Kernel, principal: Principal, sessionId: string, client: ClientInfo): Promise<void> {
+  if (!/^[0-9a-f]{32}$/.test(sessionId)) throw new AuthError('NOT_FOUND');
+  const deleted = await kernel.stores.sessions.deleteSessionOfUser(sessionId, principal.user.id);
+  if (!deleted) throw new AuthError('NOT_FOUND');
+  kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId, by: 'user', ip: client.ip, atMs: kernel.clock.nowMs() });
+}
+
+export async function revokeOtherSessions(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<number> {
+  const count = await kernel.stores.sessions.deleteSessionsOfUser(principal.user.id, principal.session?.id);
+  if (count > 0) {
+    kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId: '*others*', by: 'user', ip: client.ip, atMs: kernel.clock.nowMs() });
+  }
+  return count;
+}

@@ -1,0 +1,32 @@
+/** @module Login by e-mail or username: one generic failure, one new session on success. */
+import { AuthError } from '../core/errors.ts';
+import { FieldCollector, readFlag, type BodyFields } from '../core/input.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
+import { checkCredentials } from './credentials.ts';
+import type { Kernel } from './kernel.ts';
+import { startSession, type StartedSession } from './start-session.ts';
+
+export interface SignInInput {
+  readonly identity: string;
+  readonly password: string;
+  readonly remember: boolean;
+}
+
+export function readSignInInput(body: BodyFields, kernel: Kernel): SignInInput {
+  const fields = new FieldCollector();
+  const field = body.email !== undefined && body.email !== '' ? 'email' : body.username !== undefined ? 'username' : 'email';
+  const identity = fields.text(field, body[field], { label: field === 'email' ? 'E-mail or username' : 'Username', maxLength: EMAIL_MAX_LENGTH });
+  const password = fields.text('password', body.password, { label: 'Password', maxLength: kernel.config.password.maxLength, allowControl: true });
+  fields.throwIfAny();
+  return { identity: identity.trim(), password, remember: readFlag(body.remember) };
+}
+
+export async function signIn(kernel: Kernel, input: SignInInput, client: ClientInfo): Promise<StartedSession> {
+  const result = await checkCredentials(kernel, input.identity, input.password);
+  if (!result.ok) {
+    kernel.emit({ type: 'login.failed', identity: input.identity, reason: result.reason, via: 'session', ip: client.ip, atMs: kernel.clock.nowMs() });
+    throw new AuthError('INVALID_CREDENTIALS');
+  }
+  return startSession(kernel, result.user, client, input.remember);
+}

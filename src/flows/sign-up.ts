@@ -1,0 +1,80 @@
+/** @module Registration: validate, hash, create (exactly one user per e-mail, even under concurrency), log in. */
+import { createPublicId } from '../core/crypto/index.ts';
+import { AuthError, UniqueViolationError } from '../core/errors.ts';
+import { FieldCollector, type BodyFields } from '../core/input.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import {
+  EMAIL_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  cleanEmail,
+  emailKey,
+  isEmailShaped,
+  isUsernameShaped,
+  usernameKey,
+} from '../features/identity/index.ts';
+import { checkPasswordPolicy } from '../features/passwords/index.ts';
+import { ADMIN_ROLE } from '../features/rbac/index.ts';
+import type { Kernel } from './kernel.ts';
+import { startSession, type StartedSession } from './start-session.ts';
+
+export interface SignUpInput {
+  readonly email: string;
+  readonly username: string | null;
+  readonly password: string;
+}
+
+/** Checks the fields of a registration body; throws one INVALID_INPUT naming every bad field. */
+export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
+  const fields = new FieldCollector();
+  const email = fields.text('email', body.email, { label: 'E-mail', maxLength: EMAIL_MAX_LENGTH });
+  if (email && !isEmailShaped(cleanEmail(email))) fields.add('email', 'Enter a valid e-mail address');
+  let username: string | null = null;
+  if (body.username !== undefined && body.username !== null && body.username !== '') {
+    username = fields.text('username', body.username, { label: 'Username', maxLength: USERNAME_MAX_LENGTH }).trim();
+    if (username && !isUsernameShaped(username)) {
+      fields.add('username', 'Username must be 3 to 32 letters, digits, "_", "." or "-"');
+    }
+  }
+  const { minLength, maxLength } = kernel.config.password;
+  const password = fields.text('password', body.password, { label: 'Password', maxLength, allowControl: true });
+  if (password) {
+    const problem = checkPasswordPolicy(password, { minLength, maxLength });
+    if (problem) fields.add('password', problem);
+  }
+  fields.throwIfAny();
+  return { email: cleanEmail(email), username: username ? username.normalize('NFKC') : null, password };
+}
+
+function duplicateError(key: UniqueViolationError['key']): AuthError {
+  return key === 'username'
+    ? new AuthError('INVALID_INPUT', { fields: { username: 'This username is taken' } })
+    : new AuthError('INVALID_INPUT', { fields: { email: 'An account with this e-mail already exists' } });
+}
+
+export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientInfo, remember = false): Promise<StartedSession> {
+  const passwordHash = await kernel.hasher.hashPassword(input.password.normalize('NFKC'));
+  const nowMs = kernel.clock.nowMs();
+  let user;
+  try {
+    user = await kernel.stores.users.createUser({
+      id: createPublicId(kernel.random),
+      email: input.email,
+      emailKey: emailKey(input.email),
+      username: input.username,
+      usernameKey: input.username ? usernameKey(input.username) : null,
+      passwordHash,
+      uniquifier: createPublicId(kernel.random),
+      nowMs,
+    });
+  } catch (error) {
+    if (error instanceof UniqueViolationError) throw duplicateError(error.key);
+    throw error;
+  }
+  const bootstrap = kernel.config.bootstrapAdminEmail;
+  if (bootstrap && emailKey(bootstrap) === user.emailKey) {
+    await kernel.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: [] }).catch(() => undefined);
+    await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE);
+  }
+  kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ip: client.ip, atMs: nowMs });
+  return startSession(kernel, user, client, remember);
+}

@@ -1,0 +1,29 @@
+/** @module Logging a verified user in: a brand-new session (never a reused id) and the login event. */
+import type { ClientInfo } from '../core/request-context.ts';
+import type { UserRecord } from '../core/stores.ts';
+import { issueSession } from '../features/sessions/index.ts';
+import type { Kernel, Principal } from './kernel.ts';
+
+export interface StartedSession {
+  readonly principal: Principal;
+  /** The cookie secret; put it in the Set-Cookie header and nowhere else. */
+  readonly token: string;
+}
+
+export async function startSession(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean): Promise<StartedSession> {
+  const nowMs = kernel.clock.nowMs();
+  const { token, record } = issueSession({
+    userId: user.id,
+    uniquifier: user.uniquifier,
+    remember,
+    client,
+    nowMs,
+    policy: kernel.config.session,
+    random: kernel.random,
+  });
+  await kernel.stores.sessions.createSession(record);
+  await kernel.stores.users.recordLogin(user.id, nowMs);
+  const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
+  kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ip: client.ip, atMs: nowMs });
+  return { token, principal: { user: { ...user, lastLoginAtMs: nowMs }, authorization, via: 'session', session: record } };
+}

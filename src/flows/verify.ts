@@ -1,0 +1,29 @@
+/** @module Re-authentication (`/auth/verify`): the password again makes the session fresh. */
+import { AuthError } from '../core/errors.ts';
+import { FieldCollector, type BodyFields } from '../core/input.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { sessionFingerprint } from '../features/sessions/index.ts';
+import type { Kernel, Principal } from './kernel.ts';
+
+export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: string } {
+  const fields = new FieldCollector();
+  const password = fields.text('password', body.password, { label: 'Password', maxLength: kernel.config.password.maxLength, allowControl: true });
+  fields.throwIfAny();
+  return { password };
+}
+
+export async function verifyPassword(kernel: Kernel, principal: Principal, password: string, client: ClientInfo): Promise<Principal> {
+  const session = principal.session;
+  if (!session) throw new AuthError('UNAUTHENTICATED');
+  const ok = await kernel.hasher.verifyPassword(principal.user.passwordHash, password.normalize('NFKC'));
+  const nowMs = kernel.clock.nowMs();
+  if (!ok) {
+    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ip: client.ip, atMs: nowMs });
+    throw new AuthError('INVALID_CREDENTIALS');
+  }
+  // Re-binding the fingerprint: the user just proved themselves from this device and network.
+  const fingerprint = sessionFingerprint(client);
+  await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: nowMs, fingerprint });
+  kernel.emit({ type: 'verify.succeeded', userId: principal.user.id, ip: client.ip, atMs: nowMs });
+  return { ...principal, session: { ...session, freshAtMs: nowMs, fingerprint } };
+}
