@@ -14,6 +14,7 @@ export interface RequiredOptions {
   readonly via?: readonly Mechanism[];
 }
 
+const BASIC_REALM = 'portcullis';
 const DEFAULT_VIA: readonly Mechanism[] = ['session'];
 
 /** Authenticates (once per request) with the allowed mechanisms; null when none succeeds. */
@@ -61,7 +62,10 @@ export async function enforceCsrf(c: Context, principal: Principal | null): Prom
 
 async function requirePrincipal(c: Context, via: readonly Mechanism[]): Promise<Principal> {
   const principal = await identify(c, via);
-  if (!principal) throw new AuthError('UNAUTHENTICATED');
+  if (!principal) {
+    if (via.includes('basic')) c.header('WWW-Authenticate', `Basic realm="${BASIC_REALM}", charset="UTF-8"`);
+    throw new AuthError('UNAUTHENTICATED');
+  }
   if (principal.via === 'session' || principal.via === 'basic') await enforceCsrf(c, principal);
   return principal;
 }

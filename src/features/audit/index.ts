@@ -14,8 +14,8 @@ const WARN_EVENTS = new Set<AuthEvent['type']>(['login.failed', 'verify.failed',
 
 export function createAuditLogSink(logger: SecurityLogger): EventSink {
   return (event) => {
-    const { atMs, ...fields } = event;
-    const record = { ...fields, event: event.type, timestamp: new Date(atMs).toISOString() };
+    const { atMs, type, ...fields } = event;
+    const record = { event: type, ...fields, timestamp: new Date(atMs).toISOString() };
     if (WARN_EVENTS.has(event.type)) logger.warn(record, event.type === 'login.failed' ? 'Failed login attempt' : event.type);
     else logger.info(record, event.type);
   };
