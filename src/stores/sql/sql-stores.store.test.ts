@@ -1,0 +1,45 @@
+/** @module The SQL stores against the conformance suite, on SQLite or PostgreSQL (PORTCULLIS_TEST_DB). */
+import { describe, expect, it } from 'vitest';
+import { describeStoreConformance } from '../../testing/store-conformance.ts';
+import { openTestStores, testDatabaseKind } from '../../testing/test-database.ts';
+import { createSqlStores } from './index.ts';
+
+describeStoreConformance(`sql (${testDatabaseKind()})`, openTestStores);
+
+describe(`sql stores (${testDatabaseKind()})`, () => {
+  it('opens the database the test run asked for', async () => {
+    const { stores, dispose } = await openTestStores();
+    try {
+      expect(stores.dialect).toBe(testDatabaseKind());
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('migrates idempotently: opening the same database again keeps its data', async () => {
+    const first = await openTestStores();
+    try {
+      const user = await first.stores.users.createUser({
+        id: 'u-migrate-twice',
+        email: 'twice@example.com',
+        emailKey: 'twice@example.com',
+        username: null,
+        usernameKey: null,
+        passwordHash: 'hash',
+        uniquifier: 'uniq',
+        nowMs: Date.UTC(2026, 0, 1),
+      });
+      const again = await createSqlStores(first.url);
+      try {
+        expect(await again.ping()).toBe(true);
+        expect(await again.users.findUserById(user.id)).toEqual(user);
+      } finally {
+        await again.close();
+      }
+      const third = await createSqlStores(first.url, { migrate: true });
+      await third.close();
+    } finally {
+      await first.dispose();
+    }
+  });
+});

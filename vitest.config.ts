@@ -1,0 +1,34 @@
+/**
+ * @module Test projects: `unit` (pure, no database), `sqlite` and `postgres` (the same store and
+ * HTTP tests, once per database, chosen by PORTCULLIS_TEST_DB — see src/testing/test-database.ts).
+ */
+import { defineConfig } from 'vitest/config';
+
+const DATABASE_TESTS = ['src/**/*.store.test.ts', 'test/http/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    // Forks, not threads: better-sqlite3 is a native module and is happiest one per process.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'src/**/*.http.test.ts', 'src/**/*.store.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'sqlite', include: DATABASE_TESTS, env: { PORTCULLIS_TEST_DB: 'sqlite' } },
+      },
+      {
+        extends: true,
+        test: { name: 'postgres', include: DATABASE_TESTS, env: { PORTCULLIS_TEST_DB: 'postgres' } },
+      },
+    ],
+  },
+});
