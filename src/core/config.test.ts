@@ -84,7 +84,10 @@ describe('defineConfig', () => {
   });
 
   // estimateSecretBits counts characters, not patterns: this 40-byte secret of ~33 real bits scores 133.
-  it.todo('refuses a repeated pattern such as "0123456789" × 4 in production');
+  it('refuses a repeated pattern such as "0123456789" × 4 in production', () => {
+    const secretKey = '0123456789'.repeat(4);
+    expect(configError(() => defineConfig({ secretKey, environment: 'production', publicOrigin: 'https://example.com' })).setting).toBe('SECRET_KEY');
+  });
 
   it('refuses production with an empty secret', () => {
     expect(configError(() => defineConfig({ secretKey: '', environment: 'production', publicOrigin: 'https://example.com' })).setting).toBe('SECRET_KEY');

@@ -114,11 +114,14 @@ export function estimateSecretBits(secret: string): number {
   return perChar * secret.length;
 }
 
-function checkSecret(secret: string, environment: Environment): void {
+function checkSecret(secret: unknown, environment: Environment): asserts secret is string {
+  if (typeof secret !== 'string' || secret === '') {
+    throw new ConfigError('SECRET_KEY', 'is required (generate one: openssl rand -base64 48)');
+  }
   if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
     throw new ConfigError('SECRET_KEY', `must be at least ${MIN_SECRET_BYTES} bytes (generate one: openssl rand -base64 48)`);
   }
-  if (environment === 'production' && estimateSecretBits(secret) < 128) {
+  if (environment === 'production' && (estimateSecretBits(secret) < 128 || /^(.{1,32}?)\1+$/s.test(secret))) {
     throw new ConfigError('SECRET_KEY', 'looks weak (too little entropy); generate one: openssl rand -base64 48');
   }
 }
@@ -172,9 +175,17 @@ export function defineConfig(options: AuthOptions): AuthConfig {
     ['SESSION_IDLE_TIMEOUT', config.session.idleTimeoutMs],
     ['SESSION_MAX_AGE', config.session.maxAgeMs],
     ['REMEMBER_ME_MAX_AGE', config.session.rememberMeMaxAgeMs],
+    ['AUTH_LOCKOUT_BASE_DELAY', config.lockout.baseDelayMs],
+    ['AUTH_LOCKOUT_MAX_DELAY', config.lockout.maxDelayMs],
+    ['ACCESS_TOKEN_TTL', config.tokens.accessTtlMs],
+    ['REFRESH_TOKEN_TTL', config.tokens.refreshTtlMs],
+    ['REFRESH_TOKEN_IDLE', config.tokens.refreshIdleMs],
+    ['FRESHNESS', config.freshnessMs],
   ] as const) {
-    if (!(value > 0)) throw new ConfigError(name, 'must be a positive duration');
+    if (!(Number.isFinite(value) && value > 0)) throw new ConfigError(name, 'must be a positive duration');
   }
+  // A route that must not check freshness says so itself: `fresh({ withinMs: -1 })`; the global default stays positive.
+  if (!(config.freshnessGraceMs >= 0)) throw new ConfigError('FRESHNESS_GRACE', 'must not be negative');
   if (!config.basePath.startsWith('/') || config.basePath.endsWith('/')) {
     throw new ConfigError('basePath', 'must start with "/" and not end with one');
   }

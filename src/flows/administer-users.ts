@@ -2,6 +2,7 @@
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
+import { ADMIN_ROLE } from '../features/rbac/index.ts';
 import type { Kernel, Principal } from './kernel.ts';
 
 async function targetUser(kernel: Kernel, userId: string): Promise<UserRecord> {
@@ -17,8 +18,10 @@ export async function grantRole(kernel: Kernel, actor: Principal, userId: string
   kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
 }
 
+/** An admin cannot take `admin` from themself: that is how the last admin locks everyone out. */
 export async function revokeRole(kernel: Kernel, actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void> {
   const user = await targetUser(kernel, userId);
+  if (role === ADMIN_ROLE && user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'You cannot remove your own admin role' });
   const revoked = await kernel.stores.roles.revokeRole(user.id, role);
   if (!revoked) throw new AuthError('NOT_FOUND');
   kernel.emit({ type: 'role.revoked', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });

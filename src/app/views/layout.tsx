@@ -1,7 +1,7 @@
 /** @module The HTML document around every page: head, top navigation (by login state), flash message. */
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import type { PublicUser } from '../../features/identity/index.ts';
+import type { PublicUser } from '../../index.ts';
 import { CsrfField, type Flash } from './pages/parts.tsx';
 
 /** Which navigation entry is the current page, for `aria-current`. */

@@ -1,6 +1,6 @@
 /** @module What a user of each page would notice: forms, tokens, errors, escaping, and no script anywhere. */
 import { describe, expect, it } from 'vitest';
-import type { PublicUser } from '../../features/identity/index.ts';
+import type { PublicUser } from '../../index.ts';
 import {
   AccountPage,
   AdminPage,

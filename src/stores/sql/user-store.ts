@@ -1,5 +1,5 @@
 /** @module UserStore on Kysely (SQLite and PostgreSQL). */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { UniqueViolationError } from '../../core/errors.ts';
 import type { NewUser, UserPage, UserRecord, UserStore } from '../../core/stores.ts';
 import { uniqueViolationColumn } from './database.ts';
@@ -62,8 +62,9 @@ export function createSqlUserStore(db: Kysely<Database>): UserStore {
       let query = db.selectFrom('users');
       if (search) {
         const pattern = likePattern(search.toLowerCase());
+        // ESCAPE is explicit: PostgreSQL defaults to backslash, SQLite has no default escape.
         query = query.where((eb) =>
-          eb.or([eb('email_key', 'like', eb.val(pattern)), eb('username_key', 'like', eb.val(pattern))]),
+          eb.or([sql<boolean>`email_key like ${pattern} escape '\\'`, sql<boolean>`username_key like ${pattern} escape '\\'`]),
         );
       }
       const [rows, count] = await Promise.all([

@@ -1,5 +1,5 @@
 /** @module The account page: profile, and the sessions signed in to it, each revocable. */
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { Badge, PostButton, RoleBadges, UtcTime, formatUtc, summarizeUserAgent, type Flash } from './parts.tsx';
 

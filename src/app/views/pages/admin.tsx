@@ -1,5 +1,5 @@
 /** @module The admin area: search users, grant and revoke roles, deactivate and reactivate accounts. */
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { Badge, CsrfField, PostButton, UtcTime, roleTone, type Flash } from './parts.tsx';
 

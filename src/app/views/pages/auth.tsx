@@ -1,6 +1,6 @@
 /** @module The credential forms: register, log in, and re-authenticate ("Confirm it's you"). */
 import type { Child } from 'hono/jsx';
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout, type NavSection } from '../layout.tsx';
 import { CheckboxField, CsrfField, Field, FormError, NextField, type FieldErrors, type Flash } from './parts.tsx';
 

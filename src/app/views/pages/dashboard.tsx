@@ -1,5 +1,5 @@
 /** @module The signed-in landing page: who you are, your roles, where to go. */
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { RoleBadges, type Flash } from './parts.tsx';
 

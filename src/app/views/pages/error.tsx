@@ -1,5 +1,5 @@
 /** @module The friendly error page. It shows only the caller's title and message: nothing internal. */
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 
 export type ErrorPageProps = { user: PublicUser | null; csrfToken: string; status: number; title: string; message: string };

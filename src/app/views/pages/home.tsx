@@ -1,5 +1,5 @@
 /** @module The landing page: what Portcullis is, and where to go next. */
-import type { PublicUser } from '../../../features/identity/index.ts';
+import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import type { Flash } from './parts.tsx';
 
