@@ -7,7 +7,7 @@ export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export type { Stores, UserStore, RoleStore, SessionStore, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
-export { createSqlStores, migrateToLatest, type SqlStores } from './stores/sql/index.ts';
+export { createSqlStores, migrateToLatest, openDatabase, type SqlStores } from './stores/sql/index.ts';
 export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
 export type { PublicUser } from './features/identity/index.ts';

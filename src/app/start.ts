@@ -16,6 +16,8 @@ export const BUILT_IN_ROLES = [
   { name: 'auditor', description: 'Read the audit log', permissions: ['audit:read'] },
 ] as const;
 
+const SESSION_SWEEP_INTERVAL_MS = 15 * 60_000;
+
 export interface RunningServer {
   readonly url: string;
   readonly auth: Auth;
@@ -55,6 +57,12 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const url = `http://${host}:${port}`;
   log.info({ url, database: stores.dialect, environment: auth.config.environment }, `Portcullis listening on ${url}`);
 
+  // Expired sessions are already refused on sight; this only keeps the table small.
+  const sweepExpiredSessions = () =>
+    stores.sessions.deleteExpiredSessions(Date.now(), auth.config.session.idleTimeoutMs).catch((error: unknown) => log.warn({ err: error }, 'session sweep failed'));
+  const sweeper = setInterval(sweepExpiredSessions, SESSION_SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -62,6 +70,11 @@ export async function startServer(env: Readonly<Record<string, string | undefine
     stores,
     log,
     close: () =>
-      (closing ??= new Promise<void>((done) => httpServer.close(() => done())).then(() => stores.close())),
+      (closing ??= new Promise<void>((done) => {
+        clearInterval(sweeper);
+        httpServer.close(() => done());
+        // Idle keep-alive connections would hold close() open; in-flight requests still finish.
+        (httpServer as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }).then(() => stores.close())),
   };
 }
