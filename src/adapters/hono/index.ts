@@ -8,7 +8,7 @@
  *   app.get('/admin', pc.required(), pc.roles('admin'), (c) => c.text(`hi ${c.get('user')?.email}`));
  */
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono';
-import { AuthError } from '../../core/errors.ts';
+import { AuthError, StoreUnavailableError } from '../../core/errors.ts';
 import type { Auth } from '../../create-auth.ts';
 import { anyRole, assertOwnerOrAdmin, fresh, identify, permissions, required, roles, enforceCsrf } from './guards.ts';
 import { createAuthMiddleware, type MiddlewareOptions } from './middleware.ts';
@@ -57,8 +57,11 @@ export interface HonoAuth {
 
 export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
   const views: AuthViews = { ...defaultViews(auth.config.basePath), ...options.views };
-  const onError: ErrorHandler<AuthEnv> = async (error, c) => {
-    if (!(error instanceof AuthError) || error.code === 'INTERNAL') options.onInternalError?.(error instanceof AuthError ? error.cause : error, c);
+  const onError: ErrorHandler<AuthEnv> = async (thrown, c) => {
+    const error = thrown instanceof StoreUnavailableError ? new AuthError('SERVICE_UNAVAILABLE', { cause: thrown, retryAfterSeconds: 5 }) : thrown;
+    if (!(error instanceof AuthError) || error.code === 'INTERNAL' || error.code === 'SERVICE_UNAVAILABLE') {
+      options.onInternalError?.(error instanceof AuthError ? error.cause : error, c);
+    }
     const authError = error instanceof AuthError ? error : new AuthError('INTERNAL', { cause: error });
     try {
       stateOf(c);

@@ -1,6 +1,7 @@
 /** @module SQL stores (SQLite file or PostgreSQL via Kysely), opened and migrated together. */
+import { StoreUnavailableError } from '../../core/errors.ts';
 import type { Stores } from '../../core/stores.ts';
-import { migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
+import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
 import { createSqlUserStore } from './user-store.ts';
@@ -22,10 +23,25 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
   }
   return {
     dialect,
-    users: createSqlUserStore(db),
-    roles: createSqlRoleStore(db),
-    sessions: createSqlSessionStore(db),
+    users: reportingUnavailability(createSqlUserStore(db)),
+    roles: reportingUnavailability(createSqlRoleStore(db)),
+    sessions: reportingUnavailability(createSqlSessionStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };
+}
+
+/** Wraps every method so that a lost database surfaces as StoreUnavailableError (→ 503), not a 500. */
+function reportingUnavailability<T extends object>(store: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(store)) {
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        throw isConnectionError(error) ? new StoreUnavailableError(error) : error;
+      }
+    };
+  }
+  return wrapped as T;
 }
