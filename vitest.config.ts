@@ -10,6 +10,8 @@ export default defineConfig({
   test: {
     // Forks, not threads: better-sqlite3 is a native module and is happiest one per process.
     pool: 'forks',
+    // The JSON report lets .ci/run print one plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

@@ -18,6 +18,11 @@ export const BUILT_IN_ROLES = [
 
 const SESSION_SWEEP_INTERVAL_MS = 15 * 60_000;
 
+/** The reference app's own defaults on top of the library's: where browsers land after login. */
+export function referenceAppOptions<T extends { pages?: object }>(options: T): T {
+  return { ...options, pages: { afterLogin: '/dashboard', ...options.pages } };
+}
+
 export interface RunningServer {
   readonly url: string;
   readonly auth: Auth;
@@ -38,7 +43,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const stores = await createSqlStores(server.databaseUrl);
   let auth: Auth;
   try {
-    auth = createAuth({ ...authOptions, secretKey, stores, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), secretKey, stores, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
     await stores.close();

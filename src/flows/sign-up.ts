@@ -72,8 +72,11 @@ export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientI
   }
   const bootstrap = kernel.config.bootstrapAdminEmail;
   if (bootstrap && emailKey(bootstrap) === user.emailKey) {
-    await kernel.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: [] }).catch(() => undefined);
-    await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE);
+    // Create `admin` only if the app has not defined it (never overwrite its permissions).
+    if (!(await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE))) {
+      await kernel.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: [] });
+      await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE);
+    }
   }
   kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ip: client.ip, atMs: nowMs });
   return startSession(kernel, user, client, remember);
