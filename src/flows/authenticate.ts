@@ -41,13 +41,20 @@ export async function authenticateSession(kernel: Kernel, token: string, client:
   return { user, authorization, via: 'session', session: current };
 }
 
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses `Authorization: Basic …`; undefined when absent or malformed. */
 export function parseBasicAuthorization(header: string | null): { identity: string; password: string } | undefined {
   const match = header ? /^Basic ([A-Za-z0-9+/=]{1,2048})$/i.exec(header.trim()) : null;
   if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  let decoded: string;
+  try {
+    decoded = UTF8_STRICT.decode(Buffer.from(match[1], 'base64'));
+  } catch {
+    return undefined;
+  }
   const colon = decoded.indexOf(':');
-  if (colon <= 0 || !decoded.isWellFormed() || decoded.includes('\u0000')) return undefined;
+  if (colon <= 0 || decoded.includes('\u0000')) return undefined;
   return { identity: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 

@@ -12,10 +12,25 @@ export interface SecurityLogger {
 
 const WARN_EVENTS = new Set<AuthEvent['type']>(['login.failed', 'verify.failed', 'session.protection']);
 
+/**
+ * The only event fields that reach a log line. An allowlist, not a spread: whatever else an event
+ * object happens to carry (a password by mistake, a forged `event`) is never written.
+ */
+const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'sessionId', 'by', 'mode', 'role', 'actorId'] as const;
+
+export function auditRecord(event: AuthEvent): Record<string, unknown> {
+  const record: Record<string, unknown> = { event: event.type };
+  const source = event as unknown as Record<string, unknown>;
+  for (const key of LOGGED_FIELDS) {
+    if (Object.hasOwn(source, key)) record[key] = source[key];
+  }
+  record.timestamp = new Date(event.atMs).toISOString();
+  return record;
+}
+
 export function createAuditLogSink(logger: SecurityLogger): EventSink {
   return (event) => {
-    const { atMs, type, ...fields } = event;
-    const record = { event: type, ...fields, timestamp: new Date(atMs).toISOString() };
+    const record = auditRecord(event);
     if (WARN_EVENTS.has(event.type)) logger.warn(record, event.type === 'login.failed' ? 'Failed login attempt' : event.type);
     else logger.info(record, event.type);
   };

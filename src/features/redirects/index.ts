@@ -6,9 +6,12 @@
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
+const MAX_DECODE_ROUNDS = 5;
+
+/** Percent-decodes until stable; undefined when malformed or still changing after the last round (deliberate nesting). */
 function decodeFully(value: string): string | undefined {
   let current = value;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i <= MAX_DECODE_ROUNDS; i++) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(current);
@@ -18,7 +21,7 @@ function decodeFully(value: string): string | undefined {
     if (decoded === current) return current;
     current = decoded;
   }
-  return current;
+  return undefined;
 }
 
 export function isSafeNext(next: string): boolean {
