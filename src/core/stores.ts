@@ -112,6 +112,28 @@ export interface SessionStore {
   deleteExpiredSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }
 
+/** A counter's state after a hit: how many points it holds and when its window ends. */
+export interface CounterState {
+  readonly count: number;
+  /** Milliseconds until the counter disappears (end of its window or lock). */
+  readonly resetInMs: number;
+}
+
+/**
+ * Shared counters for rate limits, lock-outs and budgets. One atomic primitive (`hit`): never
+ * read-modify-write in a feature. In-process by default, Redis when REDIS_URL is set.
+ */
+export interface CounterStore {
+  /** Atomically adds `points`; a new counter lives `windowMs` from its first hit (fixed window). */
+  hit(key: string, windowMs: number, points?: number): Promise<CounterState>;
+  /** The counter as it is, or undefined when absent or expired. */
+  peek(key: string): Promise<CounterState | undefined>;
+  /** Sets the counter to `count` for exactly `ttlMs` from now (locks, "known good" marks). */
+  put(key: string, count: number, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Everything persistent the kernel needs, opened and closed together. */
 export interface Stores {
   readonly users: UserStore;
