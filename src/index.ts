@@ -12,3 +12,4 @@ export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2P
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
 export type { PublicUser } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
+export { isSafeNext, safeNext } from './features/redirects/index.ts';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import type { Auth, Principal } from '../index.ts';
+import { isSafeNext, type Auth, type Principal } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import { AdminPage, AccountPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
@@ -23,9 +23,10 @@ export interface ReferenceApp {
   readonly pc: HonoAuth;
 }
 
+/** `?next=` of a page, only when it is a safe same-origin path (the one validator every redirect uses). */
 function pageNext(c: Context): string | null {
   const next = c.req.query('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : null;
+  return next !== undefined && isSafeNext(next) ? next : null;
 }
 
 export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}): ReferenceApp {

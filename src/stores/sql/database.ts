@@ -50,7 +50,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sq
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<readonly string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // On PostgreSQL, name the schema: Kysely's "does the table exist" check would otherwise see
+  // another schema's migration tables in the same database and skip creating ours.
+  const migrationTableSchema = await currentSchema(db);
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const detail = error instanceof Error ? error.message : String(error);
@@ -58,6 +61,16 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<readonly st
     throw new Error(failed ? `migration ${failed} failed: ${detail}` : `cannot open the database: ${detail}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** PostgreSQL's current schema (from search_path); undefined on SQLite. */
+async function currentSchema(db: Kysely<Database>): Promise<string | undefined> {
+  try {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    return rows[0]?.schema ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function pingDatabase(db: Kysely<Database>): Promise<boolean> {
