@@ -11,7 +11,11 @@ import { createSecretToken, secureRandom, type RandomSource } from './core/crypt
 import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
 import type { BodyFields } from './core/input.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
-import type { RoleRecord, Stores, UserPage } from './core/stores.ts';
+import type { CounterStore, RoleRecord, Stores, UserPage } from './core/stores.ts';
+import { createMemoryCounterStore } from './stores/memory/counter-store.ts';
+import { rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
+import { consumeRateLimit } from './flows/rate-limit.ts';
+import type { RateLimitRule } from './core/config.ts';
 import { createAuditLogSink, type SecurityLogger } from './features/audit/index.ts';
 import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
@@ -33,6 +37,8 @@ export type { Mechanism, Principal, StartedSession, SessionSummary };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
+  /** Counters for rate limits and lock-outs; default in-process (give a Redis one for several processes). */
+  readonly counters?: CounterStore;
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly hasher?: PasswordHasher;
@@ -40,6 +46,19 @@ export interface CreateAuthOptions extends AuthOptions {
   readonly onEvent?: EventSink | readonly EventSink[];
   /** Where audit lines go; default: pino JSON on stdout under the `security` logger. */
   readonly securityLogger?: SecurityLogger;
+}
+
+/** What the CSRF check needs of a request. */
+export interface CsrfRequest {
+  readonly headers: Headers;
+  readonly path: string;
+  /** From `X-CSRF-Token` or the `csrf_token` form field. */
+  readonly token: unknown;
+  /** The session's principal, or null for an anonymous form (checked against the pre-session cookie). */
+  readonly principal: Principal | null;
+  readonly client: ClientInfo;
+  /** JSON login/registration: the origin check alone (no token exists before a session). */
+  readonly originOnly?: boolean;
 }
 
 /** Where one request comes from, as the socket reports it. */
@@ -66,8 +85,18 @@ export interface Auth {
   /** The pre-session id from the cookie, or a new one (with the Set-Cookie to send). */
   preSession(headers: Headers, client: ClientInfo): { id: string; setCookie: string | null };
   csrfToken(binding: CsrfBinding): string;
-  verifyCsrf(binding: CsrfBinding, token: unknown): boolean;
+  /**
+   * The CSRF decision for one unsafe request riding ambient credentials (or a pre-session form):
+   * origin / fetch-metadata first, then the token. Emits `csrf.failed`; true when it passes.
+   */
+  checkCsrf(request: CsrfRequest): boolean;
+  /** Whether requests authenticated this way need a CSRF token (CSRF_MECHANISMS; never bearer). */
+  needsCsrf(via: Mechanism): boolean;
   isSameOrigin(headers: Headers): boolean;
+  /** The JS-readable `XSRF-TOKEN` cookie (double submit for SPAs), when enabled. */
+  xsrfCookie(token: string, client: ClientInfo): string | null;
+  /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
+  rateLimit(route: string, rule: RateLimitRule, client: ClientInfo): Promise<{ decision: RateLimitDecision; headers: ReadonlyArray<readonly [string, string]> }>;
   register(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   login(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
@@ -99,14 +128,24 @@ function defaultSecurityLogger(environment: AuthConfig['environment']): Security
 }
 
 export function createAuth(options: CreateAuthOptions): Auth {
-  const { stores, clock = systemClock, random = secureRandom, hasher = createPasswordHasher(), onEvent, securityLogger, ...configOptions } = options;
+  const {
+    stores,
+    counters = createMemoryCounterStore(),
+    clock = systemClock,
+    random = secureRandom,
+    hasher = createPasswordHasher(),
+    onEvent,
+    securityLogger,
+    ...configOptions
+  } = options;
   const config = defineConfig(configOptions);
   const sinks: EventSink[] = [createAuditLogSink(securityLogger ?? defaultSecurityLogger(config.environment))];
   if (onEvent) sinks.push(...(Array.isArray(onEvent) ? onEvent : [onEvent as EventSink]));
   const logger = securityLogger;
   const emit = fanOut(sinks, (error) => logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'event sink failed'));
-  const kernel: Kernel = { config, stores, clock, random, hasher, emit };
-  const allowedOrigins = [config.publicOrigin];
+  const kernel: Kernel = { config, stores, counters, clock, random, hasher, emit };
+  const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
+  const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
   const cookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: config.session.sameSite, path: '/' }) as const;
 
@@ -153,8 +192,29 @@ export function createAuth(options: CreateAuthOptions): Auth {
       return { id, setCookie: serializeCookie(name, id, cookieBase(client)) };
     },
     csrfToken: (binding) => createCsrfToken(config.secretKey, binding),
-    verifyCsrf: (binding, token) => verifyCsrfToken(config.secretKey, binding, token),
+    checkCsrf({ headers, path, token, principal, client, originOnly }) {
+      let reason: 'origin' | 'token' | undefined;
+      if (!isSameOriginRequest(headers, allowedOrigins)) reason = 'origin';
+      else if (originOnly) reason = undefined;
+      else if (principal?.session) {
+        if (!verifyCsrfToken(config.secretKey, { kind: 'session', sessionId: principal.session.id }, token)) reason = 'token';
+      } else {
+        const pre = readCookie(headers.get('cookie'), cookieName(PRE_SESSION_COOKIE, client.secure));
+        if (!pre || !verifyCsrfToken(config.secretKey, { kind: 'pre-session', id: pre }, token)) reason = 'token';
+      }
+      if (reason === undefined) return true;
+      const userId = principal?.user.id;
+      emit({ type: 'csrf.failed', path: path.slice(0, 200), reason, ...(userId ? { userId } : {}), ip: client.ip, userAgent: client.userAgent, atMs: clock.nowMs() });
+      return false;
+    },
+    needsCsrf: (via) => csrfMechanisms.has(via),
     isSameOrigin: (headers) => isSameOriginRequest(headers, allowedOrigins),
+    xsrfCookie: (token, client) =>
+      config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
+    async rateLimit(route, rule, client) {
+      const decision = await consumeRateLimit(kernel, route, rule, client);
+      return { decision, headers: rateLimitHeaders(decision, rule) };
+    },
     register: (body, client) => signUp(kernel, readSignUpInput(body, kernel), client),
     login: (body, client) => signIn(kernel, readSignInInput(body, kernel), client),
     logout: (principal, client) => signOut(kernel, principal, client),

@@ -1,13 +1,16 @@
 /** @module `portcullis`: the public door — createAuth, configuration, errors, stores, types. */
 export { createAuth, type Auth, type CreateAuthOptions, type Mechanism, type Principal, type PeerInfo, type SessionSummary } from './create-auth.ts';
-export { defineConfig, readEnvConfig, ConfigError, type AuthConfig, type AuthOptions, type EnvConfig, type ServerSettings } from './core/config.ts';
+export { defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
+export { readEnvConfig, type EnvConfig, type ServerSettings } from './core/env-config.ts';
 export { AuthError, ERROR_CODES, isAuthError, type ErrorCode, type FieldErrors } from './core/errors.ts';
 export type { AuthEvent, AuthEventType, EventSink } from './core/events.ts';
 export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
-export type { Stores, UserStore, RoleStore, SessionStore, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
+export type { Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
 export { createSqlStores, migrateToLatest, openDatabase, type SqlStores } from './stores/sql/index.ts';
+export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
+export { createRedisCounterStore, type RedisCounterOptions } from './stores/redis/counter-store.ts';
 export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
 export type { PublicUser } from './features/identity/index.ts';

@@ -5,7 +5,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createAuth, createSqlStores, readEnvConfig, type Auth, type SqlStores } from '../index.ts';
+import { createAuth, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
 
@@ -40,13 +40,21 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const log = logger ?? pino({ level: server.logLevel });
   const secretKey = authOptions.secretKey ?? (authOptions.environment === 'production' ? undefined : loadOrCreateDevSecret(dataDirOf(server.databaseUrl)));
   if (secretKey === undefined) throw new Error('Invalid configuration: SECRET_KEY is required in production (generate one: openssl rand -base64 48)');
-  const stores = await createSqlStores(server.databaseUrl);
+  // Redis was asked for: unreachable at start is a refusal to start, never a silent fallback.
+  const counters: CounterStore = server.redisUrl ? await createRedisCounterStore(server.redisUrl, { keyPrefix: server.redisKeyPrefix }) : createMemoryCounterStore();
+  let stores: SqlStores;
+  try {
+    stores = await createSqlStores(server.databaseUrl);
+  } catch (error) {
+    await counters.close();
+    throw error;
+  }
   let auth: Auth;
   try {
-    auth = createAuth({ ...referenceAppOptions(authOptions), secretKey, stores, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), secretKey, stores, counters, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
-    await stores.close();
+    await Promise.all([stores.close(), counters.close()]);
     throw error;
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
@@ -60,7 +68,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const port = typeof address === 'object' && address ? address.port : server.port;
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
   const url = `http://${host}:${port}`;
-  log.info({ url, database: stores.dialect, environment: auth.config.environment }, `Portcullis listening on ${url}`);
+  log.info({ url, database: stores.dialect, counters: server.redisUrl ? 'redis' : 'memory', environment: auth.config.environment }, `Portcullis listening on ${url}`);
 
   // Expired sessions are already refused on sight; this only keeps the table small.
   const sweepExpiredSessions = () =>
@@ -80,6 +88,6 @@ export async function startServer(env: Readonly<Record<string, string | undefine
         httpServer.close(() => done());
         // Idle keep-alive connections would hold close() open; in-flight requests still finish.
         (httpServer as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }).then(() => stores.close())),
+      }).then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defineConfig, estimateSecretBits, readEnvConfig, type AuthOptions } from './config.ts';
+import { ConfigError, defineConfig, estimateSecretBits, type AuthOptions } from './config.ts';
+import { readEnvConfig } from './env-config.ts';
 
 /** What `openssl rand -base64 48` prints: 64 characters, ~380 bits by the estimate. */
 const STRONG_SECRET = 'q3N0c2VjcmV0LWZvci10ZXN0cy1vbmx5LTlKd1pYeEZ2bVR6aDhAIVJrYmRnTHU2';
@@ -135,12 +136,27 @@ describe('readEnvConfig', () => {
         smtpUrl: null,
         mailOutbox: './data/outbox.jsonl',
         logLevel: 'info',
+        tls: null,
+        httpRedirectPort: null,
+        redisKeyPrefix: 'portcullis',
       },
       auth: expect.objectContaining({ environment: 'development', secretKey: undefined, publicOrigin: 'http://127.0.0.1:3000', trustProxy: undefined }),
     });
     const config = defineConfig({ ...readEnvConfig({}).auth, secretKey: STRONG_SECRET });
     expect(config).toEqual(defineConfig({ secretKey: STRONG_SECRET }));
   });
+
+  it('refuses TLS_CERT without TLS_KEY, naming the missing one', () => {
+    expect(configError(() => readEnvConfig({ TLS_CERT: '/etc/tls/cert.pem' })).setting).toBe('TLS_KEY');
+    expect(configError(() => readEnvConfig({ TLS_KEY: '/etc/tls/key.pem' })).setting).toBe('TLS_CERT');
+  });
+
+  it.each([['CSRF_MECHANISMS', 'session,bearer'], ['AUTH_IPV6_PREFIX', '200'], ['AUTH_IP_FAILURE_BUDGET', 'lots'], ['REDIS_KEY_PREFIX', 'has space']])(
+    'refuses %s=%j with a ConfigError naming it',
+    (name, value) => {
+      expect(configError(() => defineConfig({ ...readEnvConfig({ [name]: value }).auth, secretKey: STRONG_SECRET })).setting).toBe(name);
+    },
+  );
 
   it('ignores empty and unknown variables', () => {
     const env = readEnvConfig({ PORT: '', SECRET_KEY: '', HOME: '/root', PATH: '/bin', npm_config_x: '1' });
@@ -180,6 +196,17 @@ describe('readEnvConfig', () => {
       SMTP_URL: 'smtp://mail.internal:2525',
       MAIL_OUTBOX: '/tmp/outbox.jsonl',
       LOG_LEVEL: 'debug',
+      AUTH_LOCKOUT_WINDOW: '12h',
+      AUTH_LOCKOUT_KNOWN_DEVICE: '7d',
+      AUTH_IP_FAILURE_BUDGET: '50/1h',
+      AUTH_IPV6_PREFIX: '56',
+      CSRF_MECHANISMS: 'session',
+      CSRF_TRUSTED_ORIGINS: 'https://admin.example.com, https://app.example.com/',
+      CSRF_XSRF_COOKIE: 'true',
+      TLS_CERT: '/etc/tls/cert.pem',
+      TLS_KEY: '/etc/tls/key.pem',
+      HTTP_REDIRECT_PORT: '8081',
+      REDIS_KEY_PREFIX: 'myapp',
     });
     expect(env.server).toEqual({
       port: 8080,
@@ -189,6 +216,9 @@ describe('readEnvConfig', () => {
       smtpUrl: 'smtp://mail.internal:2525',
       mailOutbox: '/tmp/outbox.jsonl',
       logLevel: 'debug',
+      tls: { certPath: '/etc/tls/cert.pem', keyPath: '/etc/tls/key.pem' },
+      httpRedirectPort: 8081,
+      redisKeyPrefix: 'myapp',
     });
     expect(env.auth.secretKey).toBe(STRONG_SECRET);
     const config = defineConfig({ ...env.auth, secretKey: STRONG_SECRET });
@@ -207,7 +237,16 @@ describe('readEnvConfig', () => {
         reset: { count: 2, windowMs: 86_400_000 },
         refresh: { count: 20, windowMs: 30_000 },
       },
-      lockout: { threshold: 5, baseDelayMs: 2_000, maxDelayMs: 3_600_000 },
+      lockout: {
+        threshold: 5,
+        baseDelayMs: 2_000,
+        maxDelayMs: 3_600_000,
+        failureWindowMs: 12 * 3_600_000,
+        knownDeviceMs: 7 * 86_400_000,
+        ipFailureBudget: { count: 50, windowMs: 3_600_000 },
+      },
+      ipv6PrefixLength: 56,
+      csrf: { mechanisms: ['session'], trustedOrigins: ['https://admin.example.com', 'https://app.example.com'], xsrfCookie: true },
       tokens: { accessTtlMs: 300_000, refreshTtlMs: 30 * 86_400_000, refreshIdleMs: 86_400_000 },
     });
   });

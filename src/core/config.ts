@@ -2,8 +2,6 @@
  * @module Typed configuration: parsed once (from code options or environment variables),
  * validated, defaulted and frozen. Nothing else in the tree reads `process.env`.
  */
-import { z } from 'zod';
-import { parseDurationMs } from './duration.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 
 export type Environment = 'development' | 'production' | 'test';
@@ -45,7 +43,27 @@ export interface AuthConfig {
     readonly reset: RateLimitRule;
     readonly refresh: RateLimitRule;
   };
-  readonly lockout: { readonly threshold: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly lockout: {
+    readonly threshold: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+    /** How long failures are remembered, from the first, when no success resets them. */
+    readonly failureWindowMs: number;
+    /** A (client, account) pair that logged in successfully keeps its own budget this long. */
+    readonly knownDeviceMs: number;
+    /** Failed logins one client may make across all identities (credential stuffing). */
+    readonly ipFailureBudget: RateLimitRule;
+  };
+  /** IPv6 clients are counted per prefix of this length (one customer's allocation). */
+  readonly ipv6PrefixLength: number;
+  readonly csrf: {
+    /** Which authentication mechanisms need a CSRF token on unsafe methods (never bearer tokens). */
+    readonly mechanisms: readonly ('session' | 'basic')[];
+    /** Origins besides PUBLIC_URL allowed to send cookie-authenticated unsafe requests. */
+    readonly trustedOrigins: readonly string[];
+    /** Also set a JS-readable `XSRF-TOKEN` cookie (double submit) for single-page apps. */
+    readonly xsrfCookie: boolean;
+  };
   readonly tokens: { readonly accessTtlMs: number; readonly refreshTtlMs: number; readonly refreshIdleMs: number };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
@@ -97,7 +115,16 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
     reset: { count: 3, windowMs: 3_600_000 },
     refresh: { count: 10, windowMs: 60_000 },
   },
-  lockout: { threshold: 3, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000 },
+  lockout: {
+    threshold: 3,
+    baseDelayMs: 1_000,
+    maxDelayMs: 15 * 60_000,
+    failureWindowMs: 24 * 3_600_000,
+    knownDeviceMs: 30 * 86_400_000,
+    ipFailureBudget: { count: 20, windowMs: 3_600_000 },
+  },
+  ipv6PrefixLength: 64,
+  csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
   tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000 },
   pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/' },
 };
@@ -126,7 +153,7 @@ function checkSecret(secret: unknown, environment: Environment): asserts secret 
   }
 }
 
-function checkOrigin(origin: string, setting: string): string {
+export function checkOrigin(origin: string, setting: string): string {
   let url: URL;
   try {
     url = new URL(origin);
@@ -177,6 +204,8 @@ export function defineConfig(options: AuthOptions): AuthConfig {
     ['REMEMBER_ME_MAX_AGE', config.session.rememberMeMaxAgeMs],
     ['AUTH_LOCKOUT_BASE_DELAY', config.lockout.baseDelayMs],
     ['AUTH_LOCKOUT_MAX_DELAY', config.lockout.maxDelayMs],
+    ['AUTH_LOCKOUT_WINDOW', config.lockout.failureWindowMs],
+    ['AUTH_LOCKOUT_KNOWN_DEVICE', config.lockout.knownDeviceMs],
     ['ACCESS_TOKEN_TTL', config.tokens.accessTtlMs],
     ['REFRESH_TOKEN_TTL', config.tokens.refreshTtlMs],
     ['REFRESH_TOKEN_IDLE', config.tokens.refreshIdleMs],
@@ -186,165 +215,19 @@ export function defineConfig(options: AuthOptions): AuthConfig {
   }
   // A route that must not check freshness says so itself: `fresh({ withinMs: -1 })`; the global default stays positive.
   if (!(config.freshnessGraceMs >= 0)) throw new ConfigError('FRESHNESS_GRACE', 'must not be negative');
+  if (!Number.isInteger(config.ipv6PrefixLength) || config.ipv6PrefixLength < 16 || config.ipv6PrefixLength > 128) {
+    throw new ConfigError('AUTH_IPV6_PREFIX', 'must be a whole number from 16 to 128');
+  }
+  const trustedOrigins = config.csrf.trustedOrigins.map((origin) => checkOrigin(origin, 'CSRF_TRUSTED_ORIGINS'));
+  Object.assign(config, { csrf: { ...config.csrf, trustedOrigins } });
   if (!config.basePath.startsWith('/') || config.basePath.endsWith('/')) {
     throw new ConfigError('basePath', 'must start with "/" and not end with one');
   }
   return deepFreeze(config);
 }
 
-// ---------------------------------------------------------------------------
-// Environment variables (API.md's table)
-
-const duration = (name: string) =>
-  z.string().transform((text, ctx) => {
-    const ms = parseDurationMs(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a duration like 500ms, 30s, 10m, 2h or 30d (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const rateRule = (name: string) =>
-  z.string().transform((text, ctx): RateLimitRule => {
-    const match = /^(\d+)\/(.+)$/.exec(text.trim());
-    const windowMs = match ? parseDurationMs(match[2] ?? '') : undefined;
-    const count = match ? Number(match[1]) : NaN;
-    if (!match || windowMs === undefined || windowMs <= 0 || !(count > 0)) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be COUNT/WINDOW, e.g. 5/1m (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    }
-    return { count, windowMs };
-  });
-
-const bool = (name: string) =>
-  z.string().transform((text, ctx) => {
-    const value = text.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    ctx.addIssue({ code: 'custom', message: `${name} must be true or false (got ${JSON.stringify(text)})` });
-    return z.NEVER;
-  });
-
-const positiveInt = (name: string, max = 1_000_000) =>
-  z.string().transform((text, ctx) => {
-    const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < 1 || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    }
-    return n;
-  });
-
-const ENV_SCHEMA = z.object({
-  PORT: positiveInt('PORT', 65535).optional(),
-  HOST: z.string().min(1).optional(),
-  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'NODE_ENV must be development, production or test' }).optional(),
-  PUBLIC_URL: z.string().optional(),
-  DATABASE_URL: z
-    .string()
-    .refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), { message: 'DATABASE_URL must start with sqlite: or postgres://' })
-    .optional(),
-  REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must start with redis:// or rediss://' }).optional(),
-  SECRET_KEY: z.string().optional(),
-  TRUST_PROXY: z.string().optional(),
-  FORCE_HTTPS: bool('FORCE_HTTPS').optional(),
-  AUTH_RATE_LIMIT_LOGIN: rateRule('AUTH_RATE_LIMIT_LOGIN').optional(),
-  AUTH_RATE_LIMIT_REGISTER: rateRule('AUTH_RATE_LIMIT_REGISTER').optional(),
-  AUTH_RATE_LIMIT_RESET: rateRule('AUTH_RATE_LIMIT_RESET').optional(),
-  AUTH_RATE_LIMIT_REFRESH: rateRule('AUTH_RATE_LIMIT_REFRESH').optional(),
-  AUTH_LOCKOUT_THRESHOLD: positiveInt('AUTH_LOCKOUT_THRESHOLD', 1000).optional(),
-  AUTH_LOCKOUT_BASE_DELAY: duration('AUTH_LOCKOUT_BASE_DELAY').optional(),
-  AUTH_LOCKOUT_MAX_DELAY: duration('AUTH_LOCKOUT_MAX_DELAY').optional(),
-  SESSION_PROTECTION: z.enum(['off', 'basic', 'strong'], { message: 'SESSION_PROTECTION must be off, basic or strong' }).optional(),
-  FRESHNESS: duration('FRESHNESS').optional(),
-  FRESHNESS_GRACE: duration('FRESHNESS_GRACE').optional(),
-  BOOTSTRAP_ADMIN_EMAIL: z.string().optional(),
-  SESSION_IDLE_TIMEOUT: duration('SESSION_IDLE_TIMEOUT').optional(),
-  SESSION_MAX_AGE: duration('SESSION_MAX_AGE').optional(),
-  REMEMBER_ME_MAX_AGE: duration('REMEMBER_ME_MAX_AGE').optional(),
-  SESSION_SAMESITE: z.enum(['Strict', 'Lax'], { message: 'SESSION_SAMESITE must be Strict or Lax' }).optional(),
-  ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').optional(),
-  REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL').optional(),
-  REFRESH_TOKEN_IDLE: duration('REFRESH_TOKEN_IDLE').optional(),
-  SMTP_URL: z.string().optional(),
-  MAIL_OUTBOX: z.string().optional(),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be a pino level (fatal … trace, silent)' })
-    .optional(),
-});
-
-/** What the reference server needs besides the auth config. */
-export interface ServerSettings {
-  readonly port: number;
-  readonly host: string;
-  readonly databaseUrl: string;
-  readonly redisUrl: string | null;
-  readonly smtpUrl: string | null;
-  readonly mailOutbox: string;
-  readonly logLevel: string;
-}
-
-export interface EnvConfig {
-  readonly server: ServerSettings;
-  /** Everything but the secret, which the server may have to generate. */
-  readonly auth: Omit<AuthOptions, 'secretKey'> & { secretKey: string | undefined };
-}
-
-/** Parses API.md's environment variables. Throws ConfigError naming the first bad variable. */
-export function readEnvConfig(env: Readonly<Record<string, string | undefined>>): EnvConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([key, v]) => v !== undefined && v !== '' && key in ENV_SCHEMA.shape));
-  const parsed = ENV_SCHEMA.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
-    const message = issue?.message ?? 'is invalid';
-    throw new ConfigError(variable, message.startsWith(variable) ? message.slice(variable.length + 1) : message);
-  }
-  const e = parsed.data;
-  const port = e.PORT ?? 3000;
-  const host = e.HOST ?? '127.0.0.1';
-  const environment = e.NODE_ENV ?? 'development';
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return {
-    server: {
-      port,
-      host,
-      databaseUrl: e.DATABASE_URL ?? 'sqlite:./data/portcullis.db',
-      redisUrl: e.REDIS_URL ?? null,
-      smtpUrl: e.SMTP_URL ?? null,
-      mailOutbox: e.MAIL_OUTBOX ?? './data/outbox.jsonl',
-      logLevel: e.LOG_LEVEL ?? 'info',
-    },
-    auth: {
-      environment,
-      secretKey: e.SECRET_KEY,
-      publicOrigin: e.PUBLIC_URL !== undefined ? checkOrigin(e.PUBLIC_URL, 'PUBLIC_URL') : environment === 'production' ? undefined : `http://${urlHost}:${port}`,
-      trustProxy: e.TRUST_PROXY !== undefined ? parseTrustProxyOrThrow(e.TRUST_PROXY) : undefined,
-      forceHttps: e.FORCE_HTTPS,
-      session: {
-        idleTimeoutMs: e.SESSION_IDLE_TIMEOUT,
-        maxAgeMs: e.SESSION_MAX_AGE,
-        rememberMeMaxAgeMs: e.REMEMBER_ME_MAX_AGE,
-        protection: e.SESSION_PROTECTION,
-        sameSite: e.SESSION_SAMESITE,
-      },
-      freshnessMs: e.FRESHNESS,
-      freshnessGraceMs: e.FRESHNESS_GRACE,
-      bootstrapAdminEmail: e.BOOTSTRAP_ADMIN_EMAIL ?? undefined,
-      rateLimits: {
-        login: e.AUTH_RATE_LIMIT_LOGIN,
-        register: e.AUTH_RATE_LIMIT_REGISTER,
-        reset: e.AUTH_RATE_LIMIT_RESET,
-        refresh: e.AUTH_RATE_LIMIT_REFRESH,
-      },
-      lockout: { threshold: e.AUTH_LOCKOUT_THRESHOLD, baseDelayMs: e.AUTH_LOCKOUT_BASE_DELAY, maxDelayMs: e.AUTH_LOCKOUT_MAX_DELAY },
-      tokens: { accessTtlMs: e.ACCESS_TOKEN_TTL, refreshTtlMs: e.REFRESH_TOKEN_TTL, refreshIdleMs: e.REFRESH_TOKEN_IDLE },
-    },
-  };
-}
-
-function parseTrustProxyOrThrow(text: string): TrustProxy {
+/** TRUST_PROXY text → TrustProxy, or a ConfigError naming the variable. */
+export function parseTrustProxyOrThrow(text: string): TrustProxy {
   const result = parseTrustProxy(text);
   if (typeof result === 'string') throw new ConfigError('TRUST_PROXY', result);
   return result;

@@ -1,21 +1,36 @@
 /**
  * @module AuthEvent: the named security events. Features and flows emit them; the audit log,
- * metrics and app hooks listen. Events carry identity, IP, reason and time — never a secret.
+ * metrics and app hooks listen. Events carry identity, IP, user agent, reason and time — never a
+ * secret (no password, hash, token or session cookie).
  */
 
-export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'invalid_input';
+export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'invalid_input' | 'locked' | 'ip_budget';
 
-export type AuthEvent =
-  | { type: 'user.registered'; userId: string; email: string; ip: string; atMs: number }
-  | { type: 'login.succeeded'; userId: string; via: 'session' | 'basic' | 'token'; ip: string; atMs: number }
-  | { type: 'login.failed'; identity: string; reason: LoginFailureReason; via: 'session' | 'basic' | 'token'; ip: string; atMs: number }
-  | { type: 'logout'; userId: string; ip: string; atMs: number }
-  | { type: 'verify.succeeded'; userId: string; ip: string; atMs: number }
-  | { type: 'verify.failed'; userId: string; ip: string; atMs: number }
-  | { type: 'session.revoked'; userId: string; sessionId: string; by: 'user' | 'admin' | 'protection'; ip: string; atMs: number }
-  | { type: 'session.protection'; userId: string; mode: 'basic' | 'strong'; ip: string; atMs: number }
-  | { type: 'role.granted' | 'role.revoked'; userId: string; role: string; actorId: string | null; ip: string; atMs: number }
-  | { type: 'user.activated' | 'user.deactivated'; userId: string; actorId: string | null; ip: string; atMs: number };
+export type Mechanism = 'session' | 'token' | 'basic';
+
+/** Who and when, on every event. */
+interface EventBase {
+  readonly ip: string;
+  readonly userAgent?: string;
+  readonly atMs: number;
+}
+
+export type AuthEvent = EventBase &
+  (
+    | { type: 'user.registered'; userId: string; email: string }
+    | { type: 'login.succeeded'; userId: string; via: Mechanism }
+    | { type: 'login.failed'; identity: string; reason: LoginFailureReason; via: Mechanism }
+    | { type: 'login.locked'; identity: string; via: Mechanism; retryAfterSeconds: number }
+    | { type: 'logout'; userId: string }
+    | { type: 'verify.succeeded'; userId: string }
+    | { type: 'verify.failed'; userId: string }
+    | { type: 'session.revoked'; userId: string; sessionId: string; by: 'user' | 'admin' | 'protection'; actorId?: string }
+    | { type: 'session.protection'; userId: string; mode: 'basic' | 'strong' }
+    | { type: 'role.granted' | 'role.revoked'; userId: string; role: string; actorId: string | null }
+    | { type: 'user.activated' | 'user.deactivated'; userId: string; actorId: string | null }
+    | { type: 'rate.limited'; route: string }
+    | { type: 'csrf.failed'; path: string; reason: 'origin' | 'token'; userId?: string }
+  );
 
 export type AuthEventType = AuthEvent['type'];
 

@@ -3,7 +3,7 @@ import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
-import type { Kernel, Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
 
 async function targetUser(kernel: Kernel, userId: string): Promise<UserRecord> {
   const user = /^[0-9a-f]{32}$/.test(userId) ? await kernel.stores.users.findUserById(userId) : undefined;
@@ -15,7 +15,7 @@ export async function grantRole(kernel: Kernel, actor: Principal, userId: string
   const user = await targetUser(kernel, userId);
   const granted = await kernel.stores.roles.grantRole(user.id, role);
   if (!granted) throw new AuthError('INVALID_INPUT', { fields: { role: 'Unknown role' } });
-  kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
+  kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
 /** An admin cannot take `admin` from themself: that is how the last admin locks everyone out. */
@@ -24,7 +24,7 @@ export async function revokeRole(kernel: Kernel, actor: Principal, userId: strin
   if (role === ADMIN_ROLE && user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'You cannot remove your own admin role' });
   const revoked = await kernel.stores.roles.revokeRole(user.id, role);
   if (!revoked) throw new AuthError('NOT_FOUND');
-  kernel.emit({ type: 'role.revoked', userId: user.id, role, actorId: actor.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
+  kernel.emit({ type: 'role.revoked', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
 /** Deactivation also ends every session of the user at once. An admin cannot deactivate themself. */
@@ -34,5 +34,5 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
   const nowMs = kernel.clock.nowMs();
   await kernel.stores.users.setUserActive(user.id, active, nowMs);
   if (!active) await kernel.stores.sessions.deleteSessionsOfUser(user.id);
-  kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ip: client.ip, atMs: nowMs });
+  kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: nowMs });
 }

@@ -6,8 +6,8 @@ import { sha256Hex } from '../core/crypto/index.ts';
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { evaluateSession } from '../features/sessions/index.ts';
-import { checkCredentials } from './credentials.ts';
-import type { Kernel, Mechanism, Principal } from './kernel.ts';
+import { checkCredentials, credentialFailure } from './credentials.ts';
+import { origin, type Kernel, type Mechanism, type Principal } from './kernel.ts';
 
 export const MECHANISM_ORDER: readonly Mechanism[] = ['token', 'session', 'basic'];
 
@@ -22,14 +22,14 @@ export async function authenticateSession(kernel: Kernel, token: string, client:
   if (!verdict.alive) {
     await kernel.stores.sessions.deleteSession(session.id);
     if (verdict.reason === 'fingerprint') {
-      kernel.emit({ type: 'session.protection', userId: user.id, mode: 'strong', ip: client.ip, atMs: nowMs });
-      kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: session.id, by: 'protection', ip: client.ip, atMs: nowMs });
+      kernel.emit({ type: 'session.protection', userId: user.id, mode: 'strong', ...origin(client), atMs: nowMs });
+      kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: session.id, by: 'protection', ...origin(client), atMs: nowMs });
     }
     return null;
   }
   let current = session;
   if (verdict.freshnessLost) {
-    kernel.emit({ type: 'session.protection', userId: user.id, mode: 'basic', ip: client.ip, atMs: nowMs });
+    kernel.emit({ type: 'session.protection', userId: user.id, mode: 'basic', ...origin(client), atMs: nowMs });
     await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: 0, graceUntilMs: 0 });
     current = { ...current, freshAtMs: 0, graceUntilMs: 0 };
   }
@@ -69,9 +69,11 @@ export async function authenticateBasic(kernel: Kernel, header: string | null, c
   if (identity.length > 254 || [...password].length > kernel.config.password.maxLength) {
     throw new AuthError('UNAUTHENTICATED');
   }
-  const result = await checkCredentials(kernel, identity, password);
+  const result = await checkCredentials(kernel, identity, password, client, 'basic');
   if (!result.ok) {
-    kernel.emit({ type: 'login.failed', identity, reason: result.reason, via: 'basic', ip: client.ip, atMs: kernel.clock.nowMs() });
+    const failure = credentialFailure(kernel, identity, result, 'basic', client);
+    // Locked: 429 with Retry-After, exactly as the login form would answer. Otherwise 401 + challenge.
+    if (failure.code === 'RATE_LIMITED') throw failure;
     return null;
   }
   const authorization = await kernel.stores.roles.authorizationOfUser(result.user.id);

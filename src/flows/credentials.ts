@@ -1,31 +1,93 @@
-/** @module Checking an identity + password pair, with the same cost and answer whatever fails. */
-import type { LoginFailureReason } from '../core/events.ts';
+/**
+ * @module Checking an identity + password pair: lockout and the per-IP failure budget first,
+ * then one argon2id verification whatever the identity, the same answer whatever failed.
+ */
+import { clientBucket } from '../core/client-ip.ts';
+import { AuthError } from '../core/errors.ts';
+import type { LoginFailureReason, Mechanism } from '../core/events.ts';
+import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { emailKey, usernameKey } from '../features/identity/index.ts';
-import type { Kernel } from './kernel.ts';
+import { lockoutDelayMs, lockoutKeys, lockoutScope } from '../features/lockout/index.ts';
+import { origin, type Kernel } from './kernel.ts';
 
-export type CredentialCheck = { ok: true; user: UserRecord } | { ok: false; reason: LoginFailureReason };
+export type CredentialCheck =
+  | { ok: true; user: UserRecord }
+  | { ok: false; reason: Exclude<LoginFailureReason, 'locked' | 'ip_budget'> }
+  | { ok: false; reason: 'locked' | 'ip_budget'; retryAfterSeconds: number };
 
 /** An identity with an `@` is an e-mail, otherwise a username (usernames cannot contain `@`). */
+export function identityKey(identity: string): string {
+  return identity.includes('@') ? emailKey(identity) : usernameKey(identity);
+}
+
 export async function findUserByIdentity(kernel: Kernel, identity: string): Promise<UserRecord | undefined> {
   return identity.includes('@')
     ? kernel.stores.users.findUserByEmailKey(emailKey(identity))
     : kernel.stores.users.findUserByUsernameKey(usernameKey(identity));
 }
 
-/**
- * Unknown identity, wrong password and inactive account all cost one argon2id verification
- * and end in the same failure; only the audit event knows the reason.
- */
-export async function checkCredentials(kernel: Kernel, identity: string, password: string): Promise<CredentialCheck> {
+async function verify(kernel: Kernel, identity: string, password: string): Promise<CredentialCheck> {
   const normalized = password.normalize('NFKC');
   const user = await findUserByIdentity(kernel, identity);
   if (!user) {
     await kernel.hasher.verifyAgainstDummy(normalized);
     return { ok: false, reason: 'unknown_identity' };
   }
-  const matches = await kernel.hasher.verifyPassword(user.passwordHash, normalized);
-  if (!matches) return { ok: false, reason: 'wrong_password' };
+  if (!(await kernel.hasher.verifyPassword(user.passwordHash, normalized))) return { ok: false, reason: 'wrong_password' };
   if (!user.active) return { ok: false, reason: 'inactive' };
   return { ok: true, user };
+}
+
+const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Every way of presenting a password (login form, JSON login, Basic, token endpoint) comes here.
+ * Failures count for the normalised identity whether or not an account exists, so a lockout tells
+ * an attacker nothing; a locked identity is refused even with the right password.
+ */
+export async function checkCredentials(kernel: Kernel, identity: string, password: string, client: ClientInfo, via: Mechanism): Promise<CredentialCheck> {
+  const { counters, config } = kernel;
+  const rule = config.lockout;
+  const key = identityKey(identity);
+  const bucket = clientBucket(client.ip, config.ipv6PrefixLength);
+  const knownGood = (await counters.peek(lockoutKeys.knownGood(key, bucket))) !== undefined;
+  const scope = lockoutScope(key, bucket, knownGood);
+
+  const lock = await counters.peek(lockoutKeys.lock(scope));
+  if (lock) return { ok: false, reason: 'locked', retryAfterSeconds: toSeconds(lock.resetInMs) };
+  if (!knownGood) {
+    const spent = await counters.peek(lockoutKeys.stuffing(bucket));
+    if (spent && spent.count >= rule.ipFailureBudget.count) return { ok: false, reason: 'ip_budget', retryAfterSeconds: toSeconds(spent.resetInMs) };
+  }
+
+  const result = await verify(kernel, identity, password);
+  if (result.ok) {
+    await Promise.all([
+      counters.delete(lockoutKeys.failures(scope)),
+      counters.delete(lockoutKeys.lock(scope)),
+      counters.put(lockoutKeys.knownGood(key, bucket), 1, rule.knownDeviceMs),
+    ]);
+    return result;
+  }
+  const [failures] = await Promise.all([
+    counters.hit(lockoutKeys.failures(scope), rule.failureWindowMs),
+    knownGood ? undefined : counters.hit(lockoutKeys.stuffing(bucket), rule.ipFailureBudget.windowMs),
+  ]);
+  const delayMs = lockoutDelayMs(failures.count, rule);
+  if (delayMs > 0) {
+    await counters.put(lockoutKeys.lock(scope), failures.count, delayMs);
+    kernel.emit({ type: 'login.locked', identity, via, retryAfterSeconds: toSeconds(delayMs), ...origin(client), atMs: kernel.clock.nowMs() });
+  }
+  return result;
+}
+
+/**
+ * The one failure every credential route answers: 401 INVALID_CREDENTIALS, or 429 while locked —
+ * logged with the identity as typed and the true reason (only the audit trail knows it).
+ */
+export function credentialFailure(kernel: Kernel, identity: string, failure: Extract<CredentialCheck, { ok: false }>, via: Mechanism, client: ClientInfo): AuthError {
+  kernel.emit({ type: 'login.failed', identity, reason: failure.reason, via, ...origin(client), atMs: kernel.clock.nowMs() });
+  if ('retryAfterSeconds' in failure) return new AuthError('RATE_LIMITED', { retryAfterSeconds: failure.retryAfterSeconds });
+  return new AuthError('INVALID_CREDENTIALS');
 }

@@ -1,7 +1,7 @@
 /** @module A user's own sessions: list them (never their tokens) and revoke one or all others. */
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { Kernel, Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export interface SessionSummary {
   readonly id: string;
@@ -35,13 +35,13 @@ export async function revokeSession(kernel: Kernel, principal: Principal, sessio
   if (!/^[0-9a-f]{32}$/.test(sessionId)) throw new AuthError('NOT_FOUND');
   const deleted = await kernel.stores.sessions.deleteSessionOfUser(sessionId, principal.user.id);
   if (!deleted) throw new AuthError('NOT_FOUND');
-  kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId, by: 'user', ip: client.ip, atMs: kernel.clock.nowMs() });
+  kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId, by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
 export async function revokeOtherSessions(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<number> {
   const count = await kernel.stores.sessions.deleteSessionsOfUser(principal.user.id, principal.session?.id);
   if (count > 0) {
-    kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId: '*others*', by: 'user', ip: client.ip, atMs: kernel.clock.nowMs() });
+    kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId: '*others*', by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });
   }
   return count;
 }

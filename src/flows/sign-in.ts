@@ -3,8 +3,8 @@ import { AuthError } from '../core/errors.ts';
 import { FieldCollector, readFlag, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
-import { checkCredentials } from './credentials.ts';
-import type { Kernel } from './kernel.ts';
+import { checkCredentials, credentialFailure } from './credentials.ts';
+import { origin, type Kernel } from './kernel.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignInInput {
@@ -23,10 +23,7 @@ export function readSignInInput(body: BodyFields, kernel: Kernel): SignInInput {
 }
 
 export async function signIn(kernel: Kernel, input: SignInInput, client: ClientInfo): Promise<StartedSession> {
-  const result = await checkCredentials(kernel, input.identity, input.password);
-  if (!result.ok) {
-    kernel.emit({ type: 'login.failed', identity: input.identity, reason: result.reason, via: 'session', ip: client.ip, atMs: kernel.clock.nowMs() });
-    throw new AuthError('INVALID_CREDENTIALS');
-  }
+  const result = await checkCredentials(kernel, input.identity, input.password, client, 'session');
+  if (!result.ok) throw credentialFailure(kernel, input.identity, result, 'session', client);
   return startSession(kernel, result.user, client, input.remember);
 }

@@ -1,9 +1,9 @@
 /** @module Logout deletes the server-side session: the cookie is dead everywhere at once. */
 import type { ClientInfo } from '../core/request-context.ts';
-import type { Kernel, Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export async function signOut(kernel: Kernel, principal: Principal | null, client: ClientInfo): Promise<void> {
   if (!principal?.session) return;
   await kernel.stores.sessions.deleteSession(principal.session.id);
-  kernel.emit({ type: 'logout', userId: principal.user.id, ip: client.ip, atMs: kernel.clock.nowMs() });
+  kernel.emit({ type: 'logout', userId: principal.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }

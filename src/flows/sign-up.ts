@@ -14,7 +14,7 @@ import {
 } from '../features/identity/index.ts';
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
-import type { Kernel } from './kernel.ts';
+import { origin, type Kernel } from './kernel.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignUpInput {
@@ -78,6 +78,6 @@ export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientI
       await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE);
     }
   }
-  kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ip: client.ip, atMs: nowMs });
+  kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ...origin(client), atMs: nowMs });
   return startSession(kernel, user, client, remember);
 }

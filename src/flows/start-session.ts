@@ -2,7 +2,7 @@
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { issueSession } from '../features/sessions/index.ts';
-import type { Kernel, Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export interface StartedSession {
   readonly principal: Principal;
@@ -24,6 +24,6 @@ export async function startSession(kernel: Kernel, user: UserRecord, client: Cli
   await kernel.stores.sessions.createSession(record);
   await kernel.stores.users.recordLogin(user.id, nowMs);
   const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
-  kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ip: client.ip, atMs: nowMs });
+  kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
   return { token, principal: { user: { ...user, lastLoginAtMs: nowMs }, authorization, via: 'session', session: record } };
 }

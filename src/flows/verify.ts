@@ -3,7 +3,7 @@ import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { sessionFingerprint } from '../features/sessions/index.ts';
-import type { Kernel, Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: string } {
   const fields = new FieldCollector();
@@ -18,12 +18,12 @@ export async function verifyPassword(kernel: Kernel, principal: Principal, passw
   const ok = await kernel.hasher.verifyPassword(principal.user.passwordHash, password.normalize('NFKC'));
   const nowMs = kernel.clock.nowMs();
   if (!ok) {
-    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ip: client.ip, atMs: nowMs });
+    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: nowMs });
     throw new AuthError('INVALID_CREDENTIALS');
   }
   // Re-binding the fingerprint: the user just proved themselves from this device and network.
   const fingerprint = sessionFingerprint(client);
   await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: nowMs, fingerprint });
-  kernel.emit({ type: 'verify.succeeded', userId: principal.user.id, ip: client.ip, atMs: nowMs });
+  kernel.emit({ type: 'verify.succeeded', userId: principal.user.id, ...origin(client), atMs: nowMs });
   return { ...principal, session: { ...session, freshAtMs: nowMs, fingerprint } };
 }

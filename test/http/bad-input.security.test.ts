@@ -3,7 +3,8 @@
  * documented JSON body (never a 500, never a stack trace) and writes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, SESSION_COOKIE, createTestApp, errorShape, uniqueEmail, type Client, type TestApp } from './harness.ts';
+import { PASSWORD, SESSION_COOKIE, createTestApp, errorShape, nextIp, uniqueEmail, type Client, type TestApp } from './harness.ts';
+
 
 let t: TestApp;
 beforeAll(async () => {
@@ -90,7 +91,8 @@ async function post(path: string, c: RawCase, client?: Client): Promise<Response
     headers['x-csrf-token'] = await client.fetchCsrf();
   }
   const body = typeof c.body === 'string' ? c.body : new Uint8Array(c.body);
-  return t.request(path, { method: 'POST', headers, body }, client?.ip ?? '192.0.2.50');
+  // A fresh address per attack: each case meets the validator, not the per-IP rate limit.
+  return t.request(path, { method: 'POST', headers, body }, client?.ip ?? nextIp());
 }
 
 async function expectRefused(res: Response, c: RawCase): Promise<void> {

@@ -97,9 +97,10 @@ describe('login (JSON)', () => {
     await t.stores.users.setUserActive(inactive.id, false, t.clock.nowMs());
 
     const attempts = [
+      // One address each: the RateLimit-Remaining countdown is per client, not per identity.
       await t.client({ ip: '192.0.2.10' }).login({ email: uniqueEmail('nobody') }),
-      await t.client({ ip: '192.0.2.10' }).login({ email, password: 'wrong password 123' }),
-      await t.client({ ip: '192.0.2.10' }).login({ email: inactiveEmail }),
+      await t.client({ ip: '192.0.2.11' }).login({ email, password: 'wrong password 123' }),
+      await t.client({ ip: '192.0.2.12' }).login({ email: inactiveEmail }),
     ];
     for (const { res, body } of attempts) {
       expect(res.status).toBe(401);

@@ -5,7 +5,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError } from '../../core/errors.ts';
-import type { Mechanism, Principal } from '../../create-auth.ts';
+import type { RateLimitRule } from '../../core/config.ts';
+import type { Auth, Mechanism, Principal } from '../../create-auth.ts';
 import { bodyOf, UNSAFE_METHODS } from './request.ts';
 import { stateOf, type AuthEnv } from './variables.ts';
 
@@ -39,25 +40,34 @@ export async function identify(c: Context, via: readonly Mechanism[] = DEFAULT_V
 }
 
 /**
- * CSRF for requests that ride ambient credentials (a cookie, or browser-cached Basic): a present
- * Origin must be ours, `Sec-Fetch-Site: cross-site` is refused, and the synchronizer token must
- * match — from the `X-CSRF-Token` header or the `csrf_token` form field.
+ * CSRF for requests that ride ambient credentials (a cookie, or browser-cached Basic), and for
+ * anonymous forms (pre-session token): the decision is the kernel's; this only finds the token —
+ * in the `X-CSRF-Token` header or the `csrf_token` field of an urlencoded form.
  */
 export async function enforceCsrf(c: Context, principal: Principal | null): Promise<void> {
   if (!UNSAFE_METHODS.has(c.req.method)) return;
   const { auth, client } = stateOf(c);
-  if (!auth.isSameOrigin(c.req.raw.headers)) throw new AuthError('CSRF_FAILED');
+  if (principal && !auth.needsCsrf(principal.via)) return;
   let token: unknown = c.req.header('x-csrf-token');
   if (token === undefined && c.req.header('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
     token = (await bodyOf(c)).csrf_token;
   }
-  if (principal?.session) {
-    if (auth.verifyCsrf({ kind: 'session', sessionId: principal.session.id }, token)) return;
-    throw new AuthError('CSRF_FAILED');
-  }
-  const pre = auth.preSession(c.req.raw.headers, client);
-  if (pre.setCookie === null && auth.verifyCsrf({ kind: 'pre-session', id: pre.id }, token)) return;
-  throw new AuthError('CSRF_FAILED');
+  if (!auth.checkCsrf({ headers: c.req.raw.headers, path: c.req.path, token, principal, client })) throw new AuthError('CSRF_FAILED');
+}
+
+/**
+ * Per-route, per-client rate limit (429 + Retry-After beyond it). The `RateLimit-*` headers go on
+ * every answer of the route, allowed or refused.
+ */
+export function rateLimit(name: string, rule: RateLimitRule | ((auth: Auth) => RateLimitRule)): MiddlewareHandler<AuthEnv> {
+  return async function rateLimitGuard(c, next) {
+    const { auth, client } = stateOf(c);
+    const { decision, headers } = await auth.rateLimit(name, typeof rule === 'function' ? rule(auth) : rule, client);
+    for (const [header, value] of headers) c.header(header, value);
+    if (!decision.allowed) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: decision.resetSeconds });
+    await next();
+    for (const [header, value] of headers) if (!c.res.headers.has(header)) c.res.headers.set(header, value);
+  };
 }
 
 async function requirePrincipal(c: Context, via: readonly Mechanism[]): Promise<Principal> {
@@ -66,7 +76,7 @@ async function requirePrincipal(c: Context, via: readonly Mechanism[]): Promise<
     if (via.includes('basic')) c.header('WWW-Authenticate', `Basic realm="${BASIC_REALM}", charset="UTF-8"`);
     throw new AuthError('UNAUTHENTICATED');
   }
-  if (principal.via === 'session' || principal.via === 'basic') await enforceCsrf(c, principal);
+  await enforceCsrf(c, principal);
   return principal;
 }
 

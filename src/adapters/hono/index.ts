@@ -10,7 +10,7 @@
 import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono';
 import { AuthError, StoreUnavailableError } from '../../core/errors.ts';
 import type { Auth } from '../../create-auth.ts';
-import { anyRole, assertOwnerOrAdmin, fresh, identify, permissions, required, roles, enforceCsrf } from './guards.ts';
+import { anyRole, assertOwnerOrAdmin, enforceCsrf, fresh, identify, permissions, rateLimit, required, roles } from './guards.ts';
 import { createAuthMiddleware, type MiddlewareOptions } from './middleware.ts';
 import { bodyOf, isJsonRequest } from './request.ts';
 import { errorResponse, redirectAfterPost, setFlash, takeFlash } from './respond.ts';
@@ -40,6 +40,8 @@ export interface HonoAuth {
   readonly anyRole: typeof anyRole;
   readonly permissions: typeof permissions;
   readonly fresh: typeof fresh;
+  /** A per-client rate limit on any route: `pc.rateLimit('contact', { count: 5, windowMs: 60_000 })`. */
+  readonly rateLimit: typeof rateLimit;
   /** CSRF check for unsafe routes that have no login (e.g. a public contact form). */
   readonly unauthCsrf: () => MiddlewareHandler<AuthEnv>;
   readonly assertOwnerOrAdmin: typeof assertOwnerOrAdmin;
@@ -82,6 +84,7 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     anyRole,
     permissions,
     fresh,
+    rateLimit,
     unauthCsrf: () => async (c, next) => {
       await enforceCsrf(c, await identify(c));
       await next();

@@ -7,7 +7,7 @@ import { AuthError } from '../../core/errors.ts';
 import type { BodyFields } from '../../core/input.ts';
 import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
 import { safeNext } from '../../features/redirects/index.ts';
-import { enforceCsrf, identify, required } from './guards.ts';
+import { enforceCsrf, identify, rateLimit, required } from './guards.ts';
 import { bodyOf, isJsonRequest } from './request.ts';
 import { redirectAfterPost } from './respond.ts';
 import { stateOf, type AuthEnv } from './variables.ts';
@@ -28,9 +28,10 @@ export function csrfTokenFor(c: Context): string {
  * a form needs the pre-session (or session) token — so that login CSRF fails.
  */
 async function checkCredentialPost(c: Context, current: Principal | null): Promise<void> {
-  const { auth } = stateOf(c);
+  const { auth, client } = stateOf(c);
   if (c.req.header('content-type')?.toLowerCase().startsWith('application/json')) {
-    if (!auth.isSameOrigin(c.req.raw.headers)) throw new AuthError('CSRF_FAILED');
+    const ok = auth.checkCsrf({ headers: c.req.raw.headers, path: c.req.path, token: undefined, principal: current, client, originOnly: true });
+    if (!ok) throw new AuthError('CSRF_FAILED');
     return;
   }
   await enforceCsrf(c, current);
@@ -53,6 +54,13 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const { client } = stateOf(c);
     stateOf(c).principal = started.principal;
     c.header('Set-Cookie', auth.sessionCookie(started, client), { append: true });
+    offerXsrfCookie(c);
+  }
+
+  /** With CSRF_XSRF_COOKIE, hands single-page apps the token in a JS-readable cookie (double submit). */
+  function offerXsrfCookie(c: Context): void {
+    const cookie = auth.xsrfCookie(csrfTokenFor(c), stateOf(c).client);
+    if (cookie) c.header('Set-Cookie', cookie, { append: true });
   }
 
   /** Re-shows a form with what went wrong, or maps the error as usual. */
@@ -74,10 +82,11 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
 
   routes.get('/csrf', async (c) => {
     await identify(c);
+    offerXsrfCookie(c);
     return c.json({ csrf_token: csrfTokenFor(c) });
   });
 
-  routes.post('/register', async (c) => {
+  routes.post('/register', rateLimit('register', (a) => a.config.rateLimits.register), async (c) => {
     const current = await identify(c);
     const body = await bodyOf(c);
     const values = { email: text(body.email), username: text(body.username) };
@@ -94,7 +103,7 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     }
   });
 
-  routes.post('/login', async (c) => {
+  routes.post('/login', rateLimit('login', (a) => a.config.rateLimits.login), async (c) => {
     const current = await identify(c);
     const body = await bodyOf(c);
     try {
@@ -114,6 +123,7 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     if (current) await enforceCsrf(c, current);
     await auth.logout(current, stateOf(c).client);
     c.header('Set-Cookie', auth.clearSessionCookie(stateOf(c).client), { append: true });
+    if (auth.config.csrf.xsrfCookie) c.header('Set-Cookie', 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict', { append: true });
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, afterLogout, current ? 'logged_out' : undefined);
   });

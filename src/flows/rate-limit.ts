@@ -1,0 +1,15 @@
+/** @module One rate-limited attempt: count it for the client's bucket and decide (429 beyond the rule). */
+import { clientBucket } from '../core/client-ip.ts';
+import type { RateLimitRule } from '../core/config.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { decideRateLimit, rateLimitKey, type RateLimitDecision } from '../features/ratelimit/index.ts';
+import { origin, type Kernel } from './kernel.ts';
+
+/** Every attempt counts, refused ones too: hammering a limit never opens it. */
+export async function consumeRateLimit(kernel: Kernel, route: string, rule: RateLimitRule, client: ClientInfo): Promise<RateLimitDecision> {
+  const bucket = clientBucket(client.ip, kernel.config.ipv6PrefixLength);
+  const state = await kernel.counters.hit(rateLimitKey(route, bucket), rule.windowMs);
+  const decision = decideRateLimit(state, rule);
+  if (!decision.allowed) kernel.emit({ type: 'rate.limited', route, ...origin(client), atMs: kernel.clock.nowMs() });
+  return decision;
+}
