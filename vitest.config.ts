@@ -4,7 +4,7 @@
  */
 import { defineConfig } from 'vitest/config';
 
-const DATABASE_TESTS = ['src/**/*.store.test.ts', 'test/http/**/*.test.ts'];
+const DATABASE_TESTS = ['src/**/*.store.test.ts', 'test/http/**/*.test.ts', 'test/security/**/*.test.ts'];
 
 export default defineConfig({
   test: {
