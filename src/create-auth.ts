@@ -11,12 +11,12 @@ import { createSecretToken, secureRandom, type RandomSource } from './core/crypt
 import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
 import type { BodyFields } from './core/input.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
-import type { CounterStore, RoleRecord, Stores, UserPage } from './core/stores.ts';
+import type { AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, UserPage } from './core/stores.ts';
 import { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 import { rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
 import { consumeRateLimit } from './flows/rate-limit.ts';
 import type { RateLimitRule } from './core/config.ts';
-import { createAuditLogSink, type SecurityLogger } from './features/audit/index.ts';
+import { createAuditLogSink, createAuditTrail, type SecurityLogger } from './features/audit/index.ts';
 import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
 import { createPasswordHasher, type PasswordHasher } from './features/passwords/index.ts';
@@ -120,6 +120,10 @@ export interface Auth {
   };
   /** Adds a listener for security events. */
   onEvent(sink: EventSink): void;
+  /** Stores the audit events still queued (before shutdown; in tests before reading the table). */
+  flushAudit(): Promise<void>;
+  /** The audit trail, newest first (the admin area's log). */
+  listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
   emit(event: AuthEvent): void;
 }
 
@@ -139,10 +143,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
     ...configOptions
   } = options;
   const config = defineConfig(configOptions);
-  const sinks: EventSink[] = [createAuditLogSink(securityLogger ?? defaultSecurityLogger(config.environment))];
+  const logger = securityLogger ?? defaultSecurityLogger(config.environment);
+  const reportSinkError = (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'audit write failed');
+  const trail = createAuditTrail(stores.audit, reportSinkError, random);
+  const sinks: EventSink[] = [createAuditLogSink(logger), trail.sink];
   if (onEvent) sinks.push(...(Array.isArray(onEvent) ? onEvent : [onEvent as EventSink]));
-  const logger = securityLogger;
-  const emit = fanOut(sinks, (error) => logger?.warn({ err: error instanceof Error ? error.message : String(error) }, 'event sink failed'));
+  const emit = fanOut(sinks, reportSinkError);
   const kernel: Kernel = { config, stores, counters, clock, random, hasher, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
@@ -248,6 +254,11 @@ export function createAuth(options: CreateAuthOptions): Auth {
       setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
     },
     onEvent: (sink) => void sinks.push(sink),
+    flushAudit: () => trail.flush(),
+    listAudit: async (query) => {
+      await trail.flush();
+      return stores.audit.listAuditRecords(query);
+    },
     emit,
   };
 }

@@ -3,11 +3,11 @@ export { createAuth, type Auth, type CreateAuthOptions, type Mechanism, type Pri
 export { defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
 export { readEnvConfig, type EnvConfig, type ServerSettings } from './core/env-config.ts';
 export { AuthError, ERROR_CODES, isAuthError, type ErrorCode, type FieldErrors } from './core/errors.ts';
-export type { AuthEvent, AuthEventType, EventSink } from './core/events.ts';
+export { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventType, type EventSink } from './core/events.ts';
 export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
-export type { Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
+export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
 export { createSqlStores, migrateToLatest, openDatabase, type SqlStores } from './stores/sql/index.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createRedisCounterStore, type RedisCounterOptions } from './stores/redis/counter-store.ts';

@@ -1,6 +1,6 @@
 /** @module The admin area's routes: list and search users; grant and revoke roles; (de)activate. Role `admin`, fresh login. */
 import { Hono, type Context } from 'hono';
-import type { Auth, Principal } from '../index.ts';
+import { AUTH_EVENT_TYPES, type Auth, type Principal } from '../index.ts';
 import type { AuthEnv, HonoAuth } from '../adapters/hono/index.ts';
 
 const PAGE_SIZE = 20;
@@ -14,7 +14,31 @@ export interface AdminListProps {
   total: number;
 }
 
-export function adminRoutes(auth: Auth, pc: HonoAuth, render: (c: Context<AuthEnv>, props: AdminListProps) => Promise<Response>): Hono<AuthEnv> {
+export interface AuditListProps {
+  rows: Array<{ id: string; at: string; event: string; userId: string | null; identity: string | null; ip: string; userAgent: string; reason: string | null; detail: string }>;
+  events: readonly string[];
+  filters: { event: string; user: string; ip: string; from: string; to: string };
+  page: number;
+  pageCount: number;
+  total: number;
+}
+
+const AUDIT_PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` as the UTC midnight it names, or undefined. */
+function utcDay(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+export interface AdminRenderers {
+  users(c: Context<AuthEnv>, props: AdminListProps): Promise<Response>;
+  audit(c: Context<AuthEnv>, props: AuditListProps): Promise<Response>;
+}
+
+export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): Hono<AuthEnv> {
   const admin = new Hono<AuthEnv>();
   admin.use('*', pc.required(), pc.roles('admin'));
 
@@ -25,7 +49,7 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: (c: Context<AuthEn
       auth.admin.listUsers({ search: search.trim() || undefined, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }),
       auth.admin.listRoles(),
     ]);
-    return render(c, {
+    return render.users(c, {
       rows: list.rows.map((r) => ({
         user: r.user,
         createdAt: new Date(r.createdAtMs).toISOString(),
@@ -37,6 +61,36 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: (c: Context<AuthEn
       pageCount: Math.max(1, Math.ceil(list.total / PAGE_SIZE)),
       total: list.total,
     });
+  });
+
+  admin.get('/audit', async (c) => {
+    const text = (name: string, max = 320) => (c.req.query(name) ?? '').trim().slice(0, max);
+    const filters = { event: text('event', 64), user: text('user'), ip: text('ip', 64), from: text('from', 10), to: text('to', 10) };
+    const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
+    const from = utcDay(filters.from);
+    const to = utcDay(filters.to);
+    const { records, total } = await auth.listAudit({
+      ...((AUTH_EVENT_TYPES as readonly string[]).includes(filters.event) ? { event: filters.event } : {}),
+      ...(filters.user ? (/^[0-9a-f]{32}$/.test(filters.user) ? { userId: filters.user } : { identity: filters.user }) : {}),
+      ...(filters.ip ? { ip: filters.ip } : {}),
+      ...(from !== undefined ? { fromMs: from } : {}),
+      ...(to !== undefined ? { toMs: to + DAY_MS - 1 } : {}),
+      offset: (page - 1) * AUDIT_PAGE_SIZE,
+      limit: AUDIT_PAGE_SIZE,
+    });
+    const rows = records.map((r) => ({
+      id: r.id,
+      at: new Date(r.atMs).toISOString(),
+      event: r.event,
+      userId: r.userId,
+      identity: r.identity,
+      ip: r.ip,
+      userAgent: r.userAgent,
+      reason: r.reason,
+      detail: Object.entries(r.detail).map(([k, v]) => `${k}=${String(v)}`).join(' '),
+    }));
+    if (pc.isJson(c)) return c.json({ events: records, total, page });
+    return render.audit(c, { rows, events: AUTH_EVENT_TYPES, filters, page, pageCount: Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE)), total });
   });
 
   // Every change needs a recent password: a stolen session alone cannot hand out admin.

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import { isSafeNext, type Auth, type Principal } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
-import { AdminPage, AccountPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
+import { AdminPage, AccountPage, AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
 
 const STATIC_FILES = new Map([
@@ -104,7 +104,13 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={views} />);
   });
 
-  app.route('/admin', adminRoutes(auth, pc, async (c, props) => c.html(<AdminPage {...await frame(c)} user={c.get('user')!} {...props} />)));
+  app.route(
+    '/admin',
+    adminRoutes(auth, pc, {
+      users: async (c, props) => c.html(<AdminPage {...await frame(c)} user={c.get('user')!} {...props} />),
+      audit: async (c, props) => c.html(<AuditPage {...await frame(c)} user={c.get('user')!} {...props} />),
+    }),
+  );
 
   app.notFound(async (c) => {
     if (pc.isJson(c)) return c.json({ error: 'Not found', code: 'NOT_FOUND' }, 404);

@@ -88,6 +88,8 @@ export async function startServer(env: Readonly<Record<string, string | undefine
         httpServer.close(() => done());
         // Idle keep-alive connections would hold close() open; in-flight requests still finish.
         (httpServer as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }).then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
+      })
+        .then(() => auth.flushAudit())
+        .then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
   };
 }

@@ -34,6 +34,29 @@ export type AuthEvent = EventBase &
 
 export type AuthEventType = AuthEvent['type'];
 
+/** Every event type, for filters and docs; the compiler checks the list against the union. */
+export const AUTH_EVENT_TYPES = [
+  'user.registered',
+  'login.succeeded',
+  'login.failed',
+  'login.locked',
+  'logout',
+  'verify.succeeded',
+  'verify.failed',
+  'session.revoked',
+  'session.protection',
+  'role.granted',
+  'role.revoked',
+  'user.activated',
+  'user.deactivated',
+  'rate.limited',
+  'csrf.failed',
+] as const satisfies readonly AuthEventType[];
+
+// Fails to compile when the union gains a type the list lacks.
+type MissingEventTypes = Exclude<AuthEventType, (typeof AUTH_EVENT_TYPES)[number]>;
+export const EVENT_LIST_IS_COMPLETE: [MissingEventTypes] extends [never] ? true : never = true;
+
 /** A listener. Sinks must not throw; a failing sink never breaks a request. */
 export type EventSink = (event: AuthEvent) => void;
 

@@ -112,6 +112,40 @@ export interface SessionStore {
   deleteExpiredSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }
 
+/** One row of the audit trail. Never a password, hash, token or session cookie. */
+export interface AuditRecord {
+  readonly id: string;
+  readonly atMs: number;
+  readonly event: string;
+  readonly userId: string | null;
+  readonly actorId: string | null;
+  /** The identity as typed (failed logins) or the e-mail (registrations). */
+  readonly identity: string | null;
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly reason: string | null;
+  /** Other safe fields of the event (mechanism, role, route, retry-after …). */
+  readonly detail: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface AuditQuery {
+  readonly event?: string;
+  readonly userId?: string;
+  /** Matches the user id, or the identity as typed (case-insensitive substring). */
+  readonly identity?: string;
+  readonly ip?: string;
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface AuditStore {
+  appendAuditRecords(records: readonly AuditRecord[]): Promise<void>;
+  /** Newest first. */
+  listAuditRecords(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
+}
+
 /** A counter's state after a hit: how many points it holds and when its window ends. */
 export interface CounterState {
   readonly count: number;
@@ -139,6 +173,7 @@ export interface Stores {
   readonly users: UserStore;
   readonly roles: RoleStore;
   readonly sessions: SessionStore;
+  readonly audit: AuditStore;
   /** Answers whether the database is reachable (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -6,3 +6,4 @@ export { DashboardPage, type DashboardPageProps } from './pages/dashboard.tsx';
 export { AccountPage, type AccountPageProps, type SessionView } from './pages/account.tsx';
 export { AdminPage, type AdminPageProps, type AdminUserRow, type RoleView } from './pages/admin.tsx';
 export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
+export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';

@@ -2,7 +2,9 @@
  * @module The audit trail as an EventSink: every security event becomes one JSON log line under
  * the `security` logger — identity, IP, reason, time. Events never carry a secret.
  */
+import { createPublicId, secureRandom, type RandomSource } from '../../core/crypto/index.ts';
 import type { AuthEvent, EventSink } from '../../core/events.ts';
+import type { AuditRecord, AuditStore } from '../../core/stores.ts';
 
 /** The slice of a pino logger this needs; any structured logger fits. */
 export interface SecurityLogger {
@@ -16,7 +18,7 @@ const WARN_EVENTS = new Set<AuthEvent['type']>(['login.failed', 'verify.failed',
  * The only event fields that reach a log line. An allowlist, not a spread: whatever else an event
  * object happens to carry (a password by mistake, a forged `event`) is never written.
  */
-const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'sessionId', 'by', 'mode', 'role', 'actorId'] as const;
+const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'userAgent', 'sessionId', 'by', 'mode', 'role', 'actorId', 'route', 'path', 'retryAfterSeconds'] as const;
 
 export function auditRecord(event: AuthEvent): Record<string, unknown> {
   const record: Record<string, unknown> = { event: event.type };
@@ -33,5 +35,66 @@ export function createAuditLogSink(logger: SecurityLogger): EventSink {
     const record = auditRecord(event);
     if (WARN_EVENTS.has(event.type)) logger.warn(record, event.type === 'login.failed' ? 'Failed login attempt' : event.type);
     else logger.info(record, event.type);
+  };
+}
+
+const DETAIL_FIELDS = ['via', 'role', 'route', 'sessionId', 'by', 'mode', 'path', 'retryAfterSeconds'] as const;
+
+/** An event as an audit row: identity, IP, user agent, reason, time, and a few safe details. */
+export function toAuditRecord(event: AuthEvent, id: string): AuditRecord {
+  const source = event as unknown as Record<string, unknown>;
+  const text = (key: string) => (typeof source[key] === 'string' ? (source[key] as string) : null);
+  const detail: Record<string, string | number | boolean> = {};
+  for (const key of DETAIL_FIELDS) {
+    const value = source[key];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') detail[key] = value;
+  }
+  return {
+    id,
+    atMs: event.atMs,
+    event: event.type,
+    userId: text('userId'),
+    actorId: text('actorId'),
+    identity: (text('identity') ?? text('email'))?.slice(0, 320) ?? null,
+    ip: event.ip,
+    userAgent: (event.userAgent ?? '').slice(0, 512),
+    reason: text('reason'),
+    detail,
+  };
+}
+
+export interface AuditTrail {
+  readonly sink: EventSink;
+  /** Writes what is queued; resolves when it is stored (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+/**
+ * The audit table as an EventSink. Events are queued and written in batches off the request path
+ * (one INSERT per tick, not per event); a failed write is reported, never thrown into a request.
+ */
+export function createAuditTrail(store: AuditStore, onError: (error: unknown) => void, random: RandomSource = secureRandom): AuditTrail {
+  let queue: AuditRecord[] = [];
+  let writing: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  const write = () => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return writing;
+    writing = writing.then(() => store.appendAuditRecords(batch)).catch(onError);
+    return writing;
+  };
+  return {
+    sink(event) {
+      queue.push(toAuditRecord(event, createPublicId(random)));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(write);
+      }
+    },
+    async flush() {
+      await write();
+    },
   };
 }

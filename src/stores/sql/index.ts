@@ -2,6 +2,7 @@
 import { StoreUnavailableError } from '../../core/errors.ts';
 import type { Stores } from '../../core/stores.ts';
 import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
+import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
 import { createSqlUserStore } from './user-store.ts';
@@ -26,6 +27,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     users: reportingUnavailability(createSqlUserStore(db)),
     roles: reportingUnavailability(createSqlRoleStore(db)),
     sessions: reportingUnavailability(createSqlSessionStore(db)),
+    audit: reportingUnavailability(createSqlAuditStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };

@@ -45,7 +45,21 @@ export interface SessionsTable {
   fingerprint: string;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  event: string;
+  user_id: string | null;
+  actor_id: string | null;
+  identity: string | null;
+  ip: string;
+  user_agent: string;
+  reason: string | null;
+  detail: string;
+}
+
 export interface Database {
+  audit_events: AuditEventsTable;
   users: UsersTable;
   roles: RolesTable;
   role_permissions: RolePermissionsTable;

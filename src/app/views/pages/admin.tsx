@@ -191,7 +191,9 @@ export function AdminPage(props: AdminPageProps) {
     <Layout title="Admin" user={props.user} csrfToken={props.csrfToken} flash={props.flash} section="admin" width="wide">
       <div class="page-header">
         <h1>Administration</h1>
-        <p class="lead">Manage who can get in, and what they can do.</p>
+        <p class="lead">
+          Manage who can get in, and what they can do. <a href="/admin/audit">Audit log</a>
+        </p>
       </div>
       <div class="stack">
         <section class="card" aria-labelledby="users-heading">

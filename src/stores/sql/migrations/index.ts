@@ -1,9 +1,11 @@
 /** @module The ordered migration set; names sort in order of application. */
 import type { Migration, MigrationProvider } from 'kysely';
 import { identityAndSessions } from './0001-identity-and-sessions.ts';
+import { auditEvents } from './0002-audit-events.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-identity-and-sessions': identityAndSessions,
+  '0002-audit-events': auditEvents,
 };
 
 export const migrationProvider: MigrationProvider = {
