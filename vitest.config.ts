@@ -25,7 +25,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'sqlite', include: DATABASE_TESTS, env: { PORTCULLIS_TEST_DB: 'sqlite' } },
+        // test/server starts the real server (SQLite file, sockets, TLS): once is enough.
+        test: { name: 'sqlite', include: [...DATABASE_TESTS, 'test/server/**/*.test.ts'], env: { PORTCULLIS_TEST_DB: 'sqlite' } },
       },
       {
         extends: true,

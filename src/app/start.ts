@@ -3,6 +3,8 @@
  * open and migrate the database, seed the built-in roles, listen, and shut down gracefully.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { createAuth, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
@@ -51,7 +53,8 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   }
   let auth: Auth;
   try {
-    auth = createAuth({ ...referenceAppOptions(authOptions), secretKey, stores, counters, securityLogger: log.child({ logger: 'security' }) });
+    const forceHttps = authOptions.forceHttps ?? (server.tls !== null && server.httpRedirectPort !== null ? true : undefined);
+    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
     await Promise.all([stores.close(), counters.close()]);
@@ -61,13 +64,23 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
 
   const { app } = createReferenceApp(auth, { onInternalError: (error) => log.error({ err: error }, 'unhandled error') });
-  const httpServer: ServerType = await new Promise((ready) => {
-    const s = serve({ fetch: app.fetch, port: server.port, hostname: server.host }, () => ready(s));
-  });
+  const listen = (port: number, tls: { cert: Buffer; key: Buffer } | null) =>
+    new Promise<ServerType>((ready, fail) => {
+      const s = tls
+        ? serve({ fetch: app.fetch, port, hostname: server.host, createServer: createHttpsServer, serverOptions: tls }, () => ready(s))
+        : serve({ fetch: app.fetch, port, hostname: server.host }, () => ready(s));
+      s.once('error', fail);
+    });
+  const tls = server.tls ? { cert: readFileSync(server.tls.certPath), key: readFileSync(server.tls.keyPath) } : null;
+  const httpServer = await listen(server.port, tls);
+  // With native TLS, an optional plain port serves the same app, whose FORCE_HTTPS step redirects
+  // every request (but /healthz) to PUBLIC_URL over HTTPS.
+  const redirectServer = tls && server.httpRedirectPort !== null ? await listen(server.httpRedirectPort, null) : null;
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : server.port;
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+  if (redirectServer) log.info({ port: server.httpRedirectPort }, 'plain HTTP port redirects to HTTPS');
   log.info({ url, database: stores.dialect, counters: server.redisUrl ? 'redis' : 'memory', environment: auth.config.environment }, `Portcullis listening on ${url}`);
 
   // Expired sessions are already refused on sight; this only keeps the table small.
@@ -83,12 +96,18 @@ export async function startServer(env: Readonly<Record<string, string | undefine
     stores,
     log,
     close: () =>
-      (closing ??= new Promise<void>((done) => {
-        clearInterval(sweeper);
-        httpServer.close(() => done());
-        // Idle keep-alive connections would hold close() open; in-flight requests still finish.
-        (httpServer as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      })
+      (closing ??= Promise.all(
+        [httpServer, redirectServer].map(
+          (s) =>
+            new Promise<void>((done) => {
+              if (!s) return done();
+              s.close(() => done());
+              // Idle keep-alive connections would hold close() open; in-flight requests still finish.
+              (s as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+            }),
+        ),
+      )
+        .then(() => clearInterval(sweeper))
         .then(() => auth.flushAudit())
         .then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
   };

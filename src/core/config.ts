@@ -2,6 +2,7 @@
  * @module Typed configuration: parsed once (from code options or environment variables),
  * validated, defaulted and frozen. Nothing else in the tree reads `process.env`.
  */
+import { deflateRawSync } from 'node:zlib';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 
 export type Environment = 'development' | 'production' | 'test';
@@ -129,8 +130,15 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
   pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/' },
 };
 
-/** Rough entropy estimate: length × Shannon entropy per character, in bits. */
+/**
+ * Rough entropy estimate in bits: the smaller of length × Shannon entropy per character and the
+ * size of the secret compressed — repetition and patterns compress, random bytes do not.
+ */
 export function estimateSecretBits(secret: string): number {
+  return Math.min(shannonBits(secret), (deflateRawSync(secret).length - 2) * 8);
+}
+
+function shannonBits(secret: string): number {
   const counts = new Map<string, number>();
   for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   let perChar = 0;

@@ -46,6 +46,17 @@ function nextOf(body: BodyFields, c: Context): string | null {
   return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
 }
 
+/** What a re-shown form says above its fields. A lock-out names the wait (it reveals nothing: unknown identities lock too). */
+function formErrorText(error: AuthError): string | null {
+  if (error.code === 'INVALID_CREDENTIALS') return 'Invalid credentials';
+  if (error.code === 'RATE_LIMITED') {
+    const seconds = error.retryAfterSeconds ?? 60;
+    const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many attempts. Try again in ${wait}.`;
+  }
+  return error.fields ? null : error.message;
+}
+
 export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
   const routes = new Hono<AuthEnv>();
   const { afterLogin, afterLogout } = auth.config.pages;
@@ -66,14 +77,15 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
   /** Re-shows a form with what went wrong, or maps the error as usual. */
   async function formFailure(c: Context, error: unknown, render: (view: FormView) => ReturnType<AuthViews['login']>, values: Record<string, string>) {
     if (!(error instanceof AuthError) || isJsonRequest(c)) throw error;
-    if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS') throw error;
+    if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS' && error.code !== 'RATE_LIMITED') throw error;
+    if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
     const body = await bodyOf(c).catch(() => ({}));
     const principal = stateOf(c).principal;
     const view: FormView = {
       csrfToken: csrfTokenFor(c),
       user: principal ? auth.publicUser(principal) : null,
       errors: error.fields ?? {},
-      formError: error.code === 'INVALID_CREDENTIALS' ? 'Invalid credentials' : error.fields ? null : error.message,
+      formError: formErrorText(error),
       values,
       next: nextOf(body, c),
     };
