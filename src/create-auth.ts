@@ -11,7 +11,7 @@ import { createSecretToken, secureRandom, type RandomSource } from './core/crypt
 import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
 import type { BodyFields } from './core/input.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
-import type { AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, UserPage } from './core/stores.ts';
+import type { ApiTokenRecord, AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, TokenFamilyRecord, UserPage } from './core/stores.ts';
 import { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 import { rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
 import { consumeRateLimit } from './flows/rate-limit.ts';
@@ -25,7 +25,12 @@ import type { FreshnessRule } from './features/sessions/index.ts';
 import { grantRole, revokeRole, setUserActive } from './flows/administer-users.ts';
 import { MECHANISM_ORDER, authenticateBasic, authenticateSession } from './flows/authenticate.ts';
 import { isPrincipalFresh } from './flows/freshness.ts';
-import type { Kernel, Mechanism, Principal } from './flows/kernel.ts';
+import type { Kernel, KernelCaches, Mechanism, Principal, TokenSigning, UserState } from './flows/kernel.ts';
+import { authenticateBearer, refreshTokenPair, revokeRefreshToken, signInForTokens, type TokenPair } from './flows/tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenSummary } from './flows/api-tokens.ts';
+import { createAccessTokenCodec, generateSigningKeyPem, importSigningKeys, type SigningKeySet, type AccessTokenCodec } from './features/tokens/index.ts';
+import { createTtlCache } from './core/ttl-cache.ts';
+import type { JWK } from 'jose';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
 import { readSignInInput, signIn } from './flows/sign-in.ts';
 import { signOut } from './flows/sign-out.ts';
@@ -33,12 +38,28 @@ import { readSignUpInput, signUp } from './flows/sign-up.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
-export type { Mechanism, Principal, StartedSession, SessionSummary };
+export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
+
+/** Keys are imported (or, without configuration, generated) once, on first use. */
+function createTokenSigning(pems: readonly string[] | undefined, claims: { issuer: string; audience: string }): TokenSigning {
+  let keys: Promise<SigningKeySet> | undefined;
+  let codec: Promise<AccessTokenCodec> | undefined;
+  const loadKeys = () => (keys ??= pems && pems.length > 0 ? importSigningKeys(pems) : generateSigningKeyPem().then((pem) => importSigningKeys([pem])));
+  return {
+    keys: loadKeys,
+    codec: () => (codec ??= loadKeys().then((set) => createAccessTokenCodec(set, claims))),
+  };
+}
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
   /** Counters for rate limits and lock-outs; default in-process (give a Redis one for several processes). */
   readonly counters?: CounterStore;
+  /**
+   * Ed25519 private keys (PKCS#8 PEM) for access tokens: the first signs, the others verify
+   * (rotation). Absent: one is generated per process — fine for one process, not for several.
+   */
+  readonly tokenSigningKeys?: readonly string[];
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly hasher?: PasswordHasher;
@@ -118,6 +139,16 @@ export interface Auth {
     revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
     setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
   };
+  /** `POST /auth/token`: credentials → access/refresh pair (lockout applies). */
+  issueTokens(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
+  /** `POST /auth/token/refresh`: rotate; reuse kills the family. */
+  refreshTokens(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
+  revokeRefreshToken(body: BodyFields, client: ClientInfo): Promise<void>;
+  /** The public signing keys, for `/.well-known/jwks.json`. */
+  jwks(): Promise<{ readonly keys: readonly JWK[] }>;
+  createApiToken(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ token: string; summary: ApiTokenSummary }>;
+  listApiTokens(principal: Principal): Promise<ApiTokenSummary[]>;
+  revokeApiToken(principal: Principal, id: string, client: ClientInfo): Promise<void>;
   /** Adds a listener for security events. */
   onEvent(sink: EventSink): void;
   /** Stores the audit events still queued (before shutdown; in tests before reading the table). */
@@ -138,6 +169,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     clock = systemClock,
     random = secureRandom,
     hasher = createPasswordHasher(),
+    tokenSigningKeys,
     onEvent,
     securityLogger,
     ...configOptions
@@ -149,7 +181,14 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const sinks: EventSink[] = [createAuditLogSink(logger), trail.sink];
   if (onEvent) sinks.push(...(Array.isArray(onEvent) ? onEvent : [onEvent as EventSink]));
   const emit = fanOut(sinks, reportSinkError);
-  const kernel: Kernel = { config, stores, counters, clock, random, hasher, emit };
+  const cacheOptions = { ttlMs: config.tokens.stateCacheTtlMs, maxEntries: 50_000, clock };
+  const caches: KernelCaches = {
+    users: createTtlCache<UserState>(cacheOptions),
+    families: createTtlCache<TokenFamilyRecord>(cacheOptions),
+    apiTokens: createTtlCache<ApiTokenRecord>(cacheOptions),
+  };
+  const signing = createTokenSigning(tokenSigningKeys, { issuer: config.tokens.issuer ?? config.publicOrigin, audience: config.tokens.audience ?? config.publicOrigin });
+  const kernel: Kernel = { config, stores, counters, clock, random, hasher, caches, signing, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
@@ -162,11 +201,13 @@ export function createAuth(options: CreateAuthOptions): Auth {
         const token = readCookie(headers.get('cookie'), sessionCookieNameFor(client));
         const principal = token ? await authenticateSession(kernel, token, client) : null;
         if (principal) return principal;
+      } else if (mechanism === 'token') {
+        const principal = await authenticateBearer(kernel, headers.get('authorization'), client);
+        if (principal) return principal;
       } else if (mechanism === 'basic') {
         const principal = await authenticateBasic(kernel, headers.get('authorization'), client);
         if (principal) return principal;
       }
-      // 'token' (bearer access and personal access tokens) arrives with the API-authentication work.
     }
     return null;
   }
@@ -253,6 +294,13 @@ export function createAuth(options: CreateAuthOptions): Auth {
       revokeRole: (actor, userId, role, client) => revokeRole(kernel, actor, userId, role, client),
       setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
     },
+    issueTokens: (body, client) => signInForTokens(kernel, body, client),
+    refreshTokens: (body, client) => refreshTokenPair(kernel, body, client),
+    revokeRefreshToken: (body, client) => revokeRefreshToken(kernel, body, client),
+    jwks: async () => (await signing.keys()).jwks,
+    createApiToken: (principal, body, client) => createApiToken(kernel, principal, body, client),
+    listApiTokens: (principal) => listApiTokens(kernel, principal),
+    revokeApiToken: (principal, id, client) => revokeApiToken(kernel, principal, id, client),
     onEvent: (sink) => void sinks.push(sink),
     flushAudit: () => trail.flush(),
     listAudit: async (query) => {

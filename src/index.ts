@@ -1,5 +1,15 @@
 /** @module `portcullis`: the public door — createAuth, configuration, errors, stores, types. */
-export { createAuth, type Auth, type CreateAuthOptions, type Mechanism, type Principal, type PeerInfo, type SessionSummary } from './create-auth.ts';
+export {
+  createAuth,
+  type Auth,
+  type CreateAuthOptions,
+  type Mechanism,
+  type Principal,
+  type PeerInfo,
+  type SessionSummary,
+  type TokenPair,
+  type ApiTokenSummary,
+} from './create-auth.ts';
 export { defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
 export { readEnvConfig, type EnvConfig, type ServerSettings } from './core/env-config.ts';
 export { AuthError, ERROR_CODES, isAuthError, type ErrorCode, type FieldErrors } from './core/errors.ts';
@@ -15,4 +25,5 @@ export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2P
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
 export type { PublicUser } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
+export { generateSigningKeyPem, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX } from './features/tokens/index.ts';
 export { isSafeNext, safeNext } from './features/redirects/index.ts';

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import { isSafeNext, type Auth, type Principal } from '../index.ts';
+import { isSafeNext, type Auth, type Principal, type SqlStores } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import { AdminPage, AccountPage, AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
+import { docsRoutes } from './docs.ts';
 
 const STATIC_FILES = new Map([
   ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
@@ -111,6 +112,12 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
       audit: async (c, props) => c.html(<AuditPage {...await frame(c)} user={c.get('user')!} {...props} />),
     }),
   );
+
+  app.get('/.well-known/jwks.json', pc.jwks);
+
+  // The documents API needs a table of its own; it lives beside ours when the stores are SQL.
+  const sqlDb = (auth.stores as Partial<SqlStores>).db;
+  if (sqlDb) app.route('/api/docs', docsRoutes(sqlDb, pc));
 
   app.notFound(async (c) => {
     if (pc.isJson(c)) return c.json({ error: 'Not found', code: 'NOT_FOUND' }, 404);

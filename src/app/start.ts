@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createAuth, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
-import { loadOrCreateDevSecret } from './secret.ts';
+import { createAuth, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
+import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
 
 /** The roles the reference app knows about; `admin` is also what BOOTSTRAP_ADMIN_EMAIL receives. */
@@ -42,6 +42,16 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const log = logger ?? pino({ level: server.logLevel });
   const secretKey = authOptions.secretKey ?? (authOptions.environment === 'production' ? undefined : loadOrCreateDevSecret(dataDirOf(server.databaseUrl)));
   if (secretKey === undefined) throw new Error('Invalid configuration: SECRET_KEY is required in production (generate one: openssl rand -base64 48)');
+  // Every setting is judged before anything is opened or generated: one clear line, nothing half-started.
+  defineConfig({ ...authOptions, secretKey });
+  const tokenSigningKeys = server.accessTokenKeyFile
+    ? readSigningKeyFile(server.accessTokenKeyFile)
+    : authOptions.environment === 'production'
+      ? undefined
+      : await loadOrCreateDevSigningKeys(dataDirOf(server.databaseUrl), generateSigningKeyPem);
+  if (tokenSigningKeys === undefined) {
+    throw new Error('Invalid configuration: ACCESS_TOKEN_KEY_FILE is required in production (an Ed25519 PKCS#8 PEM: openssl genpkey -algorithm ed25519)');
+  }
   // Redis was asked for: unreachable at start is a refusal to start, never a silent fallback.
   const counters: CounterStore = server.redisUrl ? await createRedisCounterStore(server.redisUrl, { keyPrefix: server.redisKeyPrefix }) : createMemoryCounterStore();
   let stores: SqlStores;
@@ -54,7 +64,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   let auth: Auth;
   try {
     const forceHttps = authOptions.forceHttps ?? (server.tls !== null && server.httpRedirectPort !== null ? true : undefined);
-    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, tokenSigningKeys, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
     await Promise.all([stores.close(), counters.close()]);

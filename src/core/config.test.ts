@@ -139,6 +139,7 @@ describe('readEnvConfig', () => {
         tls: null,
         httpRedirectPort: null,
         redisKeyPrefix: 'portcullis',
+        accessTokenKeyFile: null,
       },
       auth: expect.objectContaining({ environment: 'development', secretKey: undefined, publicOrigin: 'http://127.0.0.1:3000', trustProxy: undefined }),
     });
@@ -207,6 +208,8 @@ describe('readEnvConfig', () => {
       TLS_KEY: '/etc/tls/key.pem',
       HTTP_REDIRECT_PORT: '8081',
       REDIS_KEY_PREFIX: 'myapp',
+      ACCESS_TOKEN_KEY_FILE: '/etc/portcullis/keys.pem',
+      TOKEN_STATE_CACHE_TTL: '10s',
     });
     expect(env.server).toEqual({
       port: 8080,
@@ -219,6 +222,7 @@ describe('readEnvConfig', () => {
       tls: { certPath: '/etc/tls/cert.pem', keyPath: '/etc/tls/key.pem' },
       httpRedirectPort: 8081,
       redisKeyPrefix: 'myapp',
+      accessTokenKeyFile: '/etc/portcullis/keys.pem',
     });
     expect(env.auth.secretKey).toBe(STRONG_SECRET);
     const config = defineConfig({ ...env.auth, secretKey: STRONG_SECRET });
@@ -247,7 +251,7 @@ describe('readEnvConfig', () => {
       },
       ipv6PrefixLength: 56,
       csrf: { mechanisms: ['session'], trustedOrigins: ['https://admin.example.com', 'https://app.example.com'], xsrfCookie: true },
-      tokens: { accessTtlMs: 300_000, refreshTtlMs: 30 * 86_400_000, refreshIdleMs: 86_400_000 },
+      tokens: { accessTtlMs: 300_000, refreshTtlMs: 30 * 86_400_000, refreshIdleMs: 86_400_000, stateCacheTtlMs: 10_000 },
     });
   });
 

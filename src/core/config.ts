@@ -65,7 +65,16 @@ export interface AuthConfig {
     /** Also set a JS-readable `XSRF-TOKEN` cookie (double submit) for single-page apps. */
     readonly xsrfCookie: boolean;
   };
-  readonly tokens: { readonly accessTtlMs: number; readonly refreshTtlMs: number; readonly refreshIdleMs: number };
+  readonly tokens: {
+    readonly accessTtlMs: number;
+    readonly refreshTtlMs: number;
+    readonly refreshIdleMs: number;
+    /** How long a process may trust its cached copy of a user's state for bearer tokens. */
+    readonly stateCacheTtlMs: number;
+    /** `iss` and `aud` of access tokens; default: the public origin. */
+    readonly issuer: string | null;
+    readonly audience: string | null;
+  };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
     readonly login: string;
@@ -126,7 +135,7 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
   },
   ipv6PrefixLength: 64,
   csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
-  tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000 },
+  tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
   pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/' },
 };
 

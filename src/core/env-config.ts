@@ -92,6 +92,8 @@ const ENV_SCHEMA = z.object({
   ACCESS_TOKEN_TTL: duration('ACCESS_TOKEN_TTL').optional(),
   REFRESH_TOKEN_TTL: duration('REFRESH_TOKEN_TTL').optional(),
   REFRESH_TOKEN_IDLE: duration('REFRESH_TOKEN_IDLE').optional(),
+  TOKEN_STATE_CACHE_TTL: duration('TOKEN_STATE_CACHE_TTL').optional(),
+  ACCESS_TOKEN_KEY_FILE: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_OUTBOX: z.string().optional(),
   LOG_LEVEL: z
@@ -113,6 +115,8 @@ export interface ServerSettings {
   /** With TLS, a plain-HTTP port that only redirects to HTTPS. */
   readonly httpRedirectPort: number | null;
   readonly redisKeyPrefix: string;
+  /** PEM file of Ed25519 private keys for access tokens: the first signs, the others still verify. */
+  readonly accessTokenKeyFile: string | null;
 }
 
 export interface EnvConfig {
@@ -151,6 +155,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
       tls: e.TLS_CERT && e.TLS_KEY ? { certPath: e.TLS_CERT, keyPath: e.TLS_KEY } : null,
       httpRedirectPort: e.HTTP_REDIRECT_PORT ?? null,
       redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'portcullis',
+      accessTokenKeyFile: e.ACCESS_TOKEN_KEY_FILE ?? null,
     },
     auth: {
       environment,
@@ -188,7 +193,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
         trustedOrigins: e.CSRF_TRUSTED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
         xsrfCookie: e.CSRF_XSRF_COOKIE,
       },
-      tokens: { accessTtlMs: e.ACCESS_TOKEN_TTL, refreshTtlMs: e.REFRESH_TOKEN_TTL, refreshIdleMs: e.REFRESH_TOKEN_IDLE },
+      tokens: { accessTtlMs: e.ACCESS_TOKEN_TTL, refreshTtlMs: e.REFRESH_TOKEN_TTL, refreshIdleMs: e.REFRESH_TOKEN_IDLE, stateCacheTtlMs: e.TOKEN_STATE_CACHE_TTL },
     },
   };
 }

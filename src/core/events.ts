@@ -30,7 +30,23 @@ export type AuthEvent = EventBase &
     | { type: 'user.activated' | 'user.deactivated'; userId: string; actorId: string | null }
     | { type: 'rate.limited'; route: string }
     | { type: 'csrf.failed'; path: string; reason: 'origin' | 'token'; userId?: string }
+    | { type: 'token.issued' | 'token.refreshed'; userId: string; sessionId: string }
+    | { type: 'token.reuse'; userId: string; sessionId: string }
+    | { type: 'token.revoked'; userId: string; sessionId: string }
+    | { type: 'token.rejected'; reason: TokenRejection; userId?: string }
+    | { type: 'api_token.created' | 'api_token.revoked'; userId: string; sessionId: string; name: string }
   );
+
+/** Why a presented token was refused (audit only; the client always sees the same 401). */
+export type TokenRejection =
+  | 'malformed'
+  | 'invalid_signature_or_claims'
+  | 'refresh_as_access'
+  | 'access_as_refresh'
+  | 'unknown'
+  | 'expired'
+  | 'revoked'
+  | 'user_changed';
 
 export type AuthEventType = AuthEvent['type'];
 
@@ -51,6 +67,13 @@ export const AUTH_EVENT_TYPES = [
   'user.deactivated',
   'rate.limited',
   'csrf.failed',
+  'token.issued',
+  'token.refreshed',
+  'token.reuse',
+  'token.revoked',
+  'token.rejected',
+  'api_token.created',
+  'api_token.revoked',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

@@ -112,6 +112,64 @@ export interface SessionStore {
   deleteExpiredSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }
 
+/** A refresh-token family: every token rotated from one login. Revoking it kills all of them. */
+export interface TokenFamilyRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** The user's uniquifier at issue: a changed uniquifier kills the family and its access tokens. */
+  readonly uniquifier: string;
+  readonly createdAtMs: number;
+  /** Absolute end of the family (REFRESH_TOKEN_TTL), whatever the rotation. */
+  readonly expiresAtMs: number;
+}
+
+export interface RefreshTokenRecord {
+  readonly tokenHash: string;
+  readonly familyId: string;
+  readonly createdAtMs: number;
+  /** Idle end (REFRESH_TOKEN_IDLE): unused this long, it dies. */
+  readonly expiresAtMs: number;
+  /** Set when rotated: presenting it again is reuse, and kills the family. */
+  readonly usedAtMs: number | null;
+}
+
+/** A personal access token, as stored: only the SHA-256 of the secret. */
+export interface ApiTokenRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly tokenHash: string;
+  /** The first characters of the token, to recognise it in a list (never enough to use it). */
+  readonly hint: string;
+  readonly uniquifier: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number | null;
+  readonly lastUsedAtMs: number | null;
+  readonly lastUsedIp: string | null;
+}
+
+export interface TokenStore {
+  createFamily(family: TokenFamilyRecord, first: RefreshTokenRecord): Promise<void>;
+  findFamily(id: string): Promise<TokenFamilyRecord | undefined>;
+  /** The refresh token with its family, by the SHA-256 of the token. */
+  findRefreshToken(tokenHash: string): Promise<{ token: RefreshTokenRecord; family: TokenFamilyRecord } | undefined>;
+  /**
+   * Rotation in one step: marks `oldHash` used and stores `next` — only if `oldHash` was unused.
+   * Returns false when it had been used already (reuse) or is gone; then nothing is stored.
+   */
+  rotateRefreshToken(oldHash: string, usedAtMs: number, next: RefreshTokenRecord): Promise<boolean>;
+  /** Deletes the family and every refresh token in it; returns whether it existed. */
+  deleteFamily(id: string): Promise<boolean>;
+  deleteFamiliesOfUser(userId: string): Promise<number>;
+  createApiToken(token: ApiTokenRecord): Promise<void>;
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  listApiTokensOfUser(userId: string): Promise<readonly ApiTokenRecord[]>;
+  touchApiToken(id: string, atMs: number, ip: string): Promise<void>;
+  /** Deletes only if it belongs to the user. */
+  deleteApiTokenOfUser(id: string, userId: string): Promise<boolean>;
+  deleteApiTokensOfUser(userId: string): Promise<number>;
+}
+
 /** One row of the audit trail. Never a password, hash, token or session cookie. */
 export interface AuditRecord {
   readonly id: string;
@@ -174,6 +232,7 @@ export interface Stores {
   readonly roles: RoleStore;
   readonly sessions: SessionStore;
   readonly audit: AuditStore;
+  readonly tokens: TokenStore;
   /** Answers whether the database is reachable (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ export async function grantRole(kernel: Kernel, actor: Principal, userId: string
   const user = await targetUser(kernel, userId);
   const granted = await kernel.stores.roles.grantRole(user.id, role);
   if (!granted) throw new AuthError('INVALID_INPUT', { fields: { role: 'Unknown role' } });
+  kernel.caches.users.invalidate(user.id);
   kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
@@ -24,6 +25,7 @@ export async function revokeRole(kernel: Kernel, actor: Principal, userId: strin
   if (role === ADMIN_ROLE && user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'You cannot remove your own admin role' });
   const revoked = await kernel.stores.roles.revokeRole(user.id, role);
   if (!revoked) throw new AuthError('NOT_FOUND');
+  kernel.caches.users.invalidate(user.id);
   kernel.emit({ type: 'role.revoked', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
@@ -33,6 +35,10 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
   if (!active && user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'You cannot deactivate your own account' });
   const nowMs = kernel.clock.nowMs();
   await kernel.stores.users.setUserActive(user.id, active, nowMs);
-  if (!active) await kernel.stores.sessions.deleteSessionsOfUser(user.id);
+  kernel.caches.users.invalidate(user.id);
+  if (!active) {
+    await kernel.stores.sessions.deleteSessionsOfUser(user.id);
+    await kernel.stores.tokens.deleteFamiliesOfUser(user.id);
+  }
   kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: nowMs });
 }

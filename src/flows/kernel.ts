@@ -4,8 +4,29 @@ import type { Clock } from '../core/clock.ts';
 import type { RandomSource } from '../core/crypto/index.ts';
 import type { AuthEvent, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { Authorization, CounterStore, SessionRecord, Stores, UserRecord } from '../core/stores.ts';
+import type { TtlCache } from '../core/ttl-cache.ts';
+import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { PasswordHasher } from '../features/passwords/index.ts';
+import type { AccessTokenCodec, SigningKeySet } from '../features/tokens/index.ts';
+
+/** A user with roles and permissions: what a bearer-token request needs, cached per process. */
+export interface UserState {
+  readonly user: UserRecord;
+  readonly authorization: Authorization;
+}
+
+/** Per-process caches on the token hot path; every change to what they hold invalidates them. */
+export interface KernelCaches {
+  readonly users: TtlCache<UserState>;
+  readonly families: TtlCache<TokenFamilyRecord>;
+  readonly apiTokens: TtlCache<ApiTokenRecord>;
+}
+
+/** Signing keys and the codec built on them, made once (importing keys is asynchronous). */
+export interface TokenSigning {
+  keys(): Promise<SigningKeySet>;
+  codec(): Promise<AccessTokenCodec>;
+}
 
 export interface Kernel {
   readonly config: AuthConfig;
@@ -15,6 +36,8 @@ export interface Kernel {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly hasher: PasswordHasher;
+  readonly caches: KernelCaches;
+  readonly signing: TokenSigning;
   emit(event: AuthEvent): void;
 }
 
@@ -32,4 +55,13 @@ export interface Principal {
   readonly via: Mechanism;
   /** The session, when `via` is `session`. */
   readonly session: SessionRecord | null;
+}
+
+/** The user with roles, through the per-process cache (SQL only on a miss or after invalidation). */
+export async function loadUserState(kernel: Kernel, userId: string): Promise<UserState | undefined> {
+  return kernel.caches.users.get(userId, async () => {
+    const user = await kernel.stores.users.findUserById(userId);
+    if (!user) return undefined;
+    return { user, authorization: await kernel.stores.roles.authorizationOfUser(userId) };
+  });
 }

@@ -48,6 +48,15 @@ export function describeCounterConformance(name: string, open: () => Promise<{ c
       expect(await counters.peek(k)).toBeUndefined();
     });
 
+    it('keeps a mark put for 30 days (longer than a Node timer can wait)', async () => {
+      const k = key('long');
+      await counters.put(k, 1, 30 * 86_400_000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const state = await counters.peek(k);
+      expect(state?.count).toBe(1);
+      expect(state?.resetInMs).toBeGreaterThan(20 * 86_400_000);
+    });
+
     it('keys are independent', async () => {
       const a = key('a');
       const b = key('b');

@@ -7,7 +7,7 @@
  *   app.route(auth.config.basePath, pc.routes);
  *   app.get('/admin', pc.required(), pc.roles('admin'), (c) => c.text(`hi ${c.get('user')?.email}`));
  */
-import type { Context, ErrorHandler, Hono, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, Handler, Hono, MiddlewareHandler } from 'hono';
 import { AuthError, StoreUnavailableError } from '../../core/errors.ts';
 import type { Auth } from '../../create-auth.ts';
 import { anyRole, assertOwnerOrAdmin, enforceCsrf, fresh, identify, permissions, rateLimit, required, roles } from './guards.ts';
@@ -55,6 +55,8 @@ export interface HonoAuth {
   /** Reads and clears the flash message set by the previous redirect. */
   readonly takeFlash: typeof takeFlash;
   readonly views: AuthViews;
+  /** `GET /.well-known/jwks.json`: the public keys that verify access tokens. */
+  readonly jwks: Handler<AuthEnv>;
 }
 
 export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
@@ -98,5 +100,9 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     setFlash,
     takeFlash,
     views,
+    jwks: async (c) => {
+      c.header('Cache-Control', 'public, max-age=300');
+      return c.json(await auth.jwks());
+    },
   };
 }

@@ -7,7 +7,7 @@ import { AuthError } from '../../core/errors.ts';
 import type { BodyFields } from '../../core/input.ts';
 import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
 import { safeNext } from '../../features/redirects/index.ts';
-import { enforceCsrf, identify, rateLimit, required } from './guards.ts';
+import { enforceCsrf, fresh, identify, rateLimit, required } from './guards.ts';
 import { bodyOf, isJsonRequest } from './request.ts';
 import { redirectAfterPost } from './respond.ts';
 import { stateOf, type AuthEnv } from './variables.ts';
@@ -173,6 +173,37 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'session_revoked');
+  });
+
+  // API tokens: no cookie is read or set, so no CSRF; credential attempts share the login lockout.
+  routes.post('/token', rateLimit('token', (a) => a.config.rateLimits.login), async (c) => c.json(await auth.issueTokens(await bodyOf(c), stateOf(c).client)));
+
+  routes.post('/token/refresh', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) =>
+    c.json(await auth.refreshTokens(await bodyOf(c), stateOf(c).client)),
+  );
+
+  routes.post('/token/revoke', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) => {
+    await auth.revokeRefreshToken(await bodyOf(c), stateOf(c).client);
+    return c.json({});
+  });
+
+  routes.get('/api-tokens', required({ via: ['token', 'session'] }), async (c) => c.json({ api_tokens: await auth.listApiTokens(stateOf(c).principal as Principal) }));
+
+  // A new personal access token needs a fresh password login: a stolen cookie alone cannot mint one.
+  routes.post('/api-tokens', required({ via: ['session'] }), fresh(), async (c) => {
+    const { token, summary } = await auth.createApiToken(stateOf(c).principal as Principal, await bodyOf(c), stateOf(c).client);
+    return c.json({ token, api_token: summary }, 201);
+  });
+
+  routes.delete('/api-tokens/:id', required({ via: ['token', 'session'] }), async (c) => {
+    await auth.revokeApiToken(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
+    return c.body(null, 204);
+  });
+
+  routes.post('/api-tokens/:id/revoke', required({ via: ['session'] }), async (c) => {
+    await auth.revokeApiToken(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
+    if (isJsonRequest(c)) return c.body(null, 204);
+    return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'api_token_revoked');
   });
 
   return routes;

@@ -17,6 +17,7 @@ export const FLASH_MESSAGES = {
   user_activated: { kind: 'success', text: 'User reactivated.' },
   user_deactivated: { kind: 'success', text: 'User deactivated; their sessions were ended.' },
   unknown_role: { kind: 'error', text: 'That role does not exist.' },
+  api_token_revoked: { kind: 'info', text: 'The API token was revoked.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -9,18 +9,26 @@ export function toCounterState(res: RateLimiterRes): CounterState {
   return { count: res.consumedPoints, resetInMs: Math.max(0, res.msBeforeNext) };
 }
 
+/**
+ * RateLimiterMemory expires each key with a setTimeout, and Node cannot hold a timer longer than
+ * 2^31 − 1 ms (≈ 24.8 days): a longer one fires at once. In-process counters die with the process
+ * anyway, so a mark meant to last 30 days here lasts at most 24 — longer lives need Redis.
+ */
+const MAX_TTL_MS = 2 ** 31 - 1_000;
+const seconds = (ms: number) => Math.min(ms, MAX_TTL_MS) / 1000;
+
 export function createMemoryCounterStore(): CounterStore {
   const limiter = new RateLimiterMemory({ points: UNLIMITED, duration: 60 });
   return {
     async hit(key, windowMs, points = 1) {
-      return toCounterState(await limiter.penalty(key, points, { customDuration: windowMs / 1000 }));
+      return toCounterState(await limiter.penalty(key, points, { customDuration: seconds(windowMs) }));
     },
     async peek(key) {
       const res = await limiter.get(key);
       return res && res.msBeforeNext > 0 ? toCounterState(res) : undefined;
     },
     async put(key, count, ttlMs) {
-      await limiter.set(key, count, ttlMs / 1000);
+      await limiter.set(key, count, seconds(ttlMs));
     },
     async delete(key) {
       await limiter.delete(key);

@@ -1,16 +1,24 @@
 /** @module SQL stores (SQLite file or PostgreSQL via Kysely), opened and migrated together. */
 import { StoreUnavailableError } from '../../core/errors.ts';
+import type { Kysely } from 'kysely';
 import type { Stores } from '../../core/stores.ts';
+import type { Database } from './schema.ts';
 import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
 import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
+import { createSqlTokenStore } from './token-store.ts';
 import { createSqlUserStore } from './user-store.ts';
 
 export { migrateToLatest, openDatabase, isConnectionError, type SqlDialect } from './database.ts';
 
 export interface SqlStores extends Stores {
   readonly dialect: SqlDialect;
+  /**
+   * The Kysely instance, for an app's own tables next to ours (the reference app keeps its
+   * documents here): `stores.db.withTables<{ docs: DocsTable }>()`.
+   */
+  readonly db: Kysely<Database>;
 }
 
 /** Opens DATABASE_URL, applies pending migrations (unless told not to), and returns the stores. */
@@ -24,10 +32,12 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
   }
   return {
     dialect,
+    db,
     users: reportingUnavailability(createSqlUserStore(db)),
     roles: reportingUnavailability(createSqlRoleStore(db)),
     sessions: reportingUnavailability(createSqlSessionStore(db)),
     audit: reportingUnavailability(createSqlAuditStore(db)),
+    tokens: reportingUnavailability(createSqlTokenStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };

@@ -58,7 +58,39 @@ export interface AuditEventsTable {
   detail: string;
 }
 
+export interface TokenFamiliesTable {
+  id: string;
+  user_id: string;
+  uniquifier: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  family_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  hint: string;
+  uniquifier: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+}
+
 export interface Database {
+  token_families: TokenFamiliesTable;
+  refresh_tokens: RefreshTokensTable;
+  api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   users: UsersTable;
   roles: RolesTable;

@@ -1,0 +1,27 @@
+/**
+ * @module Opaque tokens: refresh tokens (`pcrt_…`) and personal access tokens (`pcat_…`). The
+ * prefixes let secret scanners recognise a leaked token; only the SHA-256 is ever stored.
+ */
+import { createSecretToken, sha256Hex, type RandomSource } from '../../core/crypto/index.ts';
+
+export const REFRESH_TOKEN_PREFIX = 'pcrt_';
+export const API_TOKEN_PREFIX = 'pcat_';
+
+export type OpaqueKind = 'refresh' | 'api';
+
+const PREFIXES: Record<OpaqueKind, string> = { refresh: REFRESH_TOKEN_PREFIX, api: API_TOKEN_PREFIX };
+const SHAPE = /^pc(rt|at)_[\w-]{43}$/;
+
+export function createOpaqueToken(kind: OpaqueKind, random: RandomSource): { token: string; tokenHash: string; hint: string } {
+  const token = PREFIXES[kind] + createSecretToken(random);
+  return { token, tokenHash: sha256Hex(token), hint: token.slice(0, 9) };
+}
+
+/** The kind of a well-formed opaque token, or undefined: malformed values are never looked up. */
+export function opaqueKind(token: string): OpaqueKind | undefined {
+  const match = SHAPE.exec(token);
+  if (!match) return undefined;
+  return match[1] === 'rt' ? 'refresh' : 'api';
+}
+
+export { sha256Hex as hashOpaqueToken };
