@@ -2,10 +2,12 @@
  * @module argon2id through @node-rs/argon2: native, async (runs on libuv's thread pool, so
  * other requests keep flowing during a burst of logins), no install script.
  */
-import { hash, verify } from '@node-rs/argon2';
+import { hash, parseOptions, verify } from '@node-rs/argon2';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (an ambient const enum, which isolated modules cannot read). */
 const ARGON2ID = 2;
+/** `Version.V0x13` (argon2 1.3, "v=19"): the only version we write. */
+const ARGON2_VERSION_0X13 = 1;
 
 export interface Argon2Params {
   /** KiB of memory. */
@@ -26,9 +28,39 @@ export interface PasswordHasher {
    * unknown, so that unknown and wrong-password failures cannot be told apart by timing.
    */
   verifyAgainstDummy(password: string): Promise<void>;
+  /**
+   * True when a stored hash is not what this hasher would write today: argon2id with other
+   * m/t/p, another argon2 variant or version, a legacy format, or unreadable. Call it after a
+   * successful verification and store a fresh hash. Optional only so that wrappers written
+   * before it existed still type-check; createPasswordHasher always provides it.
+   */
+  needsRehash?(passwordHash: string): boolean;
 }
 
-export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID): PasswordHasher {
+/** The standalone form of PasswordHasher.needsRehash, against explicit parameters. */
+export function passwordHashNeedsRehash(passwordHash: string, params: Argon2Params = OWASP_ARGON2ID): boolean {
+  if (typeof passwordHash !== 'string' || !passwordHash.startsWith('$argon2id$')) return true;
+  try {
+    const stored = parseOptions(passwordHash);
+    return (
+      stored.algorithm !== ARGON2ID ||
+      stored.version !== ARGON2_VERSION_0X13 ||
+      stored.memoryCost !== params.memoryCost ||
+      stored.timeCost !== params.timeCost ||
+      stored.parallelism !== params.parallelism
+    );
+  } catch {
+    return true;
+  }
+}
+
+/** What createPasswordHasher returns: a PasswordHasher whose needsRehash is always there. */
+export type Argon2PasswordHasher = PasswordHasher & { needsRehash(passwordHash: string): boolean };
+
+export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID): Argon2PasswordHasher {
+  for (const [name, value] of Object.entries(params)) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`argon2 ${name} must be a positive integer`);
+  }
   const options = { algorithm: ARGON2ID, ...params };
   let dummyHash: Promise<string> | undefined;
   const hashPassword = (password: string) => hash(password, options);
@@ -46,5 +78,6 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID): Pas
       dummyHash ??= hashPassword('portcullis-dummy-password-for-timing');
       await verifyPassword(await dummyHash, password);
     },
+    needsRehash: (passwordHash) => passwordHashNeedsRehash(passwordHash, params),
   };
 }

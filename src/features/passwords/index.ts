@@ -1,3 +1,40 @@
-/** @module Password hashing (argon2id, off the event loop) and the length policy. */
-export { createPasswordHasher, type PasswordHasher, type Argon2Params, OWASP_ARGON2ID } from './hasher.ts';
-export { checkPasswordPolicy, type PasswordPolicy } from './policy.ts';
+/**
+ * @module Passwords: argon2id hashing (off the event loop) with rehash detection, legacy-hash
+ * import (Werkzeug, passlib, bcrypt, Django), the NIST SP 800-63B policy (normalisation,
+ * length, blocklist, strength, pluggable rules) and the Have I Been Pwned range check.
+ */
+export {
+  createPasswordHasher,
+  passwordHashNeedsRehash,
+  OWASP_ARGON2ID,
+  type PasswordHasher,
+  type Argon2PasswordHasher,
+  type Argon2Params,
+} from './hasher.ts';
+export {
+  checkPasswordPolicy,
+  createPasswordPolicy,
+  type PasswordPolicy,
+  type PasswordPolicyOptions,
+  type ConfiguredPasswordPolicy,
+  type PasswordCheckResult,
+  type PasswordNormalization,
+} from './policy.ts';
+export type { PasswordValidator, PasswordContext } from './validator.ts';
+export { commonPasswordValidator, isCommonPassword, COMMON_PASSWORD_COUNT, COMMON_PASSWORD_MESSAGE } from './blocklist.ts';
+export {
+  createStrengthValidator,
+  estimatePasswordStrength,
+  STRENGTH_MAX_ANALYSED_LENGTH,
+  type PasswordStrength,
+  type StrengthScore,
+} from './strength.ts';
+export { createPwnedPasswordsCheck, PWNED_UNAVAILABLE_MESSAGE, type PwnedPasswordsOptions } from './pwned.ts';
+export {
+  verifyLegacyHash,
+  isLegacyHash,
+  identifyLegacyHash,
+  flaskSecurityPasswordHmac,
+  LEGACY_HASH_CAPS,
+} from './legacy/index.ts';
+export { verifyStoredPassword, type VerifyStoredPasswordOptions, type StoredPasswordCheck } from './verify-stored.ts';
