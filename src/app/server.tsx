@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import { isSafeNext, type Auth, type Principal, type SqlStores } from '../index.ts';
+import { AuthError, isSafeNext, type Auth, type Principal, type SqlStores } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import { AdminPage, AccountPage, AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
@@ -98,11 +98,27 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     return c.html(<DashboardPage user={user!} csrfToken={csrfToken} flash={flash} />);
   });
 
-  app.get('/account', pc.required(), async (c) => {
+  /** The account page, optionally with a token just created (shown once) or the create form's errors. */
+  const accountPage = async (c: Context<AuthEnv>, extra: { newToken?: { name: string; token: string }; tokenErrors?: Record<string, string> } = {}, status: 200 | 201 | 400 = 200) => {
     const { user, csrfToken, flash } = await frame(c);
-    const sessions = await auth.listSessions(c.get('principal') as Principal);
-    const views = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
-    return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={views} />);
+    const principal = c.get('principal') as Principal;
+    const [sessions, tokens] = await Promise.all([auth.listSessions(principal), auth.listApiTokens(principal)]);
+    const sessionViews = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
+    const tokenViews = tokens.map((t) => ({ id: t.id, name: t.name, hint: t.hint, createdAt: t.created_at, expiresAt: t.expires_at, lastUsedAt: t.last_used_at, lastUsedIp: t.last_used_ip }));
+    return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={sessionViews} apiTokens={tokenViews} {...extra} />, status);
+  };
+
+  app.get('/account', pc.required(), (c) => accountPage(c));
+
+  // Creating a personal access token from the page: a fresh login, and the secret shown once in this response.
+  app.post('/account/api-tokens', pc.required(), pc.fresh(), async (c) => {
+    try {
+      const { token, summary } = await auth.createApiToken(c.get('principal') as Principal, await pc.body(c), c.get('portcullis').client);
+      return await accountPage(c, { newToken: { name: summary.name, token } }, 201);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'INVALID_INPUT') return accountPage(c, { tokenErrors: { ...error.fields } }, 400);
+      throw error;
+    }
   });
 
   app.route(

@@ -3,7 +3,7 @@ export type { Flash, FieldErrors } from './pages/parts.tsx';
 export { HomePage, type HomePageProps } from './pages/home.tsx';
 export { RegisterPage, LoginPage, VerifyPage, type RegisterPageProps, type LoginPageProps, type VerifyPageProps } from './pages/auth.tsx';
 export { DashboardPage, type DashboardPageProps } from './pages/dashboard.tsx';
-export { AccountPage, type AccountPageProps, type SessionView } from './pages/account.tsx';
+export { AccountPage, type AccountPageProps, type SessionView, type ApiTokenView } from './pages/account.tsx';
 export { AdminPage, type AdminPageProps, type AdminUserRow, type RoleView } from './pages/admin.tsx';
 export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
 export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';

@@ -13,7 +13,20 @@ export type SessionView = {
   current: boolean;
 };
 
-export type AccountPageProps = { user: PublicUser; csrfToken: string; flash: Flash | null; sessions: SessionView[] };
+/** A personal access token as listed: never its secret. */
+export type ApiTokenView = { id: string; name: string; hint: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; lastUsedIp: string | null };
+
+export type AccountPageProps = {
+  user: PublicUser;
+  csrfToken: string;
+  flash: Flash | null;
+  sessions: SessionView[];
+  apiTokens?: ApiTokenView[];
+  /** A token just created: shown this once, never again. */
+  newToken?: { name: string; token: string } | null;
+  /** Field errors of the create-token form. */
+  tokenErrors?: Record<string, string>;
+};
 
 function Profile(props: { user: PublicUser }) {
   const { user } = props;
@@ -76,6 +89,7 @@ function SessionRow(props: { session: SessionView; csrfToken: string }) {
             variant="danger"
             size="small"
             ariaLabel={`Revoke session: ${device}, last seen ${formatUtc(session.lastSeenAt)}`}
+            next="/account"
           />
         )}
       </td>
@@ -100,6 +114,7 @@ function Sessions(props: { sessions: SessionView[]; csrfToken: string }) {
             csrfToken={props.csrfToken}
             label="Log out all other sessions"
             variant="danger"
+            next="/account"
           />
         ) : null}
       </div>
@@ -133,6 +148,115 @@ function Sessions(props: { sessions: SessionView[]; csrfToken: string }) {
   );
 }
 
+function ApiTokens(props: { tokens: ApiTokenView[]; newToken: { name: string; token: string } | null; errors: Record<string, string>; csrfToken: string }) {
+  const { errors } = props;
+  return (
+    <section class="card" aria-labelledby="tokens-heading">
+      <div class="section-header">
+        <div>
+          <h2 id="tokens-heading">API tokens</h2>
+          <p class="muted">For scripts and other services: send one as <code>Authorization: Bearer …</code>. Creating one asks for your password if you logged in a while ago.</p>
+        </div>
+      </div>
+      {props.newToken ? (
+        <div class="flash flash-success" role="status">
+          <p>
+            Your new token <strong>{props.newToken.name}</strong> — copy it now, it will not be shown again:
+          </p>
+          <p>
+            <code class="token-secret">{props.newToken.token}</code>
+          </p>
+        </div>
+      ) : null}
+      <form method="post" action="/account/api-tokens" class="search-form">
+        <input type="hidden" name="csrf_token" value={props.csrfToken} />
+        <div class="filter-grid">
+          <div class="field">
+            <label for="token-name">Name</label>
+            <input id="token-name" name="name" type="text" maxlength={100} required aria-invalid={errors.name ? 'true' : undefined} aria-describedby={errors.name ? 'token-name-error' : undefined} />
+            {errors.name ? (
+              <p id="token-name-error" class="field-error">
+                {errors.name}
+              </p>
+            ) : null}
+          </div>
+          <div class="field">
+            <label for="token-expiry">Expires</label>
+            <select id="token-expiry" name="expires_in" aria-invalid={errors.expires_in ? 'true' : undefined}>
+              <option value="30">in 30 days</option>
+              <option value="90">in 90 days</option>
+              <option value="365">in a year</option>
+              <option value="">never</option>
+            </select>
+          </div>
+        </div>
+        <div class="search-row">
+          <button type="submit" class="btn btn-primary">
+            Create token
+          </button>
+        </div>
+      </form>
+      {props.tokens.length === 0 ? (
+        <p class="empty">No API tokens yet.</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table table-stack">
+            <caption class="visually-hidden">Your API tokens</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Token</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.tokens.map((token) => (
+                <tr>
+                  <th scope="row" data-label="Name">
+                    {token.name}
+                  </th>
+                  <td data-label="Token">
+                    <code>{token.hint}…</code>
+                  </td>
+                  <td data-label="Created">
+                    <UtcTime iso={token.createdAt} />
+                  </td>
+                  <td data-label="Expires">{token.expiresAt ? <UtcTime iso={token.expiresAt} /> : <span class="muted">never</span>}</td>
+                  <td data-label="Last used">
+                    {token.lastUsedAt ? (
+                      <>
+                        <UtcTime iso={token.lastUsedAt} /> <span class="muted">from {token.lastUsedIp}</span>
+                      </>
+                    ) : (
+                      <span class="muted">never</span>
+                    )}
+                  </td>
+                  <td class="cell-actions">
+                    <PostButton
+                      action={`/auth/api-tokens/${encodeURIComponent(token.id)}/revoke`}
+                      csrfToken={props.csrfToken}
+                      label="Revoke"
+                      variant="danger"
+                      size="small"
+                      ariaLabel={`Revoke API token ${token.name}`}
+                      next="/account"
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function AccountPage(props: AccountPageProps) {
   return (
     <Layout title="Account" user={props.user} csrfToken={props.csrfToken} flash={props.flash} section="account" width="wide">
@@ -142,6 +266,7 @@ export function AccountPage(props: AccountPageProps) {
       <div class="stack">
         <Profile user={props.user} />
         <Sessions sessions={props.sessions} csrfToken={props.csrfToken} />
+        <ApiTokens tokens={props.apiTokens ?? []} newToken={props.newToken ?? null} errors={props.tokenErrors ?? {}} csrfToken={props.csrfToken} />
       </div>
     </Layout>
   );

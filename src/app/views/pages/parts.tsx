@@ -103,11 +103,14 @@ export function PostButton(props: {
   size?: 'small' | 'normal';
   ariaLabel?: string;
   class?: string;
+  /** Where to come back to after the action (a same-origin path). */
+  next?: string;
 }) {
   const classes = ['btn', `btn-${props.variant ?? 'secondary'}`, props.size === 'small' ? 'btn-small' : ''];
   return (
     <form method="post" action={props.action} class={['inline-form', props.class ?? ''].join(' ').trim()}>
       <CsrfField token={props.csrfToken} />
+      {props.next ? <input type="hidden" name="next" value={props.next} /> : null}
       <button type="submit" class={classes.join(' ').trim()} aria-label={props.ariaLabel}>
         {props.label}
       </button>
