@@ -19,7 +19,7 @@ import type { RateLimitRule } from './core/config.ts';
 import { createAuditLogSink, createAuditTrail, type SecurityLogger } from './features/audit/index.ts';
 import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
-import { createPasswordHasher, type PasswordHasher } from './features/passwords/index.ts';
+import { createPasswordHasher, createPasswordPolicy, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
 import type { FreshnessRule } from './features/sessions/index.ts';
 import { grantRole, revokeRole, setUserActive } from './flows/administer-users.ts';
@@ -34,11 +34,18 @@ import type { JWK } from 'jose';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
 import { readSignInInput, signIn } from './flows/sign-in.ts';
 import { signOut } from './flows/sign-out.ts';
-import { readSignUpInput, signUp } from './flows/sign-up.ts';
+import { checkNewPassword, createUser, readSignUpInput, signUp } from './flows/sign-up.ts';
+import { changePassword } from './flows/change-password.ts';
+import { requestPasswordReset, resetPassword } from './flows/password-reset.ts';
+import { setNewPassword } from './flows/set-password.ts';
+import { createBackgroundTasks } from './core/background.ts';
+import { AuthError } from './core/errors.ts';
+import type { MailMessage, Mailer } from './features/mail/index.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
+export { RESET_REQUESTED_MESSAGE } from './flows/password-reset.ts';
 
 /** Keys are imported (or, without configuration, generated) once, on first use. */
 function createTokenSigning(pems: readonly string[] | undefined, claims: { issuer: string; audience: string }): TokenSigning {
@@ -60,6 +67,12 @@ export interface CreateAuthOptions extends AuthOptions {
    * (rotation). Absent: one is generated per process — fine for one process, not for several.
    */
   readonly tokenSigningKeys?: readonly string[];
+  /** Sends the password-reset e-mails; without one they are dropped with a warning. */
+  readonly mailer?: Mailer;
+  /** Your own password rules, run after the defaults (length, blocklist, strength, breach check). */
+  readonly passwordValidators?: readonly PasswordValidator[];
+  /** Applied before verifying imported legacy hashes, e.g. Flask-Security's `flaskSecurityPasswordHmac`. */
+  readonly transformLegacyPassword?: (password: string) => string;
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly hasher?: PasswordHasher;
@@ -138,7 +151,18 @@ export interface Auth {
     grantRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
     revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
     setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
+    /** Creates a user (CLI, import): the password policy applies; no session is made. */
+    createUser(input: { email: string; username?: string | null; password: string }, client: ClientInfo): Promise<PublicUser>;
+    /** Sets a user's password (CLI): the policy applies; every session and token of the user dies. */
+    setPassword(userId: string, password: string, client: ClientInfo): Promise<void>;
   };
+  /** `POST /auth/change-password` (fresh session): returns the new session for this client. */
+  changePassword(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
+  /** `POST /auth/forgot-password`: always the same answer; the work happens in the background. */
+  requestPasswordReset(body: BodyFields, client: ClientInfo): void;
+  resetPassword(body: BodyFields, client: ClientInfo): Promise<void>;
+  /** Waits for background work (reset e-mails, audit writes): before shutdown, and in tests. */
+  flushBackground(): Promise<void>;
   /** `POST /auth/token`: credentials → access/refresh pair (lockout applies). */
   issueTokens(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
   /** `POST /auth/token/refresh`: rotate; reuse kills the family. */
@@ -168,7 +192,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
     counters = createMemoryCounterStore(),
     clock = systemClock,
     random = secureRandom,
-    hasher = createPasswordHasher(),
+    hasher: givenHasher,
+    mailer,
+    passwordValidators,
+    transformLegacyPassword,
     tokenSigningKeys,
     onEvent,
     securityLogger,
@@ -188,7 +215,30 @@ export function createAuth(options: CreateAuthOptions): Auth {
     apiTokens: createTtlCache<ApiTokenRecord>(cacheOptions),
   };
   const signing = createTokenSigning(tokenSigningKeys, { issuer: config.tokens.issuer ?? config.publicOrigin, audience: config.tokens.audience ?? config.publicOrigin });
-  const kernel: Kernel = { config, stores, counters, clock, random, hasher, caches, signing, emit };
+  const hasher = givenHasher ?? createPasswordHasher(config.password.argon2);
+  const { breachCheck } = config.password;
+  const policy = createPasswordPolicy({
+    normalization: config.password.normalization,
+    minLength: config.password.minLength,
+    maxLength: config.password.maxLength,
+    minStrength: config.password.minStrength,
+    extraValidators: [
+      ...(breachCheck === 'off'
+        ? []
+        : [createPwnedPasswordsCheck({ url: config.password.breachCheckUrl, timeoutMs: config.password.breachCheckTimeoutMs, failClosed: breachCheck === 'fail-closed' })]),
+      ...(passwordValidators ?? []),
+    ],
+  });
+  const background = createBackgroundTasks((error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'background task failed'));
+  const sendMail = (message: MailMessage) =>
+    background.run(async () => {
+      if (!mailer) {
+        logger.warn({ to: message.to, subject: message.subject }, 'no mailer configured: message dropped');
+        return;
+      }
+      await mailer.send(message);
+    });
+  const kernel: Kernel = { config, stores, counters, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
@@ -293,6 +343,23 @@ export function createAuth(options: CreateAuthOptions): Auth {
       grantRole: (actor, userId, role, client) => grantRole(kernel, actor, userId, role, client),
       revokeRole: (actor, userId, role, client) => revokeRole(kernel, actor, userId, role, client),
       setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
+      createUser: async (input, client) => {
+        const user = await createUser(kernel, readSignUpInput({ email: input.email, username: input.username ?? undefined, password: input.password }, kernel), client);
+        return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));
+      },
+      setPassword: async (userId, password, client) => {
+        const user = await stores.users.findUserById(userId);
+        if (!user) throw new AuthError('NOT_FOUND');
+        await checkNewPassword(kernel, password, { email: user.email, username: user.username }, 'password');
+        await setNewPassword(kernel, user, password, 'admin', client);
+      },
+    },
+    changePassword: (principal, body, client) => changePassword(kernel, principal, body, client),
+    requestPasswordReset: (body, client) => requestPasswordReset(kernel, body, client, background.run),
+    resetPassword: (body, client) => resetPassword(kernel, body, client),
+    flushBackground: async () => {
+      await background.flush();
+      await trail.flush();
     },
     issueTokens: (body, client) => signInForTokens(kernel, body, client),
     refreshTokens: (body, client) => refreshTokenPair(kernel, body, client),

@@ -4,9 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import { AuthError, isSafeNext, type Auth, type Principal, type SqlStores } from '../index.ts';
+import { AuthError, isSafeNext, readOutbox, type Auth, type Principal, type SqlStores } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
-import { AdminPage, AccountPage, AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
+import {
+  ChangePasswordPage,
+  DevMailPage,
+  ForgotPasswordPage,
+  ResetPasswordPage,
+  AdminPage,
+  AccountPage,
+  AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
 import { docsRoutes } from './docs.ts';
 
@@ -17,6 +24,8 @@ const STATIC_FILES = new Map([
 
 export interface ReferenceAppOptions {
   readonly onInternalError?: (error: unknown) => void;
+  /** The development outbox file, listed at /dev/mail (never in production). */
+  readonly devMailbox?: string;
 }
 
 export interface ReferenceApp {
@@ -48,6 +57,11 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
       verify: (v) =>
         v.user ? (<VerifyPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} next={v.next} />).toString() : '',
       error: (v) => (<ErrorPage user={v.user} csrfToken={v.csrfToken} status={v.status} title={v.title} message={v.message} />).toString(),
+      forgotPassword: (v) =>
+        (<ForgotPasswordPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),
+      resetPassword: (v) => (<ResetPasswordPage csrfToken={v.csrfToken} flash={null} token={v.values.token ?? ''} errors={v.errors} formError={v.formError} />).toString(),
+      changePassword: (v) =>
+        v.user ? (<ChangePasswordPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} />).toString() : '',
     },
     ...(options.onInternalError ? { onInternalError: (error: unknown) => options.onInternalError?.(error) } : {}),
   });
@@ -87,6 +101,31 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
 
   // The nav's "Log out" posts here too; 307 keeps the method, the body and its CSRF token.
   app.post('/logout', (c) => c.redirect(`${auth.config.basePath}/logout`, 307));
+
+  app.get('/forgot-password', async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    if (user) return c.redirect('/account/password', 302);
+    return c.html(<ForgotPasswordPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} />);
+  });
+
+  app.get('/reset-password', async (c) => {
+    const { csrfToken, flash } = await frame(c);
+    const token = (c.req.query('token') ?? '').slice(0, 64);
+    return c.html(<ResetPasswordPage csrfToken={csrfToken} flash={flash} token={token} errors={{}} formError={null} />);
+  });
+
+  app.get('/account/password', pc.required(), pc.fresh(), async (c) => {
+    const { user, csrfToken, flash } = await frame(c);
+    return c.html(<ChangePasswordPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} />);
+  });
+
+  if (options.devMailbox && auth.config.environment !== 'production') {
+    const mailbox = options.devMailbox;
+    app.get('/dev/mail', async (c) => {
+      const messages = (await readOutbox(mailbox, 20)).map((m) => ({ at: m.at, to: m.to, subject: m.subject, text: m.text }));
+      return c.html(<DevMailPage {...await frame(c)} messages={messages} />);
+    });
+  }
 
   app.get('/verify', pc.required(), async (c) => {
     const { user, csrfToken, flash } = await frame(c);

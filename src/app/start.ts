@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createAuth, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
+import { createAuth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
 
@@ -52,6 +52,9 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   if (tokenSigningKeys === undefined) {
     throw new Error('Invalid configuration: ACCESS_TOKEN_KEY_FILE is required in production (an Ed25519 PKCS#8 PEM: openssl genpkey -algorithm ed25519)');
   }
+  // Mail: SMTP when configured; otherwise a development outbox, listed at /dev/mail.
+  const mailFrom = authOptions.mailFrom ?? 'Portcullis <no-reply@localhost>';
+  const mailer = server.smtpUrl ? createSmtpMailer(server.smtpUrl, mailFrom) : createOutboxMailer(resolve(server.mailOutbox));
   // Redis was asked for: unreachable at start is a refusal to start, never a silent fallback.
   const counters: CounterStore = server.redisUrl ? await createRedisCounterStore(server.redisUrl, { keyPrefix: server.redisKeyPrefix }) : createMemoryCounterStore();
   let stores: SqlStores;
@@ -64,7 +67,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   let auth: Auth;
   try {
     const forceHttps = authOptions.forceHttps ?? (server.tls !== null && server.httpRedirectPort !== null ? true : undefined);
-    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, tokenSigningKeys, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, tokenSigningKeys, mailer, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
     await Promise.all([stores.close(), counters.close()]);
@@ -73,7 +76,10 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
   if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
 
-  const { app } = createReferenceApp(auth, { onInternalError: (error) => log.error({ err: error }, 'unhandled error') });
+  const { app } = createReferenceApp(auth, {
+    onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
+    ...(server.smtpUrl ? {} : { devMailbox: resolve(server.mailOutbox) }),
+  });
   const listen = (port: number, tls: { cert: Buffer; key: Buffer } | null) =>
     new Promise<ServerType>((ready, fail) => {
       const s = tls
@@ -118,7 +124,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
         ),
       )
         .then(() => clearInterval(sweeper))
-        .then(() => auth.flushAudit())
+        .then(() => auth.flushBackground())
         .then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
   };
 }

@@ -37,7 +37,24 @@ export interface AuthConfig {
   readonly freshnessMs: number;
   readonly freshnessGraceMs: number;
   readonly bootstrapAdminEmail: string | null;
-  readonly password: { readonly minLength: number; readonly maxLength: number };
+  readonly password: {
+    readonly minLength: number;
+    readonly maxLength: number;
+    /** Applied before hashing and before every check; the same password typed composed or decomposed logs in. */
+    readonly normalization: 'NFKC' | 'NFC' | 'none';
+    /** Minimum zxcvbn score 0–4; 0 turns the strength rule off. */
+    readonly minStrength: 0 | 1 | 2 | 3 | 4;
+    /** Have I Been Pwned range check (k-anonymity): off, or on failing open or closed when unreachable. */
+    readonly breachCheck: 'off' | 'fail-open' | 'fail-closed';
+    readonly breachCheckUrl: string;
+    readonly breachCheckTimeoutMs: number;
+    /** argon2id cost; changing it re-hashes each password at its next successful login. */
+    readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+    /** Lifetime of a password-reset link. */
+    readonly resetTokenTtlMs: number;
+  };
+  /** The sender of Portcullis's e-mails (password reset). */
+  readonly mailFrom: string;
   readonly rateLimits: {
     readonly login: RateLimitRule;
     readonly register: RateLimitRule;
@@ -81,6 +98,9 @@ export interface AuthConfig {
     readonly verify: string;
     readonly afterLogin: string;
     readonly afterLogout: string;
+    readonly forgotPassword: string;
+    /** The page the reset e-mail links to (`?token=…`). */
+    readonly resetPassword: string;
   };
 }
 
@@ -118,7 +138,18 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
   freshnessMs: 10 * 60_000,
   freshnessGraceMs: 0,
   bootstrapAdminEmail: null,
-  password: { minLength: 8, maxLength: 256 },
+  password: {
+    minLength: 8,
+    maxLength: 256,
+    normalization: 'NFKC',
+    minStrength: 3,
+    breachCheck: 'off',
+    breachCheckUrl: 'https://api.pwnedpasswords.com/range/',
+    breachCheckTimeoutMs: 1_500,
+    argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+    resetTokenTtlMs: 3_600_000,
+  },
+  mailFrom: 'Portcullis <no-reply@localhost>',
   rateLimits: {
     login: { count: 5, windowMs: 60_000 },
     register: { count: 3, windowMs: 3_600_000 },
@@ -136,7 +167,7 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
   ipv6PrefixLength: 64,
   csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
   tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
-  pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/' },
+  pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/', forgotPassword: '/forgot-password', resetPassword: '/reset-password' },
 };
 
 /**
@@ -213,7 +244,9 @@ export function defineConfig(options: AuthOptions): AuthConfig {
   const publicOrigin = checkOrigin(options.publicOrigin ?? 'http://127.0.0.1:3000', 'PUBLIC_URL');
   const trustProxy = typeof options.trustProxy === 'string' ? parseTrustProxyOrThrow(options.trustProxy) : (options.trustProxy ?? DEFAULTS.trustProxy);
   const { trustProxy: _ignored, ...rest } = options;
-  const merged = merge({ ...DEFAULTS, environment, publicOrigin, forceHttps: environment === 'production', secretKey: options.secretKey }, rest);
+  // In production the breach check is on (failing open: an outage of the range API does not stop sign-ups).
+  const defaults = environment === 'production' ? { ...DEFAULTS, password: { ...DEFAULTS.password, breachCheck: 'fail-open' as const } } : DEFAULTS;
+  const merged = merge({ ...defaults, environment, publicOrigin, forceHttps: environment === 'production', secretKey: options.secretKey }, rest);
   const config = { ...merged, publicOrigin, trustProxy } as AuthConfig;
   for (const [name, value] of [
     ['SESSION_IDLE_TIMEOUT', config.session.idleTimeoutMs],
@@ -227,11 +260,19 @@ export function defineConfig(options: AuthOptions): AuthConfig {
     ['REFRESH_TOKEN_TTL', config.tokens.refreshTtlMs],
     ['REFRESH_TOKEN_IDLE', config.tokens.refreshIdleMs],
     ['FRESHNESS', config.freshnessMs],
+    ['PASSWORD_BREACH_CHECK_TIMEOUT', config.password.breachCheckTimeoutMs],
+    ['PASSWORD_RESET_TTL', config.password.resetTokenTtlMs],
   ] as const) {
     if (!(Number.isFinite(value) && value > 0)) throw new ConfigError(name, 'must be a positive duration');
   }
   // A route that must not check freshness says so itself: `fresh({ withinMs: -1 })`; the global default stays positive.
   if (!(config.freshnessGraceMs >= 0)) throw new ConfigError('FRESHNESS_GRACE', 'must not be negative');
+  const { minLength, maxLength, minStrength } = config.password;
+  if (!Number.isInteger(minLength) || minLength < 1 || minLength > 256) throw new ConfigError('PASSWORD_MIN_LENGTH', 'must be a whole number from 1 to 256');
+  if (!Number.isInteger(maxLength) || maxLength < minLength || maxLength > 4096) throw new ConfigError('PASSWORD_MAX_LENGTH', 'must be a whole number from PASSWORD_MIN_LENGTH to 4096');
+  if (![0, 1, 2, 3, 4].includes(minStrength)) throw new ConfigError('PASSWORD_MIN_STRENGTH', 'must be 0, 1, 2, 3 or 4');
+  if (!['NFKC', 'NFC', 'none'].includes(config.password.normalization)) throw new ConfigError('PASSWORD_NORMALIZATION', 'must be NFKC, NFC or none');
+  checkOrigin(config.password.breachCheckUrl, 'PASSWORD_BREACH_CHECK_URL');
   if (!Number.isInteger(config.ipv6PrefixLength) || config.ipv6PrefixLength < 16 || config.ipv6PrefixLength > 128) {
     throw new ConfigError('AUTH_IPV6_PREFIX', 'must be a whole number from 16 to 128');
   }

@@ -35,6 +35,10 @@ export type AuthEvent = EventBase &
     | { type: 'token.revoked'; userId: string; sessionId: string }
     | { type: 'token.rejected'; reason: TokenRejection; userId?: string }
     | { type: 'api_token.created' | 'api_token.revoked'; userId: string; sessionId: string; name: string }
+    | { type: 'password.changed'; userId: string; by: 'user' | 'reset' | 'admin'; actorId?: string }
+    | { type: 'password.rehashed'; userId: string }
+    | { type: 'password.reset_requested'; identity: string; userId?: string }
+    | { type: 'password.reset_failed'; reason: 'malformed' | 'unknown' | 'used' | 'expired'; userId?: string }
   );
 
 /** Why a presented token was refused (audit only; the client always sees the same 401). */
@@ -74,6 +78,10 @@ export const AUTH_EVENT_TYPES = [
   'token.rejected',
   'api_token.created',
   'api_token.revoked',
+  'password.changed',
+  'password.rehashed',
+  'password.reset_requested',
+  'password.reset_failed',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

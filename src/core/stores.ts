@@ -148,6 +148,14 @@ export interface ApiTokenRecord {
   readonly lastUsedIp: string | null;
 }
 
+/** A password-reset link's token, as stored: only its SHA-256. Single use, expiring. */
+export interface ResetTokenRecord {
+  readonly tokenHash: string;
+  readonly userId: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+}
+
 export interface TokenStore {
   createFamily(family: TokenFamilyRecord, first: RefreshTokenRecord): Promise<void>;
   findFamily(id: string): Promise<TokenFamilyRecord | undefined>;
@@ -168,6 +176,15 @@ export interface TokenStore {
   /** Deletes only if it belongs to the user. */
   deleteApiTokenOfUser(id: string, userId: string): Promise<boolean>;
   deleteApiTokensOfUser(userId: string): Promise<number>;
+  createResetToken(token: ResetTokenRecord): Promise<void>;
+  /**
+   * Uses a reset token once: marks it used only if unused and unexpired at `nowMs`, and returns
+   * it; undefined when unknown, used, or expired (a second use of one link always fails).
+   */
+  consumeResetToken(tokenHash: string, nowMs: number): Promise<ResetTokenRecord | undefined>;
+  /** What a presented reset token is, whatever its state (for the audit trail's reason). */
+  findResetToken(tokenHash: string): Promise<(ResetTokenRecord & { usedAtMs: number | null }) | undefined>;
+  deleteResetTokensOfUser(userId: string): Promise<number>;
 }
 
 /** One row of the audit trail. Never a password, hash, token or session cookie. */

@@ -37,8 +37,15 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
   await kernel.stores.users.setUserActive(user.id, active, nowMs);
   kernel.caches.users.invalidate(user.id);
   if (!active) {
-    await kernel.stores.sessions.deleteSessionsOfUser(user.id);
-    await kernel.stores.tokens.deleteFamiliesOfUser(user.id);
+    // Everything the user holds dies now, and stays dead if the account is reactivated later.
+    await Promise.all([
+      kernel.stores.sessions.deleteSessionsOfUser(user.id),
+      kernel.stores.tokens.deleteFamiliesOfUser(user.id),
+      kernel.stores.tokens.deleteApiTokensOfUser(user.id),
+    ]);
+    // Family and token entries are keyed by id and hash, not by user: drop them all (a rare event).
+    kernel.caches.families.clear();
+    kernel.caches.apiTokens.clear();
   }
   kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: nowMs });
 }

@@ -9,6 +9,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { emailKey, usernameKey } from '../features/identity/index.ts';
 import { lockoutDelayMs, lockoutKeys, lockoutScope } from '../features/lockout/index.ts';
+import { verifyStoredPassword } from '../features/passwords/index.ts';
 import { origin, type Kernel } from './kernel.ts';
 
 export type CredentialCheck =
@@ -27,14 +28,31 @@ export async function findUserByIdentity(kernel: Kernel, identity: string): Prom
     : kernel.stores.users.findUserByUsernameKey(usernameKey(identity));
 }
 
-async function verify(kernel: Kernel, identity: string, password: string): Promise<CredentialCheck> {
-  const normalized = password.normalize('NFKC');
+/**
+ * The password against the user's stored hash (argon2id or an imported legacy format). A correct
+ * password whose hash is legacy or has old parameters is re-hashed now, transparently.
+ */
+export async function verifyUserPassword(kernel: Kernel, user: UserRecord, password: string, client: ClientInfo): Promise<boolean> {
+  const result = await verifyStoredPassword(kernel.hasher, user.passwordHash, password, {
+    normalize: kernel.policy.normalize,
+    ...(kernel.transformLegacyPassword ? { transformLegacyPassword: kernel.transformLegacyPassword } : {}),
+  });
+  if (!result.valid) return false;
+  if (result.needsRehash) {
+    const nowMs = kernel.clock.nowMs();
+    await kernel.stores.users.setPasswordHash(user.id, await kernel.hasher.hashPassword(kernel.policy.normalize(password)), nowMs);
+    kernel.emit({ type: 'password.rehashed', userId: user.id, ...origin(client), atMs: nowMs });
+  }
+  return true;
+}
+
+async function verify(kernel: Kernel, identity: string, password: string, client: ClientInfo): Promise<CredentialCheck> {
   const user = await findUserByIdentity(kernel, identity);
   if (!user) {
-    await kernel.hasher.verifyAgainstDummy(normalized);
+    await kernel.hasher.verifyAgainstDummy(kernel.policy.normalize(password));
     return { ok: false, reason: 'unknown_identity' };
   }
-  if (!(await kernel.hasher.verifyPassword(user.passwordHash, normalized))) return { ok: false, reason: 'wrong_password' };
+  if (!(await verifyUserPassword(kernel, user, password, client))) return { ok: false, reason: 'wrong_password' };
   if (!user.active) return { ok: false, reason: 'inactive' };
   return { ok: true, user };
 }
@@ -61,7 +79,7 @@ export async function checkCredentials(kernel: Kernel, identity: string, passwor
     if (spent && spent.count >= rule.ipFailureBudget.count) return { ok: false, reason: 'ip_budget', retryAfterSeconds: toSeconds(spent.resetInMs) };
   }
 
-  const result = await verify(kernel, identity, password);
+  const result = await verify(kernel, identity, password, client);
   if (result.ok) {
     await Promise.all([
       counters.delete(lockoutKeys.failures(scope)),

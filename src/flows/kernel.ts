@@ -6,7 +6,8 @@ import type { AuthEvent, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
-import type { PasswordHasher } from '../features/passwords/index.ts';
+import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
+import type { MailMessage } from '../features/mail/index.ts';
 import type { AccessTokenCodec, SigningKeySet } from '../features/tokens/index.ts';
 
 /** A user with roles and permissions: what a bearer-token request needs, cached per process. */
@@ -36,6 +37,11 @@ export interface Kernel {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly hasher: PasswordHasher;
+  readonly policy: ConfiguredPasswordPolicy;
+  /** Applied to a password before verifying an imported legacy hash (e.g. Flask-Security's HMAC). */
+  readonly transformLegacyPassword: ((password: string) => string) | undefined;
+  /** Queues a message; sending happens off the request (so timing reveals nothing). */
+  sendMail(message: MailMessage): void;
   readonly caches: KernelCaches;
   readonly signing: TokenSigning;
   emit(event: AuthEvent): void;

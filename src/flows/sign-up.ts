@@ -3,6 +3,7 @@ import { createPublicId } from '../core/crypto/index.ts';
 import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
+import type { UserRecord } from '../core/stores.ts';
 import {
   EMAIL_MAX_LENGTH,
   USERNAME_MAX_LENGTH,
@@ -35,12 +36,11 @@ export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
       fields.add('username', 'Username must be 3 to 32 letters, digits, "_", "." or "-"');
     }
   }
-  const { minLength, maxLength } = kernel.config.password;
-  const password = fields.text('password', body.password, { label: 'Password', maxLength, allowControl: true });
-  if (password) {
-    const problem = checkPasswordPolicy(password, { minLength, maxLength });
-    if (problem) fields.add('password', problem);
-  }
+  // Type, NUL, Unicode and length here, so a form shows every field's problem at once;
+  // blocklist, strength and the breach check in the policy (createUser).
+  const password = fields.text('password', body.password, { label: 'Password', maxLength: kernel.config.password.maxLength * 4, allowControl: true });
+  const lengthProblem = password ? checkPasswordPolicy(kernel.policy.normalize(password), kernel.config.password) : undefined;
+  if (lengthProblem) fields.add('password', lengthProblem);
   fields.throwIfAny();
   return { email: cleanEmail(email), username: username ? username.normalize('NFKC') : null, password };
 }
@@ -51,10 +51,22 @@ function duplicateError(key: UniqueViolationError['key']): AuthError {
     : new AuthError('INVALID_INPUT', { fields: { email: 'An account with this e-mail already exists' } });
 }
 
+/** The password policy for a new password (registration, change, reset): a field error when it fails. */
+export async function checkNewPassword(kernel: Kernel, password: string, context: { email?: string; username?: string | null }, field: string): Promise<void> {
+  const verdict = await kernel.policy.check(password, context);
+  if (!verdict.ok) throw new AuthError('INVALID_INPUT', { fields: { [field]: verdict.message } });
+}
+
 export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientInfo, remember = false): Promise<StartedSession> {
-  const passwordHash = await kernel.hasher.hashPassword(input.password.normalize('NFKC'));
+  return startSession(kernel, await createUser(kernel, input, client), client, remember);
+}
+
+/** A new account (policy checked, argon2id hash, unique keys, bootstrap admin) without logging it in. */
+export async function createUser(kernel: Kernel, input: SignUpInput, client: ClientInfo): Promise<UserRecord> {
+  await checkNewPassword(kernel, input.password, { email: input.email, username: input.username }, 'password');
+  const passwordHash = await kernel.hasher.hashPassword(kernel.policy.normalize(input.password));
   const nowMs = kernel.clock.nowMs();
-  let user;
+  let user: UserRecord;
   try {
     user = await kernel.stores.users.createUser({
       id: createPublicId(kernel.random),
@@ -79,5 +91,5 @@ export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientI
     }
   }
   kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ...origin(client), atMs: nowMs });
-  return startSession(kernel, user, client, remember);
+  return user;
 }

@@ -10,7 +10,8 @@ export interface StartedSession {
   readonly token: string;
 }
 
-export async function startSession(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean): Promise<StartedSession> {
+/** `announce`: emit `login.succeeded` (not when a session is re-issued after a password change). */
+export async function startSession(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean, announce = true): Promise<StartedSession> {
   const nowMs = kernel.clock.nowMs();
   const { token, record } = issueSession({
     userId: user.id,
@@ -24,6 +25,6 @@ export async function startSession(kernel: Kernel, user: UserRecord, client: Cli
   await kernel.stores.sessions.createSession(record);
   await kernel.stores.users.recordLogin(user.id, nowMs);
   const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
-  kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
+  if (announce) kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
   return { token, principal: { user: { ...user, lastLoginAtMs: nowMs }, authorization, via: 'session', session: record } };
 }

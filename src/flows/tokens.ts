@@ -142,7 +142,7 @@ async function authenticateApiToken(kernel: Kernel, token: string, client: Clien
  * an audit event saying why. No header at all is simply null (another mechanism may apply).
  */
 export async function authenticateBearer(kernel: Kernel, header: string | null, client: ClientInfo): Promise<Principal | null> {
-  if (header === null || !/^bearer\s/i.test(header.trim())) return null;
+  if (header === null || !/^bearer(\s|$)/i.test(header.trim())) return null;
   const token = parseBearer(header);
   if (!token) return rejected(kernel, 'malformed', client);
   const kind = opaqueKind(token);

@@ -3,6 +3,7 @@ import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { sessionFingerprint } from '../features/sessions/index.ts';
+import { verifyUserPassword } from './credentials.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: string } {
@@ -15,7 +16,7 @@ export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: s
 export async function verifyPassword(kernel: Kernel, principal: Principal, password: string, client: ClientInfo): Promise<Principal> {
   const session = principal.session;
   if (!session) throw new AuthError('UNAUTHENTICATED');
-  const ok = await kernel.hasher.verifyPassword(principal.user.passwordHash, password.normalize('NFKC'));
+  const ok = await verifyUserPassword(kernel, principal.user, password, client);
   const nowMs = kernel.clock.nowMs();
   if (!ok) {
     kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: nowMs });

@@ -190,7 +190,9 @@ describe('using', () => {
     expect((await admin.send(`/admin/users/${user.id}/deactivate`, { method: 'POST', json: {}, csrf: true })).status).toBe(204);
     const ip = nextIp();
     await expectUnauthenticated(await meWith(t, `Bearer ${token}`, ip));
-    expect((await auditAt(t, ip)).map((e) => e.reason)).toEqual(['user_changed']);
+    // Deactivation deletes the user's personal access tokens: this one is now unknown, for good.
+    expect((await auditAt(t, ip)).map((e) => e.reason)).toEqual(['unknown']);
+    expect(await t.stores.tokens.listApiTokensOfUser(user.id)).toEqual([]);
   });
 });
 

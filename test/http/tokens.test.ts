@@ -346,7 +346,8 @@ describe('access tokens die early when the user changes', () => {
     expect(res.status).toBe(204);
     const ip = nextIp();
     await expectUnauthenticated(await meBearer(pair.access_token, ip));
-    expect(await auditAt(t, ip)).toEqual([{ event: 'token.rejected', reason: 'user_changed', userId: user.id }]);
+    // Deactivation deletes the user's refresh families: the access token's family is gone.
+    expect(await auditAt(t, ip)).toEqual([{ event: 'token.rejected', reason: 'revoked', userId: user.id }]);
     await expectUnauthenticated(await refresh(t, pair.refresh_token));
   });
 

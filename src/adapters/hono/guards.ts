@@ -22,15 +22,14 @@ const DEFAULT_VIA: readonly Mechanism[] = ['session'];
 export async function identify(c: Context, via: readonly Mechanism[] = DEFAULT_VIA): Promise<Principal | null> {
   const state = stateOf(c);
   if (state.principal && via.includes(state.principal.via)) return state.principal;
+  // The fixed order token → session → basic; the session lookup is memoised for the request.
   let principal: Principal | null = null;
-  if (via.includes('session')) {
+  if (via.includes('token')) principal = await state.auth.authenticate(c.req.raw.headers, state.client, ['token']);
+  if (!principal && via.includes('session')) {
     state.sessionPrincipal ??= state.auth.authenticate(c.req.raw.headers, state.client, ['session']);
     principal = await state.sessionPrincipal;
   }
-  if (!principal) {
-    const others = via.filter((m) => m !== 'session');
-    if (others.length > 0) principal = await state.auth.authenticate(c.req.raw.headers, state.client, others);
-  }
+  if (!principal && via.includes('basic')) principal = await state.auth.authenticate(c.req.raw.headers, state.client, ['basic']);
   if (principal) {
     state.principal = principal;
     c.set('principal', principal);

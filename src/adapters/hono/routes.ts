@@ -7,6 +7,7 @@ import { AuthError } from '../../core/errors.ts';
 import type { BodyFields } from '../../core/input.ts';
 import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
 import { safeNext } from '../../features/redirects/index.ts';
+import { RESET_REQUESTED_MESSAGE } from '../../create-auth.ts';
 import { enforceCsrf, fresh, identify, rateLimit, required } from './guards.ts';
 import { bodyOf, isJsonRequest } from './request.ts';
 import { redirectAfterPost } from './respond.ts';
@@ -173,6 +174,45 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'session_revoked');
+  });
+
+  routes.post('/change-password', required({ via: ['session'] }), fresh(), async (c) => {
+    const state = stateOf(c);
+    const body = await bodyOf(c);
+    try {
+      const started = await auth.changePassword(state.principal as Principal, body, state.client);
+      startSession(c, started);
+      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(started.principal), csrf_token: csrfTokenFor(c) });
+      return redirectAfterPost(c, safeNext(body.next, afterLogin), 'password_changed');
+    } catch (error) {
+      return formFailure(c, error, views.changePassword, {});
+    }
+  });
+
+  // The same answer whether or not the account exists; the per-client limit keeps it slow.
+  routes.post('/forgot-password', rateLimit('reset', (a) => a.config.rateLimits.reset), async (c) => {
+    const body = await bodyOf(c);
+    const values = { email: text(body.email) };
+    try {
+      await checkCredentialPost(c, null);
+      auth.requestPasswordReset(body, stateOf(c).client);
+      if (isJsonRequest(c)) return c.json({ message: RESET_REQUESTED_MESSAGE });
+      return redirectAfterPost(c, auth.config.pages.login, 'reset_sent');
+    } catch (error) {
+      return formFailure(c, error, views.forgotPassword, values);
+    }
+  });
+
+  routes.post('/reset-password', rateLimit('reset', (a) => a.config.rateLimits.reset), async (c) => {
+    const body = await bodyOf(c);
+    try {
+      await checkCredentialPost(c, null);
+      await auth.resetPassword(body, stateOf(c).client);
+      if (isJsonRequest(c)) return c.json({ message: 'Your password has been changed. Log in with the new one.' });
+      return redirectAfterPost(c, auth.config.pages.login, 'password_reset');
+    } catch (error) {
+      return formFailure(c, error, views.resetPassword, { token: text(body.token).slice(0, 64) });
+    }
   });
 
   // API tokens: no cookie is read or set, so no CSRF; credential attempts share the login lockout.

@@ -28,6 +28,10 @@ export interface AuthViews {
   login(view: FormView): HtmlContent;
   register(view: FormView): HtmlContent;
   verify(view: FormView): HtmlContent;
+  forgotPassword(view: FormView): HtmlContent;
+  /** `values.token` carries the link's token into the form's hidden field. */
+  resetPassword(view: FormView): HtmlContent;
+  changePassword(view: FormView): HtmlContent;
   error(view: ErrorView): HtmlContent;
 }
 
@@ -60,6 +64,14 @@ export function defaultViews(basePath: string): AuthViews {
         form(`${basePath}/register`, v, field('email', 'E-mail', 'email', v) + field('username', 'Username (optional)', 'text', v) + field('password', 'Password', 'password', v)),
       ),
     verify: (v) => page('Confirm your password', form(`${basePath}/verify`, v, field('password', 'Password', 'password', v))),
+    forgotPassword: (v) => page('Forgot your password?', form(`${basePath}/forgot-password`, v, field('email', 'E-mail', 'email', v))),
+    resetPassword: (v) =>
+      page(
+        'Choose a new password',
+        form(`${basePath}/reset-password`, v, `<input type="hidden" name="token" value="${escapeHtml(v.values.token ?? '')}">` + field('new_password', 'New password', 'password', v)),
+      ),
+    changePassword: (v) =>
+      page('Change your password', form(`${basePath}/change-password`, v, field('password', 'Current password', 'password', v) + field('new_password', 'New password', 'password', v))),
     error: (v) => page(v.title, `<p>${escapeHtml(v.message)}</p><p><a href="/">Home</a></p>`),
   };
 }

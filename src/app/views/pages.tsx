@@ -7,3 +7,4 @@ export { AccountPage, type AccountPageProps, type SessionView, type ApiTokenView
 export { AdminPage, type AdminPageProps, type AdminUserRow, type RoleView } from './pages/admin.tsx';
 export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
 export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';
+export { ForgotPasswordPage, ResetPasswordPage, ChangePasswordPage, DevMailPage } from './pages/password.tsx';

@@ -18,6 +18,9 @@ export const FLASH_MESSAGES = {
   user_deactivated: { kind: 'success', text: 'User deactivated; their sessions were ended.' },
   unknown_role: { kind: 'error', text: 'That role does not exist.' },
   api_token_revoked: { kind: 'info', text: 'The API token was revoked.' },
+  reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
+  password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },
+  password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

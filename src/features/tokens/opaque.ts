@@ -1,16 +1,18 @@
 /**
- * @module Opaque tokens: refresh tokens (`pcrt_…`) and personal access tokens (`pcat_…`). The
+ * @module Opaque tokens: refresh (`pcrt_…`), personal access (`pcat_…`) and password-reset (`pcrs_…`) tokens. The
  * prefixes let secret scanners recognise a leaked token; only the SHA-256 is ever stored.
  */
 import { createSecretToken, sha256Hex, type RandomSource } from '../../core/crypto/index.ts';
 
 export const REFRESH_TOKEN_PREFIX = 'pcrt_';
 export const API_TOKEN_PREFIX = 'pcat_';
+export const RESET_TOKEN_PREFIX = 'pcrs_';
 
-export type OpaqueKind = 'refresh' | 'api';
+export type OpaqueKind = 'refresh' | 'api' | 'reset';
 
-const PREFIXES: Record<OpaqueKind, string> = { refresh: REFRESH_TOKEN_PREFIX, api: API_TOKEN_PREFIX };
-const SHAPE = /^pc(rt|at)_[\w-]{43}$/;
+const PREFIXES: Record<OpaqueKind, string> = { refresh: REFRESH_TOKEN_PREFIX, api: API_TOKEN_PREFIX, reset: RESET_TOKEN_PREFIX };
+const KINDS: Record<string, OpaqueKind> = { rt: 'refresh', at: 'api', rs: 'reset' };
+const SHAPE = /^pc(rt|at|rs)_[\w-]{43}$/;
 
 export function createOpaqueToken(kind: OpaqueKind, random: RandomSource): { token: string; tokenHash: string; hint: string } {
   const token = PREFIXES[kind] + createSecretToken(random);
@@ -21,7 +23,7 @@ export function createOpaqueToken(kind: OpaqueKind, random: RandomSource): { tok
 export function opaqueKind(token: string): OpaqueKind | undefined {
   const match = SHAPE.exec(token);
   if (!match) return undefined;
-  return match[1] === 'rt' ? 'refresh' : 'api';
+  return KINDS[match[1] ?? ''];
 }
 
 export { sha256Hex as hashOpaqueToken };

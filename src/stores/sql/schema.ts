@@ -87,7 +87,16 @@ export interface ApiTokensTable {
   last_used_ip: string | null;
 }
 
+export interface ResetTokensTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
+  reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;
   api_tokens: ApiTokensTable;

@@ -129,5 +129,35 @@ export function createSqlTokenStore(db: Kysely<Database>): TokenStore {
       const result = await db.deleteFrom('api_tokens').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async createResetToken(t) {
+      await db.insertInto('reset_tokens').values({ token_hash: t.tokenHash, user_id: t.userId, created_at: t.createdAtMs, expires_at: t.expiresAtMs, used_at: null }).execute();
+    },
+    async consumeResetToken(tokenHash, nowMs) {
+      const claimed = await db
+        .updateTable('reset_tokens')
+        .set({ used_at: nowMs })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', nowMs)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return undefined;
+      const row = await db.selectFrom('reset_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row ? { tokenHash: row.token_hash, userId: row.user_id, createdAtMs: Number(row.created_at), expiresAtMs: Number(row.expires_at) } : undefined;
+    },
+    async findResetToken(tokenHash) {
+      const row = await db.selectFrom('reset_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      if (!row) return undefined;
+      return {
+        tokenHash: row.token_hash,
+        userId: row.user_id,
+        createdAtMs: Number(row.created_at),
+        expiresAtMs: Number(row.expires_at),
+        usedAtMs: row.used_at === null ? null : Number(row.used_at),
+      };
+    },
+    async deleteResetTokensOfUser(userId) {
+      const result = await db.deleteFrom('reset_tokens').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }

@@ -48,6 +48,12 @@ function Profile(props: { user: PublicUser }) {
             <RoleBadges roles={user.roles} />
           </dd>
         </div>
+        <div>
+          <dt>Password</dt>
+          <dd>
+            <a href="/account/password">Change your password</a>
+          </dd>
+        </div>
       </dl>
     </section>
   );

@@ -5,7 +5,7 @@ import { Layout, type NavSection } from '../layout.tsx';
 import { CheckboxField, CsrfField, Field, FormError, NextField, type FieldErrors, type Flash } from './parts.tsx';
 
 /** A centred card holding one form: title, lead text, the form, and a footer line. */
-function AuthCard(props: { heading: string; lead: Child; footer?: Child; children: Child }) {
+export function AuthCard(props: { heading: string; lead: Child; footer?: Child; children: Child }) {
   return (
     <section class="card auth-card" aria-labelledby="page-heading">
       <h1 id="page-heading">{props.heading}</h1>
@@ -21,7 +21,7 @@ function withNext(path: string, next: string | null): string {
   return next ? `${path}?next=${encodeURIComponent(next)}` : path;
 }
 
-function AuthLayout(props: { title: string; section?: NavSection; user: PublicUser | null; csrfToken: string; flash: Flash | null; children: Child }) {
+export function AuthLayout(props: { title: string; section?: NavSection; user: PublicUser | null; csrfToken: string; flash: Flash | null; children: Child }) {
   return (
     <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow">
       {props.children}
@@ -113,6 +113,9 @@ export function LoginPage(props: LoginPageProps) {
           <Field name="email" label="E-mail or username" autocomplete="username" value={props.values.email} required verbatim error={props.errors.email} />
           <Field name="password" label="Password" type="password" autocomplete="current-password" required error={props.errors.password} />
           <CheckboxField name="remember" label="Keep me signed in for 30 days" />
+          <p class="field-hint">
+            <a href="/forgot-password">Forgot your password?</a>
+          </p>
           <button type="submit" class="btn btn-primary btn-block">
             Log in
           </button>

@@ -1,0 +1,28 @@
+/**
+ * @module `POST /auth/change-password` (fresh session): the current password, a new one that
+ * passes the policy; every other session and token dies, and this client gets a new session.
+ */
+import { AuthError } from '../core/errors.ts';
+import { FieldCollector, type BodyFields } from '../core/input.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { verifyUserPassword } from './credentials.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
+import { setNewPassword } from './set-password.ts';
+import { checkNewPassword } from './sign-up.ts';
+import { startSession, type StartedSession } from './start-session.ts';
+
+export async function changePassword(kernel: Kernel, principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession> {
+  if (!principal.session) throw new AuthError('UNAUTHENTICATED');
+  const fields = new FieldCollector();
+  const maxLength = kernel.config.password.maxLength * 4;
+  const current = fields.text('password', body.password, { label: 'Current password', maxLength, allowControl: true });
+  const next = fields.text('new_password', body.new_password, { label: 'New password', maxLength, allowControl: true });
+  fields.throwIfAny();
+  if (!(await verifyUserPassword(kernel, principal.user, current, client))) {
+    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+    throw new AuthError('INVALID_INPUT', { fields: { password: 'Your current password is not correct' } });
+  }
+  await checkNewPassword(kernel, next, { email: principal.user.email, username: principal.user.username }, 'new_password');
+  const user = await setNewPassword(kernel, principal.user, next, 'user', client);
+  return startSession(kernel, user, client, principal.session.remember, false);
+}
