@@ -30,6 +30,7 @@ import { authenticateBearer, refreshTokenPair, revokeRefreshToken, signInForToke
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenSummary } from './flows/api-tokens.ts';
 import { createAccessTokenCodec, generateSigningKeyPem, importSigningKeys, type SigningKeySet, type AccessTokenCodec } from './features/tokens/index.ts';
 import { createTtlCache } from './core/ttl-cache.ts';
+import { announcing, applyInvalidations, type InvalidationBus } from './core/invalidation.ts';
 import type { JWK } from 'jose';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
 import { readSignInInput, signIn } from './flows/sign-in.ts';
@@ -67,6 +68,11 @@ export interface CreateAuthOptions extends AuthOptions {
    * (rotation). Absent: one is generated per process — fine for one process, not for several.
    */
   readonly tokenSigningKeys?: readonly string[];
+  /**
+   * Announces cache invalidations to the other processes (Redis pub/sub: createRedisInvalidationBus),
+   * so a change made on one process reaches bearer-token checks on every other at once.
+   */
+  readonly invalidationBus?: InvalidationBus;
   /** Sends the password-reset e-mails; without one they are dropped with a warning. */
   readonly mailer?: Mailer;
   /** Your own password rules, run after the defaults (length, blocklist, strength, breach check). */
@@ -197,6 +203,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     passwordValidators,
     transformLegacyPassword,
     tokenSigningKeys,
+    invalidationBus,
     onEvent,
     securityLogger,
     ...configOptions
@@ -209,10 +216,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
   if (onEvent) sinks.push(...(Array.isArray(onEvent) ? onEvent : [onEvent as EventSink]));
   const emit = fanOut(sinks, reportSinkError);
   const cacheOptions = { ttlMs: config.tokens.stateCacheTtlMs, maxEntries: 50_000, clock };
-  const caches: KernelCaches = {
+  const localCaches = {
     users: createTtlCache<UserState>(cacheOptions),
     families: createTtlCache<TokenFamilyRecord>(cacheOptions),
     apiTokens: createTtlCache<ApiTokenRecord>(cacheOptions),
+  };
+  if (invalidationBus) applyInvalidations(invalidationBus, localCaches);
+  const caches: KernelCaches = {
+    users: announcing('users', localCaches.users, invalidationBus),
+    families: announcing('families', localCaches.families, invalidationBus),
+    apiTokens: announcing('apiTokens', localCaches.apiTokens, invalidationBus),
   };
   const signing = createTokenSigning(tokenSigningKeys, { issuer: config.tokens.issuer ?? config.publicOrigin, audience: config.tokens.audience ?? config.publicOrigin });
   const hasher = givenHasher ?? createPasswordHasher(config.password.argon2);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createAuth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
+import { createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
 
@@ -56,21 +56,36 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const mailFrom = authOptions.mailFrom ?? 'Portcullis <no-reply@localhost>';
   const mailer = server.smtpUrl ? createSmtpMailer(server.smtpUrl, mailFrom) : createOutboxMailer(resolve(server.mailOutbox));
   // Redis was asked for: unreachable at start is a refusal to start, never a silent fallback.
-  const counters: CounterStore = server.redisUrl ? await createRedisCounterStore(server.redisUrl, { keyPrefix: server.redisKeyPrefix }) : createMemoryCounterStore();
+  // Lost while running: limits fall back to per-process counters and caches to their TTL; one line each way.
+  const onHealthChange = (lost: string, back: string) => (health: RedisHealth, detail: string) =>
+    health === 'lost' ? log.warn({ detail }, `Redis lost: ${lost}`) : log.info(`Redis back: ${back}`);
+  const redisOptions = server.redisUrl ? { keyPrefix: server.redisKeyPrefix } : null;
+  const counters: CounterStore =
+    server.redisUrl && redisOptions
+      ? await createRedisCounterStore(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('rate limits and lock-outs count per process until it returns', 'shared counters restored') })
+      : createMemoryCounterStore();
+  const invalidationBus =
+    server.redisUrl && redisOptions
+      ? await createRedisInvalidationBus(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('token-state caches fall back to their TTL', 'cache invalidation restored') }).catch(async (error: unknown) => {
+          await counters.close();
+          throw error;
+        })
+      : undefined;
+  const closeShared = () => Promise.all([counters.close(), invalidationBus?.close()]).then(() => undefined);
   let stores: SqlStores;
   try {
     stores = await createSqlStores(server.databaseUrl);
   } catch (error) {
-    await counters.close();
+    await closeShared();
     throw error;
   }
   let auth: Auth;
   try {
     const forceHttps = authOptions.forceHttps ?? (server.tls !== null && server.httpRedirectPort !== null ? true : undefined);
-    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, tokenSigningKeys, mailer, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, invalidationBus, tokenSigningKeys, mailer, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
-    await Promise.all([stores.close(), counters.close()]);
+    await Promise.all([stores.close(), closeShared()]);
     throw error;
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
@@ -125,6 +140,6 @@ export async function startServer(env: Readonly<Record<string, string | undefine
       )
         .then(() => clearInterval(sweeper))
         .then(() => auth.flushBackground())
-        .then(() => Promise.all([stores.close(), counters.close()]).then(() => undefined))),
+        .then(() => Promise.all([stores.close(), closeShared()]).then(() => undefined))),
   };
 }

@@ -1,9 +1,12 @@
 /**
  * @module CounterStore on Redis (ioredis) through rate-limiter-flexible's RateLimiterRedis: one
  * Lua script per hit, so several processes share one exact count. Windows are whole seconds.
+ * When Redis is lost, every operation falls back to an in-process limiter (rate-limiter-flexible's
+ * insurance limiter): limits keep holding per process — never failing open — and Redis takes over
+ * again by itself when it returns.
  */
 import { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { CounterStore } from '../../core/stores.ts';
 import { toCounterState } from '../memory/counter-store.ts';
 
@@ -14,14 +17,24 @@ function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
+export type RedisHealth = 'lost' | 'recovered';
+
 export interface RedisCounterOptions {
   /** Prepended to every key, so several apps can share one Redis. */
   readonly keyPrefix?: string;
+  /** Told once when Redis is lost and once when it is back (log it; no storm of lines). */
+  readonly onHealthChange?: (health: RedisHealth, detail: string) => void;
 }
 
-/** Connects (and fails fast with a clear error when Redis is unreachable at start). */
-export async function createRedisCounterStore(url: string, options: RedisCounterOptions = {}): Promise<CounterStore> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+/** Connects to Redis, failing fast with a clear error when it is unreachable (it was asked for). */
+export async function connectRedis(url: string, name: string): Promise<Redis> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -29,7 +42,38 @@ export async function createRedisCounterStore(url: string, options: RedisCounter
     client.disconnect();
     throw new Error(`cannot reach Redis at ${new URL(url).host}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const limiter = new RateLimiterRedis({ storeClient: client, points: UNLIMITED, duration: 60, keyPrefix: `${options.keyPrefix ?? 'portcullis'}:c` });
+  return client;
+}
+
+/** Reports an outage once when the connection drops, and once when it is ready again. */
+export function watchRedisHealth(client: Redis, onHealthChange: ((health: RedisHealth, detail: string) => void) | undefined): void {
+  if (!onHealthChange) return;
+  let healthy = true;
+  const lost = (detail: string) => {
+    if (!healthy) return;
+    healthy = false;
+    onHealthChange('lost', detail);
+  };
+  client.on('error', (error: Error) => lost(error.message));
+  client.on('close', () => lost('connection closed'));
+  client.on('ready', () => {
+    if (healthy) return;
+    healthy = true;
+    onHealthChange('recovered', 'connection ready');
+  });
+}
+
+export async function createRedisCounterStore(url: string, options: RedisCounterOptions = {}): Promise<CounterStore> {
+  const client = await connectRedis(url, 'portcullis-counters');
+  watchRedisHealth(client, options.onHealthChange);
+  const limiter = new RateLimiterRedis({
+    storeClient: client,
+    points: UNLIMITED,
+    duration: 60,
+    keyPrefix: `${options.keyPrefix ?? 'portcullis'}:c`,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points: UNLIMITED, duration: 60 }),
+  });
   return {
     async hit(key, windowMs, points = 1) {
       return toCounterState(await limiter.penalty(key, points, { customDuration: seconds(windowMs) }));

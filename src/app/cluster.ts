@@ -1,0 +1,44 @@
+/**
+ * @module `npm run start:cluster`: N processes on one port (Node's cluster), for a one-box
+ * scale-out. The primary migrates once, then forks WEB_CONCURRENCY workers (default: one per
+ * core); a worker that dies is replaced. Use PostgreSQL and Redis: SQLite and in-process counters
+ * are per machine and per process (`portcullis doctor` says so).
+ */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { ConfigError, migrateToLatest, openDatabase, readEnvConfig } from '../index.ts';
+
+async function primary(): Promise<void> {
+  const { server } = readEnvConfig(process.env);
+  const { db } = openDatabase(server.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  const workers = Math.max(1, Number(process.env.WEB_CONCURRENCY) || availableParallelism());
+  let stopping = false;
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    process.stderr.write(`worker ${worker.process.pid} exited (${code}); starting another\n`);
+    cluster.fork();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 12_000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (cluster.isPrimary) {
+  primary().catch((error: unknown) => {
+    const message = error instanceof ConfigError ? error.message : `Failed to start: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(message + '\n');
+    process.exit(1);
+  });
+} else {
+  await import('./main.ts');
+}
