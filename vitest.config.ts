@@ -1,6 +1,7 @@
 /**
  * @module Test projects: `unit` (pure, no database), `sqlite` and `postgres` (the same store and
- * HTTP tests, once per database, chosen by PORTCULLIS_TEST_DB — see src/testing/test-database.ts).
+ * HTTP tests, once per database, chosen by PORTCULLIS_TEST_DB — see src/testing/test-database.ts), and
+ * `browser` (Debian's Chromium via playwright-core against the real server — see test/browser/harness.ts).
  */
 import { defineConfig } from 'vitest/config';
 
@@ -31,6 +32,20 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'postgres', include: DATABASE_TESTS, env: { PORTCULLIS_TEST_DB: 'postgres' } },
+      },
+      {
+        extends: true,
+        // Real Chromium against the real server (test/browser/harness.ts). One file at a time, after
+        // the other projects: each file starts its own server and browser, and they are heavy.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          env: { PORTCULLIS_TEST_DB: 'sqlite' },
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },
