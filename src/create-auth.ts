@@ -30,6 +30,7 @@ import { authenticateBearer, refreshTokenPair, revokeRefreshToken, signInForToke
 import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenSummary } from './flows/api-tokens.ts';
 import { createAccessTokenCodec, generateSigningKeyPem, importSigningKeys, type SigningKeySet, type AccessTokenCodec } from './features/tokens/index.ts';
 import { createTtlCache } from './core/ttl-cache.ts';
+import { createAuthMetrics, type AuthMetrics } from './features/metrics/index.ts';
 import { announcing, applyInvalidations, type InvalidationBus } from './core/invalidation.ts';
 import type { JWK } from 'jose';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
@@ -47,6 +48,17 @@ import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export { RESET_REQUESTED_MESSAGE } from './flows/password-reset.ts';
+
+/** The hasher with its work timed into the metrics (when they are on). */
+function timedHasher(hasher: PasswordHasher, metrics: AuthMetrics | undefined): PasswordHasher {
+  if (!metrics) return hasher;
+  return {
+    ...hasher,
+    hashPassword: (password) => metrics.observeHash('hash', () => hasher.hashPassword(password)),
+    verifyPassword: (hash, password) => metrics.observeHash('verify', () => hasher.verifyPassword(hash, password)),
+    verifyAgainstDummy: (password) => metrics.observeHash('verify', () => hasher.verifyAgainstDummy(password)),
+  };
+}
 
 /** Keys are imported (or, without configuration, generated) once, on first use. */
 function createTokenSigning(pems: readonly string[] | undefined, claims: { issuer: string; audience: string }): TokenSigning {
@@ -73,6 +85,8 @@ export interface CreateAuthOptions extends AuthOptions {
    * so a change made on one process reaches bearer-token checks on every other at once.
    */
   readonly invalidationBus?: InvalidationBus;
+  /** Collect Prometheus metrics (see `auth.renderMetrics`); off by default. */
+  readonly metrics?: boolean;
   /** Sends the password-reset e-mails; without one they are dropped with a warning. */
   readonly mailer?: Mailer;
   /** Your own password rules, run after the defaults (length, blocklist, strength, breach check). */
@@ -179,6 +193,8 @@ export interface Auth {
   createApiToken(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ token: string; summary: ApiTokenSummary }>;
   listApiTokens(principal: Principal): Promise<ApiTokenSummary[]>;
   revokeApiToken(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+  /** Prometheus text of the collected metrics; undefined when metrics are off. */
+  renderMetrics(): Promise<{ body: string; contentType: string }> | undefined;
   /** Adds a listener for security events. */
   onEvent(sink: EventSink): void;
   /** Stores the audit events still queued (before shutdown; in tests before reading the table). */
@@ -204,6 +220,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     transformLegacyPassword,
     tokenSigningKeys,
     invalidationBus,
+    metrics: metricsEnabled,
     onEvent,
     securityLogger,
     ...configOptions
@@ -228,7 +245,11 @@ export function createAuth(options: CreateAuthOptions): Auth {
     apiTokens: announcing('apiTokens', localCaches.apiTokens, invalidationBus),
   };
   const signing = createTokenSigning(tokenSigningKeys, { issuer: config.tokens.issuer ?? config.publicOrigin, audience: config.tokens.audience ?? config.publicOrigin });
-  const hasher = givenHasher ?? createPasswordHasher(config.password.argon2);
+  const metrics = metricsEnabled
+    ? createAuthMetrics({ countActiveSessions: () => stores.sessions.countActiveSessions(clock.nowMs(), config.session.idleTimeoutMs) })
+    : undefined;
+  if (metrics) sinks.push(metrics.sink);
+  const hasher = timedHasher(givenHasher ?? createPasswordHasher(config.password.argon2), metrics);
   const { breachCheck } = config.password;
   const policy = createPasswordPolicy({
     normalization: config.password.normalization,
@@ -381,6 +402,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     createApiToken: (principal, body, client) => createApiToken(kernel, principal, body, client),
     listApiTokens: (principal) => listApiTokens(kernel, principal),
     revokeApiToken: (principal, id, client) => revokeApiToken(kernel, principal, id, client),
+    renderMetrics: () => metrics?.render(),
     onEvent: (sink) => void sinks.push(sink),
     flushAudit: () => trail.flush(),
     listAudit: async (query) => {

@@ -29,6 +29,7 @@ export type { PublicUser } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
 export { generateSigningKeyPem, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX } from './features/tokens/index.ts';
 export { isSafeNext, safeNext } from './features/redirects/index.ts';
+export { constantTimeEqual, sha256Hex } from './core/crypto/index.ts';
 export { createSmtpMailer, createOutboxMailer, readOutbox, type Mailer, type MailMessage, type OutboxEntry } from './features/mail/index.ts';
 export {
   createPasswordPolicy,

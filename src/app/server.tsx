@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import { AuthError, isSafeNext, readOutbox, type Auth, type Principal, type SqlStores } from '../index.ts';
+import { AuthError, constantTimeEqual, isSafeNext, readOutbox, type Auth, type Principal, type SqlStores } from '../index.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import {
   ChangePasswordPage,
@@ -26,6 +26,8 @@ export interface ReferenceAppOptions {
   readonly onInternalError?: (error: unknown) => void;
   /** The development outbox file, listed at /dev/mail (never in production). */
   readonly devMailbox?: string;
+  /** Serve `GET /metrics` (the Auth must have metrics on): scrapers send the token as Bearer; without one, loopback only. */
+  readonly metrics?: { readonly token: string | null };
 }
 
 export interface ReferenceApp {
@@ -169,6 +171,19 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   );
 
   app.get('/.well-known/jwks.json', pc.jwks);
+
+  if (options.metrics) {
+    const token = options.metrics.token;
+    app.get('/metrics', async (c) => {
+      const { client } = c.get('portcullis');
+      const presented = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+      const allowed = token ? constantTimeEqual(presented, token) : client.ip === '127.0.0.1' || client.ip === '::1';
+      const rendered = allowed ? auth.renderMetrics() : undefined;
+      if (!rendered) return c.json({ error: 'Not found', code: 'NOT_FOUND' }, 404);
+      const { body, contentType } = await rendered;
+      return c.body(body, 200, { 'Content-Type': contentType });
+    });
+  }
 
   // The documents API needs a table of its own; it lives beside ours when the stores are SQL.
   const sqlDb = (auth.stores as Partial<SqlStores>).db;

@@ -82,7 +82,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   let auth: Auth;
   try {
     const forceHttps = authOptions.forceHttps ?? (server.tls !== null && server.httpRedirectPort !== null ? true : undefined);
-    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, invalidationBus, tokenSigningKeys, mailer, securityLogger: log.child({ logger: 'security' }) });
+    auth = createAuth({ ...referenceAppOptions(authOptions), ...(forceHttps !== undefined ? { forceHttps } : {}), secretKey, stores, counters, invalidationBus, tokenSigningKeys, mailer, metrics: server.metrics.enabled, securityLogger: log.child({ logger: 'security' }) });
     for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
   } catch (error) {
     await Promise.all([stores.close(), closeShared()]);
@@ -94,6 +94,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const { app } = createReferenceApp(auth, {
     onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
     ...(server.smtpUrl ? {} : { devMailbox: resolve(server.mailOutbox) }),
+    ...(server.metrics.enabled ? { metrics: { token: server.metrics.token } } : {}),
   });
   const listen = (port: number, tls: { cert: Buffer; key: Buffer } | null) =>
     new Promise<ServerType>((ready, fail) => {

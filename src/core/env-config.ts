@@ -105,6 +105,8 @@ const ENV_SCHEMA = z.object({
   ARGON2_TIME_COST: positiveInt('ARGON2_TIME_COST', 100).optional(),
   ARGON2_PARALLELISM: positiveInt('ARGON2_PARALLELISM', 64).optional(),
   MAIL_FROM: z.string().min(3).max(320).optional(),
+  METRICS: bool('METRICS').optional(),
+  METRICS_TOKEN: z.string().min(16, { message: 'METRICS_TOKEN must be at least 16 characters' }).optional(),
   ACCESS_TOKEN_KEY_FILE: z.string().min(1).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_OUTBOX: z.string().optional(),
@@ -129,6 +131,8 @@ export interface ServerSettings {
   readonly redisKeyPrefix: string;
   /** PEM file of Ed25519 private keys for access tokens: the first signs, the others still verify. */
   readonly accessTokenKeyFile: string | null;
+  /** `GET /metrics`: off by default; with a token, scrapers send it as Bearer; without one, loopback clients only. */
+  readonly metrics: { readonly enabled: boolean; readonly token: string | null };
 }
 
 export interface EnvConfig {
@@ -168,6 +172,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
       httpRedirectPort: e.HTTP_REDIRECT_PORT ?? null,
       redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'portcullis',
       accessTokenKeyFile: e.ACCESS_TOKEN_KEY_FILE ?? null,
+      metrics: { enabled: e.METRICS ?? false, token: e.METRICS_TOKEN ?? null },
     },
     auth: {
       environment,

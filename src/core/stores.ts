@@ -110,6 +110,8 @@ export interface SessionStore {
   deleteSessionOfUser(id: string, userId: string): Promise<boolean>;
   deleteSessionsOfUser(userId: string, exceptId?: string): Promise<number>;
   deleteExpiredSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
+  /** Sessions neither past their absolute expiry nor idle too long (for metrics). */
+  countActiveSessions(nowMs: number, idleTimeoutMs: number): Promise<number>;
 }
 
 /** A refresh-token family: every token rotated from one login. Revoking it kills all of them. */

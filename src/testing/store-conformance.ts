@@ -496,7 +496,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         });
         for (const s of [expired, idle, active, remembered]) await sessions().createSession(s);
 
+        const activeBefore = await sessions().countActiveSessions(now, idleMs);
         expect(await sessions().deleteExpiredSessions(now, idleMs)).toBe(2);
+        expect(await sessions().countActiveSessions(now, idleMs)).toBe(activeBefore);
         expect((await sessionIds(user.id)).sort()).toEqual([active.id, remembered.id].sort());
         expect(await sessions().findSessionByTokenHash(expired.tokenHash)).toBeUndefined();
         expect(await sessions().findSessionByTokenHash(idle.tokenHash)).toBeUndefined();

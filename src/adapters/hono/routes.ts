@@ -135,8 +135,12 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const current = await identify(c);
     if (current) await enforceCsrf(c, current);
     await auth.logout(current, stateOf(c).client);
-    c.header('Set-Cookie', auth.clearSessionCookie(stateOf(c).client), { append: true });
-    if (auth.config.csrf.xsrfCookie) c.header('Set-Cookie', 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict', { append: true });
+    // Clear cookies only when the request carried one: a cross-site form (whose request a SameSite
+    // cookie does not ride) must not be able to delete the victim's cookie with its response.
+    if (auth.hasSessionCookie(c.req.raw.headers, stateOf(c).client)) {
+      c.header('Set-Cookie', auth.clearSessionCookie(stateOf(c).client), { append: true });
+      if (auth.config.csrf.xsrfCookie) c.header('Set-Cookie', 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict', { append: true });
+    }
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, afterLogout, current ? 'logged_out' : undefined);
   });

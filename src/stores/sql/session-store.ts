@@ -107,6 +107,15 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
       const result = await query.executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async countActiveSessions(nowMs, idleTimeoutMs) {
+      const row = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('expires_at', '>', nowMs)
+        .where('last_seen_at', '>', nowMs - idleTimeoutMs)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
     async deleteExpiredSessions(nowMs, idleTimeoutMs) {
       const result = await db
         .deleteFrom('sessions')

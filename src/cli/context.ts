@@ -1,0 +1,90 @@
+/**
+ * @module What the management commands share: the configuration read from the environment as
+ * `npm start` reads it, the SQL stores (migrated, as at start), an `Auth` on them for the audited
+ * admin actions, and the CLI as the actor of those actions.
+ */
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { createAuth, createSqlStores, readEnvConfig, type Auth, type ClientInfo, type Principal, type SqlStores, type UserRecord } from '../index.ts';
+import { CliError } from './cli-error.ts';
+import { emailKey } from './identity.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The actor of every admin action taken from the command line; `actorId` in the audit trail is `cli`. */
+export const CLI_ACTOR: Principal = Object.freeze({
+  user: {
+    id: 'cli',
+    email: 'cli',
+    emailKey: 'cli',
+    username: null,
+    usernameKey: null,
+    passwordHash: '',
+    active: true,
+    uniquifier: '',
+    createdAtMs: 0,
+    updatedAtMs: 0,
+    lastLoginAtMs: null,
+  },
+  authorization: { roles: ['admin'], permissions: [] },
+  via: 'session',
+  session: null,
+});
+
+/** Where CLI actions come from, as the audit trail records them. */
+export const CLI_CLIENT: ClientInfo = Object.freeze({ ip: '127.0.0.1', userAgent: 'portcullis-cli', secure: true });
+
+export interface AdminContext {
+  readonly auth: Auth;
+  readonly stores: SqlStores;
+  /** The user with this e-mail (any case), or a CliError naming it. */
+  findUserByEmail(email: string): Promise<UserRecord>;
+  /** Writes queued audit events and closes the database. */
+  close(): Promise<void>;
+}
+
+export async function openAdminContext(env: Env): Promise<AdminContext> {
+  const { server, auth: options } = readEnvConfig(env);
+  const stores = await createSqlStores(server.databaseUrl);
+  let auth: Auth;
+  try {
+    auth = createAuth({
+      ...options,
+      // The secret keys CSRF tokens and flash cookies, which the CLI never makes: when it is unset
+      // (development) a throwaway one does; a SECRET_KEY that is set is checked as at start.
+      secretKey: options.secretKey ?? randomBytes(48).toString('base64'),
+      stores,
+      // stdout is the command's output: security log lines go to stderr (the audit rows to the database).
+      securityLogger: pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true })),
+    });
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+  return {
+    auth,
+    stores,
+    async findUserByEmail(email) {
+      const user = await stores.users.findUserByEmailKey(emailKey(email));
+      if (!user) throw new CliError(`No user with e-mail ${JSON.stringify(email)}`);
+      return user;
+    },
+    async close() {
+      try {
+        await auth.flushBackground();
+      } finally {
+        await stores.close();
+      }
+    },
+  };
+}
+
+/** Opens the context, runs the work, and always closes (audit flushed) — also when the work fails. */
+export async function withAdminContext<T>(env: Env, work: (context: AdminContext) => Promise<T>): Promise<T> {
+  const context = await openAdminContext(env);
+  try {
+    return await work(context);
+  } finally {
+    await context.close();
+  }
+}
