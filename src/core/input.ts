@@ -90,6 +90,8 @@ export interface TextRule {
   /** Allow control characters other than NUL (only passwords do). */
   readonly allowControl?: boolean;
   readonly label: string;
+  /** The message when longer than maxLength (e.g. a raw pre-check naming the real limit). */
+  readonly tooLongMessage?: string;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -104,7 +106,7 @@ export function checkText(value: unknown, rule: TextRule): { ok: true; value: st
     return { ok: false, message: `${rule.label} contains control characters` };
   }
   const length = [...value].length;
-  if (length > rule.maxLength) return { ok: false, message: `${rule.label} must be at most ${rule.maxLength} characters` };
+  if (length > rule.maxLength) return { ok: false, message: rule.tooLongMessage ?? `${rule.label} must be at most ${rule.maxLength} characters` };
   if (rule.minLength !== undefined && length < rule.minLength) {
     return { ok: false, message: `${rule.label} must be at least ${rule.minLength} characters` };
   }

@@ -186,7 +186,8 @@ export interface TokenStore {
   consumeResetToken(tokenHash: string, nowMs: number): Promise<ResetTokenRecord | undefined>;
   /** What a presented reset token is, whatever its state (for the audit trail's reason). */
   findResetToken(tokenHash: string): Promise<(ResetTokenRecord & { usedAtMs: number | null }) | undefined>;
-  deleteResetTokensOfUser(userId: string): Promise<number>;
+  /** Deletes the user's reset tokens but `exceptTokenHash` (a spent link is kept, so a replay is recognised as one). */
+  deleteResetTokensOfUser(userId: string, exceptTokenHash?: string): Promise<number>;
 }
 
 /** One row of the audit trail. Never a password, hash, token or session cookie. */

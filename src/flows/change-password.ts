@@ -6,7 +6,7 @@ import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { verifyUserPassword } from './credentials.ts';
-import { origin, type Kernel, type Principal } from './kernel.ts';
+import { origin, type Kernel, type Principal, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
 import { checkNewPassword } from './sign-up.ts';
 import { startSession, type StartedSession } from './start-session.ts';
@@ -14,9 +14,8 @@ import { startSession, type StartedSession } from './start-session.ts';
 export async function changePassword(kernel: Kernel, principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession> {
   if (!principal.session) throw new AuthError('UNAUTHENTICATED');
   const fields = new FieldCollector();
-  const maxLength = kernel.config.password.maxLength * 4;
-  const current = fields.text('password', body.password, { label: 'Current password', maxLength, allowControl: true });
-  const next = fields.text('new_password', body.new_password, { label: 'New password', maxLength, allowControl: true });
+  const current = fields.text('password', body.password, passwordField(kernel, 'Current password'));
+  const next = fields.text('new_password', body.new_password, passwordField(kernel, 'New password'));
   fields.throwIfAny();
   if (!(await verifyUserPassword(kernel, principal.user, current, client))) {
     kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: kernel.clock.nowMs() });

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { RandomSource } from '../core/crypto/index.ts';
 import type { AuthEvent, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
+import type { TextRule } from '../core/input.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
@@ -70,4 +71,14 @@ export async function loadUserState(kernel: Kernel, userId: string): Promise<Use
     if (!user) return undefined;
     return { user, authorization: await kernel.stores.roles.authorizationOfUser(userId) };
   });
+}
+
+/**
+ * The shape check of a password field before the policy sees it: a string, no NUL or broken
+ * Unicode, and a raw length bound of 4× the policy's maximum (the policy counts after
+ * normalisation, which may shorten or lengthen text) — with the message naming the real limit.
+ */
+export function passwordField(kernel: Kernel, label: string): TextRule {
+  const max = kernel.config.password.maxLength;
+  return { label, maxLength: max * 4, allowControl: true, tooLongMessage: `${label} must be at most ${max} characters` };
 }

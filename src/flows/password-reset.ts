@@ -9,7 +9,7 @@ import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH, emailKey } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind } from '../features/tokens/index.ts';
-import { origin, type Kernel } from './kernel.ts';
+import { origin, type Kernel, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
 import { checkNewPassword } from './sign-up.ts';
 
@@ -57,7 +57,7 @@ function invalidLink(kernel: Kernel, reason: 'malformed' | 'unknown' | 'used' | 
 export async function resetPassword(kernel: Kernel, body: BodyFields, client: ClientInfo): Promise<void> {
   const fields = new FieldCollector();
   const token = fields.text('token', body.token, { label: 'Reset link', maxLength: 64 });
-  const password = fields.text('new_password', body.new_password, { label: 'New password', maxLength: kernel.config.password.maxLength * 4, allowControl: true });
+  const password = fields.text('new_password', body.new_password, passwordField(kernel, 'New password'));
   fields.throwIfAny();
   if (opaqueKind(token) !== 'reset') throw invalidLink(kernel, 'malformed', client);
   const tokenHash = sha256Hex(token);
@@ -71,5 +71,5 @@ export async function resetPassword(kernel: Kernel, body: BodyFields, client: Cl
   await checkNewPassword(kernel, password, { email: user.email, username: user.username }, 'new_password');
   // Spend the link atomically: of two concurrent uses, one wins.
   if (!(await kernel.stores.tokens.consumeResetToken(tokenHash, nowMs))) throw invalidLink(kernel, 'used', client, user.id);
-  await setNewPassword(kernel, user, password, 'reset', client);
+  await setNewPassword(kernel, user, password, 'reset', client, undefined, tokenHash);
 }

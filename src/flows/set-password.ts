@@ -14,6 +14,8 @@ export async function setNewPassword(
   by: 'user' | 'reset' | 'admin',
   client: ClientInfo,
   actorId?: string,
+  /** The reset link being used: kept (as used) so that replaying it is audited as reuse. */
+  spentResetTokenHash?: string,
 ): Promise<UserRecord> {
   const nowMs = kernel.clock.nowMs();
   const passwordHash = await kernel.hasher.hashPassword(kernel.policy.normalize(password));
@@ -24,7 +26,7 @@ export async function setNewPassword(
     kernel.stores.sessions.deleteSessionsOfUser(user.id),
     kernel.stores.tokens.deleteFamiliesOfUser(user.id),
     kernel.stores.tokens.deleteApiTokensOfUser(user.id),
-    kernel.stores.tokens.deleteResetTokensOfUser(user.id),
+    kernel.stores.tokens.deleteResetTokensOfUser(user.id, spentResetTokenHash),
   ]);
   kernel.caches.users.invalidate(user.id);
   kernel.caches.families.clear();

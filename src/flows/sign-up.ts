@@ -15,7 +15,7 @@ import {
 } from '../features/identity/index.ts';
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
-import { origin, type Kernel } from './kernel.ts';
+import { origin, type Kernel, passwordField } from './kernel.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignUpInput {
@@ -38,7 +38,7 @@ export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
   }
   // Type, NUL, Unicode and length here, so a form shows every field's problem at once;
   // blocklist, strength and the breach check in the policy (createUser).
-  const password = fields.text('password', body.password, { label: 'Password', maxLength: kernel.config.password.maxLength * 4, allowControl: true });
+  const password = fields.text('password', body.password, passwordField(kernel, 'Password'));
   const lengthProblem = password ? checkPasswordPolicy(kernel.policy.normalize(password), kernel.config.password) : undefined;
   if (lengthProblem) fields.add('password', lengthProblem);
   fields.throwIfAny();

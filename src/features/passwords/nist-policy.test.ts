@@ -106,9 +106,12 @@ describe('strength (zxcvbn)', () => {
     const password = 'alice.smith2024';
     await expect(policy.check(password)).resolves.toEqual({ ok: true });
     await expect(policy.check(password, { email: 'alice.smith@example.com' })).resolves.toEqual(
-      refusal(/too easy to guess\. There should not be any personal or page related data\./),
+      refusal(/too easy to guess: it is built from your personal details/),
     );
     await expect(policy.check('mycorpname99', { username: 'MyCorpName' })).resolves.toEqual(refusal(/personal/));
+    // Pieces in another order, with other separators, still count; unrelated words do not.
+    await expect(policy.check('Smith_Alice!1990', { email: 'alice.smith+news@example.com' })).resolves.toEqual(refusal(/personal/));
+    await expect(policy.check('alice.marmalade.tuba.1990', { email: 'alice.smith@example.com' })).resolves.toEqual({ ok: true });
   });
 
   it('minStrength is configurable, 0 turns it off', async () => {

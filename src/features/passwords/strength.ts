@@ -57,6 +57,28 @@ export function userInputsOf(context: PasswordContext): string[] {
   return [...inputs];
 }
 
+/**
+ * True when the password's letters are nothing but pieces of the user's e-mail or username, in any
+ * order (`alice.smith2024`, `Smith_Alice!1990` for alice.smith@…): zxcvbn scores such passwords
+ * generously because each piece is short, but they are an attacker's first guesses.
+ */
+export function isBuiltFromIdentity(password: string, context: PasswordContext): boolean {
+  const letters = password.toLowerCase().replace(/[^\p{L}]+/gu, '');
+  if (letters.length === 0) return false;
+  const pieces = userInputsOf(context)
+    .map((input) => input.replace(/[^\p{L}]+/gu, ''))
+    .filter((piece) => piece.length >= 3);
+  if (pieces.length === 0) return false;
+  // Can `letters` be cut into pieces? reachable[i]: the first i letters can.
+  const reachable = new Array<boolean>(letters.length + 1).fill(false);
+  reachable[0] = true;
+  for (let i = 0; i < letters.length; i++) {
+    if (!reachable[i]) continue;
+    for (const piece of pieces) if (letters.startsWith(piece, i)) reachable[i + piece.length] = true;
+  }
+  return reachable[letters.length] === true;
+}
+
 export function estimatePasswordStrength(password: string, context: PasswordContext = {}): PasswordStrength {
   const result = strengthFactory().check(password, userInputsOf(context));
   return {
@@ -73,6 +95,9 @@ export function createStrengthValidator(minScore: StrengthScore = 3): PasswordVa
   if (!Number.isInteger(minScore) || minScore < 0 || minScore > 4) throw new RangeError('minStrength must be 0, 1, 2, 3 or 4');
   return function checkPasswordStrength(password, context) {
     if (minScore === 0) return undefined;
+    if (isBuiltFromIdentity(password, context)) {
+      return 'This password is too easy to guess: it is built from your personal details (your e-mail or username), the first thing an attacker tries. Choose words that have nothing to do with your account.';
+    }
     const strength = estimatePasswordStrength(password, context);
     if (strength.score >= minScore) return undefined;
     const advice = strength.suggestions.length > 0 ? strength.suggestions : [FALLBACK_SUGGESTION];

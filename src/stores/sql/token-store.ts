@@ -155,8 +155,10 @@ export function createSqlTokenStore(db: Kysely<Database>): TokenStore {
         usedAtMs: row.used_at === null ? null : Number(row.used_at),
       };
     },
-    async deleteResetTokensOfUser(userId) {
-      const result = await db.deleteFrom('reset_tokens').where('user_id', '=', userId).executeTakeFirst();
+    async deleteResetTokensOfUser(userId, exceptTokenHash) {
+      let query = db.deleteFrom('reset_tokens').where('user_id', '=', userId);
+      if (exceptTokenHash !== undefined) query = query.where('token_hash', '!=', exceptTokenHash);
+      const result = await query.executeTakeFirst();
       return Number(result.numDeletedRows);
     },
   };
