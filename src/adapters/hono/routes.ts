@@ -207,7 +207,8 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     }
   });
 
-  routes.post('/reset-password', rateLimit('reset', (a) => a.config.rateLimits.reset), async (c) => {
+  // Its own budget (same rule): asking for a link must not use up the attempts to use it.
+  routes.post('/reset-password', rateLimit('reset-confirm', (a) => a.config.rateLimits.reset), async (c) => {
     const body = await bodyOf(c);
     try {
       await checkCredentialPost(c, null);
