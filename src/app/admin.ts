@@ -78,12 +78,15 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): H
       offset: (page - 1) * AUDIT_PAGE_SIZE,
       limit: AUDIT_PAGE_SIZE,
     });
+    // Rows that name only a user id show that user's e-mail (one lookup per distinct user on the page).
+    const ids = [...new Set(records.filter((r) => r.identity === null && r.userId !== null).map((r) => r.userId as string))];
+    const emails = new Map((await Promise.all(ids.map((id) => auth.stores.users.findUserById(id)))).flatMap((u) => (u ? [[u.id, u.email] as const] : [])));
     const rows = records.map((r) => ({
       id: r.id,
       at: new Date(r.atMs).toISOString(),
       event: r.event,
       userId: r.userId,
-      identity: r.identity,
+      identity: r.identity ?? (r.userId ? (emails.get(r.userId) ?? null) : null),
       ip: r.ip,
       userAgent: r.userAgent,
       reason: r.reason,
