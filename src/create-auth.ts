@@ -22,7 +22,7 @@ import { toPublicUser, type PublicUser } from './features/identity/index.ts';
 import { createPasswordHasher, createPasswordPolicy, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
 import type { FreshnessRule } from './features/sessions/index.ts';
-import { grantRole, revokeRole, setUserActive } from './flows/administer-users.ts';
+import { grantRole, revokeRole, revokeUserCredentials, setUserActive, unlockUser } from './flows/administer-users.ts';
 import { MECHANISM_ORDER, authenticateBasic, authenticateSession } from './flows/authenticate.ts';
 import { isPrincipalFresh } from './flows/freshness.ts';
 import type { Kernel, KernelCaches, Mechanism, Principal, TokenSigning, UserState } from './flows/kernel.ts';
@@ -171,6 +171,10 @@ export interface Auth {
     grantRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
     revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
     setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
+    /** Clears the login lock-out of the user's e-mail and username. */
+    unlockUser(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
+    /** Ends every session and token of the user; the account stays active. */
+    revokeUserCredentials(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
     /** Creates a user (CLI, import): the password policy applies; no session is made. */
     createUser(input: { email: string; username?: string | null; password: string }, client: ClientInfo): Promise<PublicUser>;
     /** Sets a user's password (CLI): the policy applies; every session and token of the user dies. */
@@ -377,6 +381,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
       grantRole: (actor, userId, role, client) => grantRole(kernel, actor, userId, role, client),
       revokeRole: (actor, userId, role, client) => revokeRole(kernel, actor, userId, role, client),
       setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
+      unlockUser: (actor, userId, client) => unlockUser(kernel, actor, userId, client),
+      revokeUserCredentials: (actor, userId, client) => revokeUserCredentials(kernel, actor, userId, client),
       createUser: async (input, client) => {
         const user = await createUser(kernel, readSignUpInput({ email: input.email, username: input.username ?? undefined, password: input.password }, kernel), client);
         return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));

@@ -126,6 +126,16 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): H
     return done(c, 'user_deactivated');
   });
 
+  admin.post('/users/:id/unlock', async (c) => {
+    await auth.admin.unlockUser(actor(c), c.req.param('id'), client(c));
+    return done(c, 'user_unlocked');
+  });
+
+  admin.post('/users/:id/sessions/revoke', async (c) => {
+    await auth.admin.revokeUserCredentials(actor(c), c.req.param('id'), client(c));
+    return done(c, 'user_signed_out');
+  });
+
   admin.post('/users/:id/activate', async (c) => {
     await auth.admin.setUserActive(actor(c), c.req.param('id'), true, client(c));
     return done(c, 'user_activated');

@@ -27,7 +27,7 @@ export type AuthEvent = EventBase &
     | { type: 'session.revoked'; userId: string; sessionId: string; by: 'user' | 'admin' | 'protection'; actorId?: string }
     | { type: 'session.protection'; userId: string; mode: 'basic' | 'strong' }
     | { type: 'role.granted' | 'role.revoked'; userId: string; role: string; actorId: string | null }
-    | { type: 'user.activated' | 'user.deactivated'; userId: string; actorId: string | null }
+    | { type: 'user.activated' | 'user.deactivated' | 'user.unlocked'; userId: string; actorId: string | null }
     | { type: 'rate.limited'; route: string }
     | { type: 'csrf.failed'; path: string; reason: 'origin' | 'token'; userId?: string }
     | { type: 'token.issued' | 'token.refreshed'; userId: string; sessionId: string }
@@ -69,6 +69,7 @@ export const AUTH_EVENT_TYPES = [
   'role.revoked',
   'user.activated',
   'user.deactivated',
+  'user.unlocked',
   'rate.limited',
   'csrf.failed',
   'token.issued',

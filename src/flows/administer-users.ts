@@ -2,6 +2,7 @@
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
+import { lockoutKeys, lockoutScope } from '../features/lockout/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 
@@ -48,4 +49,28 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
     kernel.caches.apiTokens.clear();
   }
   kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: nowMs });
+}
+
+/** Clears the login lock-out of the user's e-mail and username (the shared budget, not known devices'). */
+export async function unlockUser(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<void> {
+  const user = await targetUser(kernel, userId);
+  const keys = [user.emailKey, ...(user.usernameKey ? [user.usernameKey] : [])];
+  await Promise.all(
+    keys.flatMap((key) => [kernel.counters.delete(lockoutKeys.failures(lockoutScope(key, '', false))), kernel.counters.delete(lockoutKeys.lock(lockoutScope(key, '', false)))]),
+  );
+  kernel.emit({ type: 'user.unlocked', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+}
+
+/** Ends every session, refresh family and personal access token of the user (the account stays active). */
+export async function revokeUserCredentials(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<void> {
+  const user = await targetUser(kernel, userId);
+  if (user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'Use "Log out all other sessions" on your account page' });
+  await Promise.all([
+    kernel.stores.sessions.deleteSessionsOfUser(user.id),
+    kernel.stores.tokens.deleteFamiliesOfUser(user.id),
+    kernel.stores.tokens.deleteApiTokensOfUser(user.id),
+  ]);
+  kernel.caches.families.clear();
+  kernel.caches.apiTokens.clear();
+  kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: '*all*', by: 'admin', actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }

@@ -17,6 +17,8 @@ export const FLASH_MESSAGES = {
   user_activated: { kind: 'success', text: 'User reactivated.' },
   user_deactivated: { kind: 'success', text: 'User deactivated; their sessions were ended.' },
   unknown_role: { kind: 'error', text: 'That role does not exist.' },
+  user_unlocked: { kind: 'success', text: 'The login lock-out was cleared.' },
+  user_signed_out: { kind: 'success', text: 'Every session and token of that user was ended.' },
   api_token_revoked: { kind: 'info', text: 'The API token was revoked.' },
   reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
   password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },

@@ -109,11 +109,17 @@ function UserRow(props: { row: AdminUserRow; self: PublicUser; roles: RoleView[]
       </td>
       <td data-label="Last login">{row.lastLoginAt ? <UtcTime iso={row.lastLoginAt} /> : <span class="muted">Never</span>}</td>
       <td class="cell-actions">
-        {isSelf ? null : user.active ? (
-          <PostButton action={`${userPath(user.id)}/deactivate`} csrfToken={csrfToken} label="Deactivate" variant="danger" size="small" ariaLabel={`Deactivate ${user.email}`} />
-        ) : (
-          <PostButton action={`${userPath(user.id)}/activate`} csrfToken={csrfToken} label="Reactivate" variant="secondary" size="small" ariaLabel={`Reactivate ${user.email}`} />
-        )}
+        <div class="action-stack">
+          {isSelf ? null : user.active ? (
+            <PostButton action={`${userPath(user.id)}/deactivate`} csrfToken={csrfToken} label="Deactivate" variant="danger" size="small" ariaLabel={`Deactivate ${user.email}`} />
+          ) : (
+            <PostButton action={`${userPath(user.id)}/activate`} csrfToken={csrfToken} label="Reactivate" variant="secondary" size="small" ariaLabel={`Reactivate ${user.email}`} />
+          )}
+          <PostButton action={`${userPath(user.id)}/unlock`} csrfToken={csrfToken} label="Unlock" variant="ghost" size="small" ariaLabel={`Clear the login lock-out of ${user.email}`} />
+          {isSelf ? null : (
+            <PostButton action={`${userPath(user.id)}/sessions/revoke`} csrfToken={csrfToken} label="Sign out everywhere" variant="ghost" size="small" ariaLabel={`Revoke every session and token of ${user.email}`} />
+          )}
+        </div>
       </td>
     </tr>
   );
