@@ -1,0 +1,106 @@
+/**
+ * @module `startup`: `npm start` (tsx src/app/main.ts) on a fresh SQLite file to the first 200 on
+ * /healthz, median of several cold starts; RSS (VmRSS) idle and peak under load on GET /auth/me.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RunContext } from '../lib/context.ts';
+import { formatMs, formatRate, markdownTable } from '../lib/format.ts';
+import { cookieFrom, expectAnswer, request, USER_AGENT } from '../lib/http.ts';
+import { runLoad, type LoadResult } from '../lib/load.ts';
+import { describeRound, log } from '../lib/measure.ts';
+import { childPids, freePort, readRssMiB, REPO_ROOT, spawnLogged, stopChild, waitUntilAnswering } from '../lib/process.ts';
+import { median } from '../lib/stats.ts';
+import type { Scenario } from './scenario.ts';
+
+interface StartRun {
+  readonly msToHealthy: number;
+  readonly rssIdleMiB: number;
+  readonly rssPeakUnderLoadMiB: number;
+  readonly load: LoadResult;
+}
+
+/** The process that actually serves: tsx's CLI runs the app in a child `node` (beside esbuild's service). */
+function servingPid(pid: number): number {
+  const cmdline = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const child = childPids(pid).find((p) => cmdline(p).includes('src/app/main.ts'));
+  return child ?? pid;
+}
+
+async function coldStart(ctx: RunContext, index: number): Promise<StartRun> {
+  const dir = mkdtempSync(join(ctx.workDir, `startup-${index}-`));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: `sqlite:${join(dir, 'portcullis.db')}`,
+    MAIL_OUTBOX: join(dir, 'outbox.jsonl'),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'development',
+  };
+  const started = performance.now();
+  const child = spawnLogged(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['src/app/main.ts'], env, join(dir, 'server.log'));
+  try {
+    await waitUntilAnswering(`${url}/healthz`, child, 30_000, 5);
+    const msToHealthy = performance.now() - started;
+    const pid = servingPid(child.pid ?? -1);
+    await sleep(1_000);
+    const rssIdleMiB = readRssMiB(pid);
+
+    const password = 'Quiet-Harbour-Lantern-4817';
+    const register = await request(`${url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: 'startup@example.com', password }),
+    });
+    const cookie = cookieFrom(register, 'portcullis_session');
+    await expectAnswer(register, 201, 'reference app register');
+    let peak = readRssMiB(pid);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, readRssMiB(pid));
+    }, 100);
+    const load = await runLoad(
+      { url: `${url}/auth/me`, headers: { 'user-agent': USER_AGENT, accept: 'application/json', cookie }, expectStatus: 200 },
+      { connections: ctx.config.connections, durationSeconds: ctx.config.durationSeconds },
+    ).finally(() => clearInterval(sampler));
+    return { msToHealthy, rssIdleMiB, rssPeakUnderLoadMiB: peak, load };
+  } finally {
+    await stopChild(child);
+  }
+}
+
+export const startup: Scenario = {
+  name: 'startup',
+  description: 'npm start (tsx src/app/main.ts, fresh SQLite) to first 200 on /healthz; RSS idle and under load',
+  async run(ctx) {
+    const runs: StartRun[] = [];
+    for (let i = 0; i < ctx.config.startupRuns; i++) {
+      const run = await coldStart(ctx, i);
+      runs.push(run);
+      log(`startup run ${i + 1}: healthy in ${Math.round(run.msToHealthy)} ms, RSS idle ${run.rssIdleMiB.toFixed(0)} MiB, peak ${run.rssPeakUnderLoadMiB.toFixed(0)} MiB; GET /auth/me ${describeRound(run.load)}`);
+    }
+    const startMs = median(runs.map((r) => r.msToHealthy));
+    const table = markdownTable(
+      ['measure', 'median', 'runs'],
+      [
+        ['spawn → first 200 on /healthz (fresh SQLite, migrations included)', `${Math.round(startMs)} ms`, runs.map((r) => `${Math.round(r.msToHealthy)}`).join(', ') + ' ms'],
+        ['RSS idle (1 s after healthy)', `${median(runs.map((r) => r.rssIdleMiB)).toFixed(0)} MiB`, runs.map((r) => r.rssIdleMiB.toFixed(0)).join(', ') + ' MiB'],
+        [
+          `RSS peak under load (GET /auth/me, ${ctx.config.connections} connections, ${ctx.config.durationSeconds} s)`,
+          `${median(runs.map((r) => r.rssPeakUnderLoadMiB)).toFixed(0)} MiB`,
+          runs.map((r) => r.rssPeakUnderLoadMiB.toFixed(0)).join(', ') + ' MiB',
+        ],
+        ['GET /auth/me under that load (reference app)', `${formatRate(median(runs.map((r) => r.load.requestsPerSecond)))} req/s, p99 ${formatMs(median(runs.map((r) => r.load.p99Ms)))} ms`, ''],
+      ],
+    );
+    const verdict = `Target (issue 7): healthy ≤ 1 s on SQLite after install — ${startMs <= 1000 ? 'met' : `missed by ${Math.round(startMs - 1000)} ms`} (this includes tsx compiling the TypeScript sources on the fly).`;
+    return { name: this.name, title: 'Start-up and memory (startup)', markdown: `${table}\n\n${verdict}`, data: { runs } };
+  },
+};

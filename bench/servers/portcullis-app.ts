@@ -1,0 +1,33 @@
+/**
+ * @module The Portcullis bench app, built from the public API only (like examples/hono-app.ts):
+ * the full middleware, the auth routes, and `/bench/me` behind `required()` + `roles('member')`.
+ */
+import { Hono } from 'hono';
+import { createAuth, type Auth, type ClientInfo, type CounterStore, type SqlStores } from 'portcullis';
+import { honoAuth, type AuthEnv } from 'portcullis/hono';
+import { BENCH_USER } from './bench-user.ts';
+
+export function createBenchApp(stores: SqlStores, counters: CounterStore, secretKey: string, publicOrigin: string): { app: Hono<AuthEnv>; auth: Auth } {
+  const auth = createAuth({ stores, counters, secretKey, publicOrigin });
+  const pc = honoAuth(auth);
+  const app = new Hono<AuthEnv>();
+  app.use('*', pc.middleware);
+  app.onError(pc.onError);
+  app.route('/auth', pc.routes);
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/bench/me', pc.required(), pc.roles(BENCH_USER.role), (c) => c.json({ user: c.get('user')?.email }));
+  // The same guards on an unsafe method: a session cookie without its CSRF token is refused.
+  app.post('/bench/me', pc.required(), pc.roles(BENCH_USER.role), (c) => c.json({ ok: true }));
+  return { app, auth };
+}
+
+const SETUP_CLIENT: ClientInfo = { ip: '127.0.0.1', userAgent: 'portcullis-bench-setup', secure: false };
+
+/** Registers the bench user (unless present) and grants it the `member` role, through the stores. */
+export async function ensureBenchUser(auth: Auth, stores: SqlStores): Promise<string> {
+  await stores.roles.upsertRole({ name: BENCH_USER.role, description: 'Bench members', permissions: [] });
+  const existing = await stores.users.findUserByEmailKey(BENCH_USER.email);
+  const userId = existing?.id ?? (await auth.register({ email: BENCH_USER.email, password: BENCH_USER.password }, SETUP_CLIENT)).principal.user.id;
+  await stores.roles.grantRole(userId, BENCH_USER.role);
+  return userId;
+}
