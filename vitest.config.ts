@@ -5,7 +5,7 @@
  */
 import { defineConfig } from 'vitest/config';
 
-const DATABASE_TESTS = ['src/**/*.store.test.ts', 'test/http/**/*.test.ts', 'test/security/**/*.test.ts'];
+const DATABASE_TESTS = ['src/**/*.store.test.ts', 'test/http/**/*.test.ts', 'test/security/**/*.test.ts', 'test/adapters/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -26,8 +26,8 @@ export default defineConfig({
       },
       {
         extends: true,
-        // test/server starts the real server (SQLite file, sockets, TLS): once is enough.
-        test: { name: 'sqlite', include: [...DATABASE_TESTS, 'test/server/**/*.test.ts'], env: { PORTCULLIS_TEST_DB: 'sqlite' } },
+        // test/server and test/cli start real processes (SQLite file, sockets, TLS): once is enough.
+        test: { name: 'sqlite', include: [...DATABASE_TESTS, 'test/server/**/*.test.ts', 'test/cli/**/*.test.ts'], env: { PORTCULLIS_TEST_DB: 'sqlite' } },
       },
       {
         extends: true,

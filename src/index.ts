@@ -25,7 +25,15 @@ export { createRedisInvalidationBus, type RedisBusOptions } from './stores/redis
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';
 export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
-export type { PublicUser } from './features/identity/index.ts';
+export {
+  EMAIL_MAX_LENGTH,
+  cleanEmail,
+  emailKey,
+  isEmailShaped,
+  isUsernameShaped,
+  usernameKey,
+  type PublicUser,
+} from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
 export { generateSigningKeyPem, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX } from './features/tokens/index.ts';
 export { isSafeNext, safeNext } from './features/redirects/index.ts';

@@ -100,8 +100,11 @@ export interface SessionRecord {
 
 export interface SessionStore {
   createSession(session: SessionRecord): Promise<void>;
-  /** The session with its user, in one lookup on the indexed token hash. */
-  findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
+  /**
+   * The session with its user — and, when the store can fetch them in the same query, the user's
+   * roles and permissions — in one lookup on the indexed token hash (the hot path of every request).
+   */
+  findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord; authorization?: Authorization } | undefined>;
   listSessionsOfUser(userId: string): Promise<readonly SessionRecord[]>;
   touchSession(id: string, lastSeenAtMs: number): Promise<void>;
   updateFreshness(id: string, change: { freshAtMs?: number; graceUntilMs?: number; fingerprint?: string }): Promise<void>;

@@ -37,7 +37,7 @@ export async function authenticateSession(kernel: Kernel, token: string, client:
     await kernel.stores.sessions.touchSession(session.id, nowMs);
     current = { ...current, lastSeenAtMs: nowMs };
   }
-  const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
+  const authorization = found.authorization ?? (await kernel.stores.roles.authorizationOfUser(user.id));
   return { user, authorization, via: 'session', session: current };
 }
 

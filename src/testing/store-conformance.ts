@@ -363,8 +363,13 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         await sessions().createSession(remembered);
         await sessions().createSession(plain);
 
+        await roles().upsertRole({ name: `lookup-${hex(3)}`, description: '', permissions: ['docs:read', 'docs:write'] });
+        const [role] = (await roles().listRoles()).filter((r) => r.permissions.includes('docs:read') && r.name.startsWith('lookup-'));
+        await roles().grantRole(user.id, role?.name ?? '');
         const found = await sessions().findSessionByTokenHash(remembered.tokenHash);
-        expect(found).toEqual({ session: remembered, user: { ...user, lastLoginAtMs: T0 + 7 } });
+        expect({ session: found?.session, user: found?.user }).toEqual({ session: remembered, user: { ...user, lastLoginAtMs: T0 + 7 } });
+        // A store that fetches roles with the session must agree with authorizationOfUser.
+        if (found?.authorization) expect(found.authorization).toEqual(await roles().authorizationOfUser(user.id));
         for (const key of ['createdAtMs', 'lastSeenAtMs', 'expiresAtMs', 'freshAtMs', 'graceUntilMs'] as const) {
           expect(typeof found?.session[key], key).toBe('number');
         }

@@ -19,9 +19,12 @@ export function csrfTokenFor(c: Context): string {
   const state = stateOf(c);
   const session = state.principal?.session;
   if (session) return state.auth.csrfToken({ kind: 'session', sessionId: session.id });
-  const pre = state.auth.preSession(c.req.raw.headers, state.client);
-  if (pre.setCookie && !state.pendingCookies.includes(pre.setCookie)) state.pendingCookies.push(pre.setCookie);
-  return state.auth.csrfToken({ kind: 'pre-session', id: pre.id });
+  if (state.preSessionId === undefined) {
+    const pre = state.auth.preSession(c.req.raw.headers, state.client);
+    if (pre.setCookie) state.pendingCookies.push(pre.setCookie);
+    state.preSessionId = pre.id;
+  }
+  return state.auth.csrfToken({ kind: 'pre-session', id: state.preSessionId });
 }
 
 /**

@@ -13,6 +13,8 @@ export interface RequestAuthState {
   sessionPrincipal: Promise<Principal | null> | undefined;
   principal: Principal | null;
   body: Promise<BodyFields> | undefined;
+  /** The pre-session id handed out in this response (one per request, however many forms render). */
+  preSessionId?: string;
   /** Set-Cookie values to append to whatever response goes out (pre-session, flash). */
   readonly pendingCookies: string[];
 }

@@ -9,9 +9,13 @@ import { migrationProvider } from './migrations/index.ts';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
+/** The driver under Kysely, for the one hot-path query that runs as a prepared statement. */
+export type RawConnection = { readonly kind: 'sqlite'; readonly file: SQLite.Database } | { readonly kind: 'postgres'; readonly pool: pg.Pool };
+
 export interface SqlDatabase {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
+  readonly raw: RawConnection;
 }
 
 export interface OpenDatabaseOptions {
@@ -40,12 +44,12 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sq
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite' };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite', raw: { kind: 'sqlite', file } };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
   // An idle client that loses its server emits here; without a listener the process would crash.
   pool.on('error', () => undefined);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', raw: { kind: 'postgres', pool } };
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */

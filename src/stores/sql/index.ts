@@ -23,7 +23,7 @@ export interface SqlStores extends Stores {
 
 /** Opens DATABASE_URL, applies pending migrations (unless told not to), and returns the stores. */
 export async function createSqlStores(url: string, options: OpenDatabaseOptions & { migrate?: boolean } = {}): Promise<SqlStores> {
-  const { db, dialect } = openDatabase(url, options);
+  const { db, dialect, raw } = openDatabase(url, options);
   try {
     if (options.migrate !== false) await migrateToLatest(db);
   } catch (error) {
@@ -35,7 +35,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     db,
     users: reportingUnavailability(createSqlUserStore(db)),
     roles: reportingUnavailability(createSqlRoleStore(db)),
-    sessions: reportingUnavailability(createSqlSessionStore(db)),
+    sessions: reportingUnavailability(createSqlSessionStore(db, raw)),
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),
     ping: () => pingDatabase(db),

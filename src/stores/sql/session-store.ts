@@ -1,7 +1,9 @@
 /** @module SessionStore on Kysely: sessions found by the SHA-256 of their token, on an indexed column. */
 import type { Kysely, Selectable } from 'kysely';
 import type { SessionRecord, SessionStore } from '../../core/stores.ts';
+import type { RawConnection } from './database.ts';
 import type { Database, SessionsTable } from './schema.ts';
+import { authorizationFromRow, createSessionLookup } from './session-lookup.ts';
 import { toUserRecord } from './user-store.ts';
 
 function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
@@ -22,7 +24,8 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
   };
 }
 
-export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
+export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection): SessionStore {
+  const lookup = createSessionLookup(raw);
   return {
     async createSession(s) {
       await db
@@ -45,39 +48,23 @@ export function createSqlSessionStore(db: Kysely<Database>): SessionStore {
         .execute();
     },
     async findSessionByTokenHash(tokenHash) {
-      const row = await db
-        .selectFrom('sessions as s')
-        .innerJoin('users as u', 'u.id', 's.user_id')
-        .selectAll('s')
-        .select([
-          'u.email',
-          'u.email_key',
-          'u.username',
-          'u.username_key',
-          'u.password_hash',
-          'u.active',
-          'u.uniquifier as user_uniquifier',
-          'u.created_at as user_created_at',
-          'u.updated_at',
-          'u.last_login_at',
-        ])
-        .where('s.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await lookup(tokenHash);
       if (!row) return undefined;
+      const r = row;
       const user = toUserRecord({
-        id: row.user_id,
-        email: row.email,
-        email_key: row.email_key,
-        username: row.username,
-        username_key: row.username_key,
-        password_hash: row.password_hash,
-        active: row.active,
-        uniquifier: row.user_uniquifier,
-        created_at: row.user_created_at,
-        updated_at: row.updated_at,
-        last_login_at: row.last_login_at,
+        id: r.user_id,
+        email: r.email,
+        email_key: r.email_key,
+        username: r.username,
+        username_key: r.username_key,
+        password_hash: r.password_hash,
+        active: r.active,
+        uniquifier: r.user_uniquifier,
+        created_at: r.user_created_at,
+        updated_at: r.updated_at,
+        last_login_at: r.last_login_at,
       });
-      return { session: toSessionRecord(row), user };
+      return { session: toSessionRecord(r), user, authorization: authorizationFromRow(row) };
     },
     async listSessionsOfUser(userId) {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
