@@ -140,6 +140,7 @@ describe('readEnvConfig', () => {
         httpRedirectPort: null,
         redisKeyPrefix: 'portcullis',
         accessTokenKeyFile: null,
+        metrics: { enabled: false, token: null },
       },
       auth: expect.objectContaining({ environment: 'development', secretKey: undefined, publicOrigin: 'http://127.0.0.1:3000', trustProxy: undefined }),
     });
@@ -210,6 +211,8 @@ describe('readEnvConfig', () => {
       REDIS_KEY_PREFIX: 'myapp',
       ACCESS_TOKEN_KEY_FILE: '/etc/portcullis/keys.pem',
       TOKEN_STATE_CACHE_TTL: '10s',
+      METRICS: 'on',
+      METRICS_TOKEN: 'scrape-token-0123456789',
     });
     expect(env.server).toEqual({
       port: 8080,
@@ -223,6 +226,7 @@ describe('readEnvConfig', () => {
       httpRedirectPort: 8081,
       redisKeyPrefix: 'myapp',
       accessTokenKeyFile: '/etc/portcullis/keys.pem',
+      metrics: { enabled: true, token: 'scrape-token-0123456789' },
     });
     expect(env.auth.secretKey).toBe(STRONG_SECRET);
     const config = defineConfig({ ...env.auth, secretKey: STRONG_SECRET });

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { RandomSource } from '../core/crypto/index.ts';
 import type { AuthEvent, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { TextRule } from '../core/input.ts';
+import type { FieldCollector, TextRule } from '../core/input.ts';
 import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
@@ -81,4 +81,15 @@ export async function loadUserState(kernel: Kernel, userId: string): Promise<Use
 export function passwordField(kernel: Kernel, label: string): TextRule {
   const max = kernel.config.password.maxLength;
   return { label, maxLength: max * 4, allowControl: true, tooLongMessage: `${label} must be at most ${max} characters` };
+}
+
+/**
+ * A password presented to log in: the field checks above, then the policy's length after
+ * normalisation — nothing longer than any password that can exist here is hashed.
+ */
+export function readPresentedPassword(fields: FieldCollector, kernel: Kernel, name: string, value: unknown, label: string): string {
+  const password = fields.text(name, value, passwordField(kernel, label));
+  const max = kernel.config.password.maxLength;
+  if (password && [...kernel.policy.normalize(password)].length > max) fields.add(name, `${label} must be at most ${max} characters`);
+  return password;
 }

@@ -4,7 +4,7 @@ import { FieldCollector, readFlag, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
-import { origin, type Kernel, passwordField } from './kernel.ts';
+import { origin, type Kernel, readPresentedPassword } from './kernel.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignInInput {
@@ -17,7 +17,7 @@ export function readSignInInput(body: BodyFields, kernel: Kernel): SignInInput {
   const fields = new FieldCollector();
   const field = body.email !== undefined && body.email !== '' ? 'email' : body.username !== undefined ? 'username' : 'email';
   const identity = fields.text(field, body[field], { label: field === 'email' ? 'E-mail or username' : 'Username', maxLength: EMAIL_MAX_LENGTH });
-  const password = fields.text('password', body.password, passwordField(kernel, 'Password'));
+  const password = readPresentedPassword(fields, kernel, 'password', body.password, 'Password');
   fields.throwIfAny();
   return { identity: identity.trim(), password, remember: readFlag(body.remember) };
 }

@@ -12,7 +12,7 @@ import type { RefreshTokenRecord, TokenFamilyRecord, UserRecord } from '../core/
 import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind, parseBearer } from '../features/tokens/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
-import { loadUserState, origin, type Kernel, type Principal, passwordField } from './kernel.ts';
+import { loadUserState, origin, type Kernel, type Principal, readPresentedPassword } from './kernel.ts';
 
 export interface TokenPair {
   readonly access_token: string;
@@ -60,7 +60,7 @@ export async function signInForTokens(kernel: Kernel, body: BodyFields, client: 
   const fields = new FieldCollector();
   const key = body.email !== undefined ? 'email' : 'username';
   const identity = fields.text(key, body[key], { label: key === 'email' ? 'E-mail or username' : 'Username', maxLength: EMAIL_MAX_LENGTH }).trim();
-  const password = fields.text('password', body.password, passwordField(kernel, 'Password'));
+  const password = readPresentedPassword(fields, kernel, 'password', body.password, 'Password');
   fields.throwIfAny();
   const result = await checkCredentials(kernel, identity, password, client, 'token');
   if (!result.ok) throw credentialFailure(kernel, identity, result, 'token', client);

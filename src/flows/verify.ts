@@ -4,11 +4,11 @@ import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { sessionFingerprint } from '../features/sessions/index.ts';
 import { verifyUserPassword } from './credentials.ts';
-import { origin, type Kernel, type Principal, passwordField } from './kernel.ts';
+import { origin, type Kernel, type Principal, readPresentedPassword } from './kernel.ts';
 
 export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: string } {
   const fields = new FieldCollector();
-  const password = fields.text('password', body.password, passwordField(kernel, 'Password'));
+  const password = readPresentedPassword(fields, kernel, 'password', body.password, 'Password');
   fields.throwIfAny();
   return { password };
 }
