@@ -17,8 +17,10 @@ import { rejections } from './scenarios/rejections.ts';
 import { scale } from './scenarios/scale.ts';
 import type { Scenario, ScenarioReport } from './scenarios/scenario.ts';
 import { startup } from './scenarios/startup.ts';
+import { tokens } from './scenarios/tokens.ts';
+import { loginStorm } from './scenarios/login-storm.ts';
 
-const ALL: readonly Scenario[] = [authGet, rejections, scale, startup];
+const ALL: readonly Scenario[] = [authGet, tokens, rejections, loginStorm, scale, startup];
 /** Run only when named: it leaves a CPU profile behind rather than a table of figures. */
 const ON_DEMAND: readonly Scenario[] = [profile];
 

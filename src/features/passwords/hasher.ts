@@ -2,6 +2,7 @@
  * @module argon2id through @node-rs/argon2: native, async (runs on libuv's thread pool, so
  * other requests keep flowing during a burst of logins), no install script.
  */
+import { availableParallelism } from 'node:os';
 import { hash, parseOptions, verify } from '@node-rs/argon2';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (an ambient const enum, which isolated modules cannot read). */
@@ -57,16 +58,43 @@ export function passwordHashNeedsRehash(passwordHash: string, params: Argon2Para
 /** What createPasswordHasher returns: a PasswordHasher whose needsRehash is always there. */
 export type Argon2PasswordHasher = PasswordHasher & { needsRehash(passwordHash: string): boolean };
 
-export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID): Argon2PasswordHasher {
+/**
+ * At most this many argon2id computations run at once; the rest wait their turn. libuv's pool has
+ * four threads: on a two-core machine four hashes at once starve the event loop, and every other
+ * request (an authenticated GET) waits behind a login storm. One per core keeps it responsive.
+ */
+export function defaultHashConcurrency(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** A counting semaphore: `run` starts the work when one of `size` slots is free. */
+function createGate(size: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (work) => {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, concurrency = defaultHashConcurrency()): Argon2PasswordHasher {
   for (const [name, value] of Object.entries(params)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`argon2 ${name} must be a positive integer`);
   }
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError('argon2 concurrency must be a positive integer');
   const options = { algorithm: ARGON2ID, ...params };
+  const gate = createGate(concurrency);
   let dummyHash: Promise<string> | undefined;
-  const hashPassword = (password: string) => hash(password, options);
+  const hashPassword = (password: string) => gate(() => hash(password, options));
   const verifyPassword = async (passwordHash: string, password: string) => {
     try {
-      return await verify(passwordHash, password);
+      return await gate(() => verify(passwordHash, password));
     } catch {
       return false;
     }

@@ -19,11 +19,15 @@ export interface AccessTokenCodec {
   verify(token: string, nowMs: number): Promise<AccessTokenClaims | undefined>;
 }
 
+const MAX_REMEMBERED = 20_000;
+
 /** Three base64url segments; anything else is not even looked at. */
 const JWT_SHAPE = /^[\w-]{10,1000}\.[\w-]{10,2000}\.[\w-]{20,200}$/;
 
 export function createAccessTokenCodec(keys: SigningKeySet, options: { issuer: string; audience: string; clockToleranceSeconds?: number }): AccessTokenCodec {
   const keySet: JWTVerifyGetKey = createLocalJWKSet({ keys: [...keys.jwks.keys] });
+  const toleranceMs = (options.clockToleranceSeconds ?? 5) * 1000;
+  const verified = new Map<string, AccessTokenClaims>();
   return {
     async sign({ userId, familyId, nowMs, ttlMs }) {
       const iat = Math.floor(nowMs / 1000);
@@ -38,6 +42,24 @@ export function createAccessTokenCodec(keys: SigningKeySet, options: { issuer: s
     },
     async verify(token, nowMs) {
       if (!JWT_SHAPE.test(token)) return undefined;
+      // A token verified once is remembered until it expires: its signature cannot change, and
+      // `exp` is checked again on every hit. This spares the WebCrypto verify on repeat requests.
+      const known = verified.get(token);
+      if (known) {
+        if (known.expiresAtSeconds * 1000 > nowMs - toleranceMs) return known;
+        verified.delete(token);
+        return undefined;
+      }
+      const claims = await verifyOnce(token, nowMs);
+      if (claims) {
+        if (verified.size >= MAX_REMEMBERED) verified.delete(verified.keys().next().value as string);
+        verified.set(token, claims);
+      }
+      return claims;
+    },
+  };
+
+  async function verifyOnce(token: string, nowMs: number): Promise<AccessTokenClaims | undefined> {
       try {
         const { payload } = await jwtVerify(token, keySet, {
           algorithms: [ACCESS_TOKEN_ALGORITHM],
@@ -56,6 +78,5 @@ export function createAccessTokenCodec(keys: SigningKeySet, options: { issuer: s
       } catch {
         return undefined;
       }
-    },
-  };
+  }
 }

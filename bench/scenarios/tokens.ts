@@ -1,0 +1,105 @@
+/**
+ * @module `tokens`: requests per second of a Bearer-authenticated GET (access JWT, and personal
+ * access token) against a session-authenticated GET and a bare route on the same Portcullis
+ * server in the same round, and against bare node:http.
+ */
+import type { RunContext } from '../lib/context.ts';
+import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
+import { expectAnswer, request, USER_AGENT } from '../lib/http.ts';
+import type { LoadResult, LoadTarget } from '../lib/load.ts';
+import { describeRound, log, measure, summarize } from '../lib/measure.ts';
+import { nodeHttpPeer, portcullisLogin, portcullisSqliteSpec } from '../lib/peers.ts';
+import { startServer } from '../lib/process.ts';
+import { alternatingOrder } from '../lib/stats.ts';
+import { BENCH_USER } from '../servers/bench-user.ts';
+import { measurePeerOnce, spread } from './auth-get.ts';
+import type { Scenario } from './scenario.ts';
+
+const HEADERS = { 'user-agent': USER_AGENT, accept: 'application/json' } as const;
+
+interface Kind {
+  readonly key: string;
+  readonly label: string;
+  target(url: string): Promise<LoadTarget>;
+}
+
+async function accessToken(url: string): Promise<string> {
+  const res = await request(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { ...HEADERS, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: BENCH_USER.email, password: BENCH_USER.password }),
+  });
+  return (JSON.parse(await expectAnswer(res, 200, 'portcullis POST /auth/token')) as { access_token: string }).access_token;
+}
+
+async function personalAccessToken(url: string): Promise<string> {
+  const { cookie, csrfToken } = await portcullisLogin(url);
+  const res = await request(`${url}/auth/api-tokens`, {
+    method: 'POST',
+    headers: { ...HEADERS, 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'bench' }),
+  });
+  return (JSON.parse(await expectAnswer(res, 201, 'portcullis POST /auth/api-tokens')) as { token: string }).token;
+}
+
+const bearer = (url: string, token: string): LoadTarget => ({ url: `${url}/bench/api`, headers: { ...HEADERS, authorization: `Bearer ${token}` }, expectStatus: 200 });
+
+const KINDS: readonly Kind[] = [
+  { key: 'bare', label: 'bare route through the middleware (/healthz)', target: async (url) => ({ url: `${url}/healthz`, headers: HEADERS, expectStatus: 200 }) },
+  {
+    key: 'session',
+    label: 'session-authenticated GET',
+    target: async (url) => ({ url: `${url}/bench/api`, headers: { ...HEADERS, cookie: (await portcullisLogin(url)).cookie }, expectStatus: 200 }),
+  },
+  { key: 'access-token', label: 'Bearer access token (EdDSA JWT) GET', target: async (url) => bearer(url, await accessToken(url)) },
+  { key: 'personal-token', label: 'Bearer personal access token GET', target: async (url) => bearer(url, await personalAccessToken(url)) },
+];
+
+export const tokens: Scenario = {
+  name: 'tokens',
+  description: 'Bearer (access JWT, personal token) vs session vs bare route on one Portcullis server, and node:http',
+  async run(ctx: RunContext) {
+    const results = new Map<string, LoadResult[]>([[nodeHttpPeer.key, []], ...KINDS.map((k) => [k.key, []] as [string, LoadResult[]])]);
+    for (let round = 0; round < ctx.config.rounds; round++) {
+      const node = await measurePeerOnce(ctx, nodeHttpPeer);
+      results.get(nodeHttpPeer.key)!.push(node);
+      log(`tokens round ${round + 1} node-http: ${describeRound(node)}`);
+      const server = await startServer(portcullisSqliteSpec(ctx), ctx.workDir);
+      try {
+        const targets = new Map<string, LoadTarget>();
+        for (const kind of KINDS) targets.set(kind.key, await kind.target(server.url));
+        for (const kind of alternatingOrder(KINDS, round)) {
+          const result = await measure(ctx, targets.get(kind.key)!);
+          results.get(kind.key)!.push(result);
+          log(`tokens round ${round + 1} ${kind.key}: ${describeRound(result)}`);
+        }
+      } finally {
+        await server.stop();
+      }
+    }
+    const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
+    const sessionRps = summarize(results.get('session')!).requestsPerSecond;
+    const rows = KINDS.map((kind) => ({ kind, summary: summarize(results.get(kind.key)!) }));
+    const table = markdownTable(
+      ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× session GET', '× node:http'],
+      [
+        ['bare node:http (reference)', formatRate(nodeRps), spread(results.get(nodeHttpPeer.key)!), '—', '—', '—', '1.00×'],
+        ...rows.map(({ kind, summary }) => [
+          kind.label + (summary.valid ? '' : ' ⚠ unexpected statuses'),
+          formatRate(summary.requestsPerSecond),
+          spread(summary.rounds),
+          formatMs(summary.p50Ms),
+          formatMs(summary.p99Ms),
+          formatRatio(summary.requestsPerSecond / sessionRps),
+          formatRatio(summary.requestsPerSecond / nodeRps),
+        ]),
+      ],
+    );
+    return {
+      name: this.name,
+      title: 'Bearer vs session vs bare route (tokens)',
+      markdown: `${table}\n\nThe access token is verified by signature (Ed25519) plus the per-process user/family cache; the personal token by its SHA-256 through the same cache.`,
+      data: { nodeHttpRequestsPerSecond: nodeRps, rows: rows.map(({ kind, summary }) => ({ key: kind.key, summary })) },
+    };
+  },
+};
