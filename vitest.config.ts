@@ -35,6 +35,12 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Several real server processes on one PostgreSQL + Redis, and private PostgreSQL/Redis
+        // instances restarted under load (test/scale/services.ts): never the shared ones.
+        test: { name: 'scale', include: ['test/scale/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 },
+      },
+      {
+        extends: true,
         // Real Chromium against the real server (test/browser/harness.ts). One file at a time, after
         // the other projects: each file starts its own server and browser, and they are heavy.
         test: {

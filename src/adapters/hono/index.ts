@@ -61,9 +61,16 @@ export interface HonoAuth {
 
 export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
   const views: AuthViews = { ...defaultViews(auth.config.basePath), ...options.views };
+  // An outage answers every request with 503: report it once per 30 s, not once per request.
+  let lastUnavailableReportMs = 0;
   const onError: ErrorHandler<AuthEnv> = async (thrown, c) => {
     const error = thrown instanceof StoreUnavailableError ? new AuthError('SERVICE_UNAVAILABLE', { cause: thrown, retryAfterSeconds: 5 }) : thrown;
-    if (!(error instanceof AuthError) || error.code === 'INTERNAL' || error.code === 'SERVICE_UNAVAILABLE') {
+    if (error instanceof AuthError && error.code === 'SERVICE_UNAVAILABLE') {
+      if (Date.now() - lastUnavailableReportMs > 30_000) {
+        lastUnavailableReportMs = Date.now();
+        options.onInternalError?.(error.cause, c);
+      }
+    } else if (!(error instanceof AuthError) || error.code === 'INTERNAL') {
       options.onInternalError?.(error instanceof AuthError ? error.cause : error, c);
     }
     const authError = error instanceof AuthError ? error : new AuthError('INTERNAL', { cause: error });

@@ -63,6 +63,22 @@ export function watchRedisHealth(client: Redis, onHealthChange: ((health: RedisH
   });
 }
 
+/**
+ * The in-process fallback. It is a RateLimiterMemory, whose keys expire by setTimeout: a Node timer
+ * cannot wait longer than 2^31 − 1 ms, so durations are capped just below (a 30-day known-device
+ * mark made during an outage lasts ≈ 24.8 days in that process, never 1 ms).
+ */
+class CappedMemoryLimiter extends RateLimiterMemory {
+  static readonly MAX_SECONDS = (2 ** 31 - 1_000) / 1000;
+  override set(key: string | number, points: number, secDuration: number, options?: Record<string, unknown>) {
+    return super.set(key, points, Math.min(secDuration, CappedMemoryLimiter.MAX_SECONDS), options);
+  }
+  override penalty(key: string | number, points?: number, options?: { customDuration?: number }) {
+    const custom = options?.customDuration;
+    return super.penalty(key, points, custom === undefined ? options : { ...options, customDuration: Math.min(custom, CappedMemoryLimiter.MAX_SECONDS) });
+  }
+}
+
 export async function createRedisCounterStore(url: string, options: RedisCounterOptions = {}): Promise<CounterStore> {
   const client = await connectRedis(url, 'portcullis-counters');
   watchRedisHealth(client, options.onHealthChange);
@@ -72,7 +88,7 @@ export async function createRedisCounterStore(url: string, options: RedisCounter
     duration: 60,
     keyPrefix: `${options.keyPrefix ?? 'portcullis'}:c`,
     rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ points: UNLIMITED, duration: 60 }),
+    insuranceLimiter: new CappedMemoryLimiter({ points: UNLIMITED, duration: 60 }),
   });
   return {
     async hit(key, windowMs, points = 1) {

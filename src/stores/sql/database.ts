@@ -47,8 +47,11 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sq
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) }), dialect: 'sqlite', raw: { kind: 'sqlite', file } };
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
-  // An idle client that loses its server emits here; without a listener the process would crash.
+  // A client that loses its server emits 'error': an idle one on the pool, a busy one on itself.
+  // Without listeners the process would crash; the failed query itself rejects (→ 503) and the
+  // pool replaces the client.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', raw: { kind: 'postgres', pool } };
 }
 
@@ -91,7 +94,10 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) return true;
-  return error instanceof Error && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(error.message);
+  return (
+    error instanceof Error &&
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|not queryable|terminating connection|the database system is (starting up|shutting down)/i.test(error.message)
+  );
 }
 
 /** Which unique key a failed insert hit, or undefined if it was not a unique violation. */
