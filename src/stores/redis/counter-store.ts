@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { CounterStore } from '../../core/stores.ts';
-import { toCounterState } from '../memory/counter-store.ts';
+import { counterStoreOver } from '../memory/counter-store.ts';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -90,22 +90,7 @@ export async function createRedisCounterStore(url: string, options: RedisCounter
     rejectIfRedisNotReady: true,
     insuranceLimiter: new CappedMemoryLimiter({ points: UNLIMITED, duration: 60 }),
   });
-  return {
-    async hit(key, windowMs, points = 1) {
-      return toCounterState(await limiter.penalty(key, points, { customDuration: seconds(windowMs) }));
-    },
-    async peek(key) {
-      const res = await limiter.get(key);
-      return res && res.msBeforeNext > 0 ? toCounterState(res) : undefined;
-    },
-    async put(key, count, ttlMs) {
-      await limiter.set(key, count, seconds(ttlMs));
-    },
-    async delete(key) {
-      await limiter.delete(key);
-    },
-    async close() {
-      await client.quit().catch(() => client.disconnect());
-    },
-  };
+  return counterStoreOver(limiter, seconds, async () => {
+    await client.quit().catch(() => client.disconnect());
+  });
 }
