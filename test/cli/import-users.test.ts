@@ -1,12 +1,12 @@
 /**
  * `portcullis import-users` with real legacy hashes — Werkzeug pbkdf2 and Django pbkdf2 computed
- * with the frameworks' own parameters, bcrypt from @node-rs/bcrypt — and bad rows: each bad row is
+ * with the frameworks' own parameters, bcrypt from bcryptjs — and bad rows: each bad row is
  * reported with its reason, good rows import, the users log in and their hashes become argon2id.
  */
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { bcryptHash } from '../../src/testing/bcrypt-hash.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasswordHasher } from '../../src/index.ts';
 import { CLIENT, openAuth, runCli, tempDatabase } from './run-cli.ts';

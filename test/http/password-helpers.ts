@@ -7,7 +7,7 @@
 import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { bcryptHash } from '../../src/testing/bcrypt-hash.ts';
 import { SMTPServer } from 'smtp-server';
 import { FixedClock, createAuth, type Auth, type CreateAuthOptions } from '../../src/index.ts';
 import { createReferenceApp, type ReferenceAppOptions } from '../../src/app/server.tsx';
@@ -231,7 +231,7 @@ export function passlibPbkdf2Sha512(password: string, rounds = 25_000, salt = ra
   return `$pbkdf2-sha512$${rounds}$${adaptedBase64(salt)}$${adaptedBase64(derived)}`;
 }
 
-/** bcrypt at `cost` with the `$2a$` / `$2b$` / `$2y$` tag, by @node-rs/bcrypt (as Devise / PHP / passlib write them). */
+/** bcrypt at `cost` with the `$2a$` / `$2b$` / `$2y$` tag, by bcryptjs (as Devise / PHP / passlib write them). */
 export async function bcryptOf(password: string, cost = 10, version: '2a' | '2b' | '2y' = '2b'): Promise<string> {
   return bcryptHash(password, { cost, version });
 }

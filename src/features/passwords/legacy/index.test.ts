@@ -6,7 +6,7 @@
  */
 import { createHash, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { bcryptHash } from '../../../testing/bcrypt-hash.ts';
 import { describe, expect, it } from 'vitest';
 import { flaskSecurityPasswordHmac, identifyLegacyHash, isLegacyHash, verifyLegacyHash } from './index.ts';
 
