@@ -41,6 +41,11 @@ export default defineConfig({
       },
       {
         extends: true,
+        // The built package installed in an empty project from its tarball (test/pack): slow, so alone.
+        test: { name: 'pack', include: ['test/pack/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 },
+      },
+      {
+        extends: true,
         // Real Chromium against the real server (test/browser/harness.ts). One file at a time, after
         // the other projects: each file starts its own server and browser, and they are heavy.
         test: {
