@@ -26,7 +26,7 @@ function positiveNumber(name: string, fallback: number): number {
 
 export function readBenchConfig(): BenchConfig {
   const quick = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
-  const sizes = (process.env.BENCH_SCALE_SIZES ?? (quick ? '1000,10000' : '10000,100000')).split(',').map((s) => Number(s.trim()));
+  const sizes = (process.env.BENCH_SCALE_SIZES ?? (quick ? '1000,10000' : '10000,100000,1000000')).split(',').map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error('BENCH_SCALE_SIZES must be a comma list of positive integers');
   return Object.freeze({
     quick,

@@ -19,6 +19,8 @@ export interface RunContext {
   freshPath(stem: string, extension: string): string;
   /** DATABASE_URL of this run's own PostgreSQL schema (created on first call). */
   postgresUrl(): Promise<string>;
+  /** Another schema of its own (dropped at the end), e.g. one per table size in `scale`. */
+  extraPostgresUrl(name: string): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -29,6 +31,8 @@ export function createRunContext(config: BenchConfig): RunContext {
   const redisPrefix = `portcullis-bench-${tag}`;
   let counter = 0;
   let schemaUrl: Promise<string> | undefined;
+  const extraSchemas: string[] = [];
+  const urlFor = (name: string) => `${config.postgresUrl}${config.postgresUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${name}`;
 
   async function withPg<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: config.postgresUrl });
@@ -53,7 +57,16 @@ export function createRunContext(config: BenchConfig): RunContext {
       });
       return schemaUrl;
     },
+    async extraPostgresUrl(name) {
+      const extra = `${schema}_${name.replace(/[^a-z0-9_]/gi, '_')}`;
+      await withPg((c) => c.query(`create schema ${extra}`));
+      extraSchemas.push(extra);
+      return urlFor(extra);
+    },
     async dispose() {
+      for (const extra of extraSchemas) {
+        await withPg((c) => c.query(`drop schema if exists ${extra} cascade`)).catch((error: unknown) => console.error(`could not drop schema ${extra}: ${String(error)}`));
+      }
       if (schemaUrl) {
         await schemaUrl.catch(() => undefined);
         await withPg((c) => c.query(`drop schema if exists ${schema} cascade`)).catch((error: unknown) => console.error(`could not drop schema ${schema}: ${String(error)}`));
