@@ -6,25 +6,18 @@
 import type { RunContext } from '../lib/context.ts';
 import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
 import { USER_AGENT } from '../lib/http.ts';
-import type { LoadResult, LoadTarget } from '../lib/load.ts';
-import { describeRound, log, measure, summarize } from '../lib/measure.ts';
-import { nodeHttpPeer, portcullisAuthGet, portcullisLogin, portcullisSqliteSpec } from '../lib/peers.ts';
-import { startServer } from '../lib/process.ts';
-import { alternatingOrder } from '../lib/stats.ts';
-import { measurePeerOnce, spread } from './auth-get.ts';
+import { summarize } from '../lib/measure.ts';
+import { nodeHttpPeer, portcullisAuthGet, portcullisLogin } from '../lib/peers.ts';
+import { spread } from './auth-get.ts';
 import type { Scenario } from './scenario.ts';
+import { measureKindsOnOneServer, type RequestKind } from '../lib/kinds.ts';
 
-interface Kind {
-  readonly key: string;
-  readonly label: string;
-  target(url: string): Promise<LoadTarget>;
-}
 
 const JSON_HEADERS = { 'user-agent': USER_AGENT, accept: 'application/json' } as const;
 // 43 characters like a real token, so that it is looked up rather than rejected by its shape.
 const FORGED_TOKEN = 'A'.repeat(43);
 
-const KINDS: readonly Kind[] = [
+const KINDS: readonly RequestKind[] = [
   { key: 'authenticated', label: 'authenticated GET (200)', target: portcullisAuthGet },
   {
     key: 'anonymous',
@@ -63,25 +56,7 @@ export const rejections: Scenario = {
   name: 'rejections',
   description: 'Refused requests per second on Portcullis (SQLite) against its authenticated GET and bare node:http',
   async run(ctx: RunContext) {
-    const results = new Map<string, LoadResult[]>([[nodeHttpPeer.key, []], ...KINDS.map((k) => [k.key, []] as [string, LoadResult[]])]);
-    for (let round = 0; round < ctx.config.rounds; round++) {
-      const node = await measurePeerOnce(ctx, nodeHttpPeer);
-      results.get(nodeHttpPeer.key)!.push(node);
-      log(`rejections round ${round + 1} node-http: ${describeRound(node)}`);
-      const server = await startServer(portcullisSqliteSpec(ctx), ctx.workDir);
-      try {
-        // Every log-in happens before the login flood spends the client's login budget.
-        const targets = new Map<string, LoadTarget>();
-        for (const kind of KINDS) targets.set(kind.key, await kind.target(server.url));
-        for (const kind of alternatingOrder(KINDS, round)) {
-          const result = await measure(ctx, targets.get(kind.key)!);
-          results.get(kind.key)!.push(result);
-          log(`rejections round ${round + 1} ${kind.key}: ${describeRound(result)}`);
-        }
-      } finally {
-        await server.stop();
-      }
-    }
+    const results = await measureKindsOnOneServer(ctx, 'rejections', KINDS);
     const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
     const authRps = summarize(results.get('authenticated')!).requestsPerSecond;
     const rows = KINDS.map((kind) => {

@@ -6,22 +6,16 @@
 import type { RunContext } from '../lib/context.ts';
 import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
 import { expectAnswer, request, USER_AGENT } from '../lib/http.ts';
-import type { LoadResult, LoadTarget } from '../lib/load.ts';
-import { describeRound, log, measure, summarize } from '../lib/measure.ts';
-import { nodeHttpPeer, portcullisLogin, portcullisSqliteSpec } from '../lib/peers.ts';
-import { startServer } from '../lib/process.ts';
-import { alternatingOrder } from '../lib/stats.ts';
+import type { LoadTarget } from '../lib/load.ts';
+import { summarize } from '../lib/measure.ts';
+import { nodeHttpPeer, portcullisLogin } from '../lib/peers.ts';
 import { BENCH_USER } from '../servers/bench-user.ts';
-import { measurePeerOnce, spread } from './auth-get.ts';
+import { spread } from './auth-get.ts';
 import type { Scenario } from './scenario.ts';
+import { measureKindsOnOneServer, type RequestKind } from '../lib/kinds.ts';
 
 const HEADERS = { 'user-agent': USER_AGENT, accept: 'application/json' } as const;
 
-interface Kind {
-  readonly key: string;
-  readonly label: string;
-  target(url: string): Promise<LoadTarget>;
-}
 
 async function accessToken(url: string): Promise<string> {
   const res = await request(`${url}/auth/token`, {
@@ -44,7 +38,7 @@ async function personalAccessToken(url: string): Promise<string> {
 
 const bearer = (url: string, token: string): LoadTarget => ({ url: `${url}/bench/api`, headers: { ...HEADERS, authorization: `Bearer ${token}` }, expectStatus: 200 });
 
-const KINDS: readonly Kind[] = [
+const KINDS: readonly RequestKind[] = [
   { key: 'bare', label: 'bare route through the middleware (/healthz)', target: async (url) => ({ url: `${url}/healthz`, headers: HEADERS, expectStatus: 200 }) },
   {
     key: 'session',
@@ -59,24 +53,7 @@ export const tokens: Scenario = {
   name: 'tokens',
   description: 'Bearer (access JWT, personal token) vs session vs bare route on one Portcullis server, and node:http',
   async run(ctx: RunContext) {
-    const results = new Map<string, LoadResult[]>([[nodeHttpPeer.key, []], ...KINDS.map((k) => [k.key, []] as [string, LoadResult[]])]);
-    for (let round = 0; round < ctx.config.rounds; round++) {
-      const node = await measurePeerOnce(ctx, nodeHttpPeer);
-      results.get(nodeHttpPeer.key)!.push(node);
-      log(`tokens round ${round + 1} node-http: ${describeRound(node)}`);
-      const server = await startServer(portcullisSqliteSpec(ctx), ctx.workDir);
-      try {
-        const targets = new Map<string, LoadTarget>();
-        for (const kind of KINDS) targets.set(kind.key, await kind.target(server.url));
-        for (const kind of alternatingOrder(KINDS, round)) {
-          const result = await measure(ctx, targets.get(kind.key)!);
-          results.get(kind.key)!.push(result);
-          log(`tokens round ${round + 1} ${kind.key}: ${describeRound(result)}`);
-        }
-      } finally {
-        await server.stop();
-      }
-    }
+    const results = await measureKindsOnOneServer(ctx, 'tokens', KINDS);
     const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
     const sessionRps = summarize(results.get('session')!).requestsPerSecond;
     const rows = KINDS.map((kind) => ({ kind, summary: summarize(results.get(kind.key)!) }));
