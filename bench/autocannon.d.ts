@@ -11,6 +11,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    /** Requests per second across all connections (open loop); unlimited when absent. */
+    overallRate?: number;
     /** Also record latencies of non-2xx answers (default: recorded). */
     excludeErrorStats?: boolean;
   }

@@ -12,6 +12,8 @@ const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 cpSync(join(root, 'src/app/static'), join(dist, 'app/static'), { recursive: true });
+// The hashing pool's worker is plain JavaScript (worker threads load it with Node's own loader).
+cpSync(join(root, 'src/features/passwords/argon2-worker.mjs'), join(dist, 'features/passwords/argon2-worker.mjs'));
 cpSync(join(root, 'README.md'), join(dist, 'README.md'));
 
 const source = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -17,6 +17,14 @@ export interface LoadTarget {
 export interface LoadSettings {
   readonly durationSeconds: number;
   readonly connections: number;
+  /** Requests per second across all connections; absent: each connection sends as fast as it is answered. */
+  readonly overallRate?: number;
+  /**
+   * Seconds of load before the measured window, in the same run: answers that arrive earlier are not
+   * counted. For slow requests (a login takes half a second under 50 connections) a run that starts
+   * from nothing in flight would otherwise count its own ramp-up as lost throughput.
+   */
+  readonly settleSeconds?: number;
 }
 
 export interface LoadResult {
@@ -47,27 +55,38 @@ class LatencyLog {
 }
 
 export async function runLoad(target: LoadTarget, settings: LoadSettings): Promise<LoadResult> {
+  const settleMs = (settings.settleSeconds ?? 0) * 1000;
   const latencies = new LatencyLog();
+  const statusCounts: Record<string, number> = {};
+  let responses = 0;
   const instance = autocannon({
     url: target.url,
     method: target.method ?? 'GET',
     connections: settings.connections,
-    duration: settings.durationSeconds,
+    duration: settings.durationSeconds + settleMs / 1000,
     timeout: 10,
+    ...(settings.overallRate !== undefined ? { overallRate: settings.overallRate } : {}),
     ...(target.headers ? { headers: { ...target.headers } } : {}),
     ...(target.body !== undefined ? { body: target.body } : {}),
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTimeMs: number) => latencies.push(responseTimeMs));
+  const measureFrom = performance.now() + settleMs;
+  let measureUntil = Number.POSITIVE_INFINITY;
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTimeMs: number) => {
+    const now = performance.now();
+    if (now < measureFrom || now > measureUntil) return;
+    latencies.push(responseTimeMs);
+    statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+    responses++;
+  });
+  instance.on('done', () => {
+    measureUntil = performance.now();
+  });
   const result = await instance;
-  const statusCounts: Record<string, number> = {};
-  let responses = 0;
-  for (const [status, { count }] of Object.entries(result.statusCodeStats)) {
-    statusCounts[status] = count;
-    responses += count;
-  }
+  measureUntil = Math.min(measureUntil, performance.now());
+  const measuredSeconds = (measureUntil - measureFrom) / 1000;
   const sorted = latencies.sorted();
   return {
-    requestsPerSecond: result.duration > 0 ? responses / result.duration : 0,
+    requestsPerSecond: measuredSeconds > 0 ? responses / measuredSeconds : 0,
     p50Ms: percentileOfSorted(sorted, 50),
     p99Ms: percentileOfSorted(sorted, 99),
     responses,

@@ -95,6 +95,17 @@ export async function portcullisAuthGet(url: string): Promise<LoadTarget> {
   return { url: `${url}/bench/me`, headers, expectStatus: 200 };
 }
 
+/** `POST /auth/login` with the bench user's JSON credentials: every answer is a fresh session (200). */
+export function portcullisLoginTarget(url: string): LoadTarget {
+  return {
+    url: `${url}/auth/login`,
+    method: 'POST',
+    headers: { ...BASE_HEADERS, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: BENCH_USER.email, password: BENCH_USER.password }),
+    expectStatus: 200,
+  };
+}
+
 export function portcullisSqliteSpec(ctx: RunContext, databasePath = ctx.freshPath('portcullis', 'db'), nodeArgs: readonly string[] = []): ServerSpec {
   return {
     name: 'portcullis-sqlite',

@@ -1,13 +1,14 @@
 /**
  * @module `profile` (on demand: `npm run bench -- profile`): the Portcullis (SQLite) auth-get server
- * under `node --cpu-prof`, loaded like in `auth-get`; prints the top frames by self time and the
+ * under `node --cpu-prof`, loaded like in `auth-get` (or with `POST /auth/login` when
+ * BENCH_PROFILE_TARGET=login); prints the top frames by self time and the
  * share of each package. The .cpuprofile stays in bench/results/profile/ (open it in Chrome DevTools).
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatRate, markdownTable } from '../lib/format.ts';
 import { describeRound, log, measure } from '../lib/measure.ts';
-import { portcullisAuthGet, portcullisSqliteSpec } from '../lib/peers.ts';
+import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
 import { REPO_ROOT, startServer } from '../lib/process.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -68,10 +69,12 @@ export const profile: Scenario = {
     const dir = join(REPO_ROOT, 'bench', 'results', 'profile');
     mkdirSync(dir, { recursive: true });
     const before = new Set(readdirSync(dir));
-    const server = await startServer(portcullisSqliteSpec(ctx, undefined, ['--cpu-prof', '--cpu-prof-dir', dir]), ctx.workDir);
+    const login = process.env.BENCH_PROFILE_TARGET === 'login';
+    const spec = portcullisSqliteSpec(ctx, undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
+    const server = await startServer(login ? { ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } } : spec, ctx.workDir);
     let result;
     try {
-      result = await measure(ctx, await portcullisAuthGet(server.url));
+      result = await measure(ctx, login ? portcullisLoginTarget(server.url) : await portcullisAuthGet(server.url));
       log(`profile: ${describeRound(result)}`);
     } finally {
       await server.stop();
@@ -86,6 +89,6 @@ export const profile: Scenario = {
     const markdown =
       `Profile of ${summary.totalSeconds.toFixed(1)} s (start-up, warm-up and the measured run) while serving ` +
       `${formatRate(result.requestsPerSecond)} req/s under --cpu-prof; file: \`bench/results/profile/${newest}\`.\n\n${owners}\n\n${frames}`;
-    return { name: this.name, title: 'CPU profile of Portcullis auth-get (profile)', markdown, data: { file: newest, ...summary } };
+    return { name: this.name, title: `CPU profile of Portcullis ${login ? 'login' : 'auth-get'} (profile)`, markdown, data: { file: newest, ...summary } };
   },
 };

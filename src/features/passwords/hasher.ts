@@ -1,9 +1,9 @@
 /**
- * @module argon2id through @node-rs/argon2: native, async (runs on libuv's thread pool, so
- * other requests keep flowing during a burst of logins), no install script.
+ * @module argon2id through @node-rs/argon2 (native, no install script), computed off the event loop
+ * in the hashing pool, so other requests keep flowing during a burst of logins.
  */
-import { availableParallelism } from 'node:os';
-import { hash, parseOptions, verify } from '@node-rs/argon2';
+import { parseOptions } from '@node-rs/argon2';
+import { hashPool, type HashPoolOptions } from './hash-pool.ts';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (an ambient const enum, which isolated modules cannot read). */
 const ARGON2ID = 2;
@@ -59,42 +59,22 @@ export function passwordHashNeedsRehash(passwordHash: string, params: Argon2Para
 export type Argon2PasswordHasher = PasswordHasher & { needsRehash(passwordHash: string): boolean };
 
 /**
- * At most this many argon2id computations run at once; the rest wait their turn. libuv's pool has
- * four threads: on a two-core machine four hashes at once starve the event loop, and every other
- * request (an authenticated GET) waits behind a login storm. One per core keeps it responsive.
+ * argon2id with `params`, computed in the process's hashing pool (hash-pool.ts): worker threads, one
+ * per core by default, at a lower scheduling priority than the event loop.
  */
-export function defaultHashConcurrency(): number {
-  return Math.max(1, availableParallelism());
-}
-
-/** A counting semaphore: `run` starts the work when one of `size` slots is free. */
-function createGate(size: number): <T>(work: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (work) => {
-    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await work();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
-}
-
-export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, concurrency = defaultHashConcurrency()): Argon2PasswordHasher {
+export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, pool: HashPoolOptions = {}): Argon2PasswordHasher {
   for (const [name, value] of Object.entries(params)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`argon2 ${name} must be a positive integer`);
   }
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new TypeError('argon2 concurrency must be a positive integer');
+  const workers = hashPool(pool);
   const options = { algorithm: ARGON2ID, ...params };
-  const gate = createGate(concurrency);
   let dummyHash: Promise<string> | undefined;
-  const hashPassword = (password: string) => gate(() => hash(password, options));
+  const hashPassword = (password: string) => workers.run({ op: 'hash', password, options });
   const verifyPassword = async (passwordHash: string, password: string) => {
+    // An unreadable hash (or a non-string) throws in the worker: it is simply not a match.
+    if (typeof passwordHash !== 'string' || typeof password !== 'string') return false;
     try {
-      return await gate(() => verify(passwordHash, password));
+      return await workers.run({ op: 'verify', hash: passwordHash, password });
     } catch {
       return false;
     }
