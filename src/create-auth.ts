@@ -19,7 +19,7 @@ import type { RateLimitRule } from './core/config.ts';
 import { createAuditLogSink, createAuditTrail, type SecurityLogger } from './features/audit/index.ts';
 import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
-import { createPasswordHasher, createPasswordPolicy, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
+import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
 import type { FreshnessRule } from './features/sessions/index.ts';
 import { grantRole, revokeRole, revokeUserCredentials, setUserActive, unlockUser } from './flows/administer-users.ts';
@@ -122,7 +122,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     ? createAuthMetrics({ countActiveSessions: () => stores.sessions.countActiveSessions(clock.nowMs(), config.session.idleTimeoutMs) })
     : undefined;
   if (metrics) sinks.push(metrics.sink);
-  const hasher = timedHasher(givenHasher ?? createPasswordHasher(config.password.argon2), metrics);
+  const hasher = timedHasher(givenHasher ?? createPasswordHasher(config.password.argon2, hashPoolOptions(config.password.hashing)), metrics);
   const { breachCheck } = config.password;
   const policy = createPasswordPolicy({
     normalization: config.password.normalization,

@@ -23,7 +23,7 @@ export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createRedisCounterStore, type RedisCounterOptions, type RedisHealth } from './stores/redis/counter-store.ts';
 export { createRedisInvalidationBus, type RedisBusOptions } from './stores/redis/invalidation-bus.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';
-export { createPasswordHasher, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params } from './features/passwords/index.ts';
+export { createPasswordHasher, closeHashPools, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params, type HashPoolOptions } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
 export {
   EMAIL_MAX_LENGTH,

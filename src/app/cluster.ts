@@ -1,7 +1,8 @@
 /**
  * @module `npm run start:cluster`: N processes on one port (Node's cluster), for a one-box
  * scale-out. The primary migrates once, then forks WEB_CONCURRENCY workers (default: one per
- * core); a worker that dies is replaced. Use PostgreSQL and Redis: SQLite and in-process counters
+ * core), each hashing passwords in its share of the cores (ARGON2_THREADS = cores ÷ workers
+ * unless set); a worker that dies is replaced. Use PostgreSQL and Redis: SQLite and in-process counters
  * are per machine and per process (`portcullis doctor` says so).
  */
 import cluster from 'node:cluster';
@@ -17,12 +18,15 @@ async function primary(): Promise<void> {
     await db.destroy();
   }
   const workers = Math.max(1, Number(process.env.WEB_CONCURRENCY) || availableParallelism());
+  // Each process hashes in its own pool; unless told otherwise, the processes share the cores
+  // between them instead of each starting one hashing thread per core.
+  const env = process.env.ARGON2_THREADS ? {} : { ARGON2_THREADS: String(Math.max(1, Math.floor(availableParallelism() / workers))) };
   let stopping = false;
-  for (let i = 0; i < workers; i++) cluster.fork();
+  for (let i = 0; i < workers; i++) cluster.fork(env);
   cluster.on('exit', (worker, code) => {
     if (stopping) return;
     process.stderr.write(`worker ${worker.process.pid} exited (${code}); starting another\n`);
-    cluster.fork();
+    cluster.fork(env);
   });
   const stop = () => {
     stopping = true;

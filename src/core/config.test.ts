@@ -153,12 +153,31 @@ describe('readEnvConfig', () => {
     expect(configError(() => readEnvConfig({ TLS_KEY: '/etc/tls/key.pem' })).setting).toBe('TLS_CERT');
   });
 
-  it.each([['CSRF_MECHANISMS', 'session,bearer'], ['AUTH_IPV6_PREFIX', '200'], ['AUTH_IP_FAILURE_BUDGET', 'lots'], ['REDIS_KEY_PREFIX', 'has space']])(
+  it.each([
+    ['CSRF_MECHANISMS', 'session,bearer'],
+    ['AUTH_IPV6_PREFIX', '200'],
+    ['AUTH_IP_FAILURE_BUDGET', 'lots'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['ARGON2_THREADS', '0'],
+    ['ARGON2_THREADS', 'all'],
+    ['ARGON2_NICENESS', '20'],
+    ['ARGON2_NICENESS', '-1'],
+  ])(
     'refuses %s=%j with a ConfigError naming it',
     (name, value) => {
       expect(configError(() => defineConfig({ ...readEnvConfig({ [name]: value }).auth, secretKey: STRONG_SECRET })).setting).toBe(name);
     },
   );
+
+  it('reads where argon2id runs: ARGON2_THREADS (a number or "cores") and ARGON2_NICENESS (0 keeps the priority)', () => {
+    const defaults = defineConfig({ secretKey: STRONG_SECRET }).password.hashing;
+    expect(defaults).toEqual({ threads: 'cores', niceness: 10 });
+    const set = (env: Record<string, string>) => defineConfig({ ...readEnvConfig(env).auth, secretKey: STRONG_SECRET }).password.hashing;
+    expect(set({ ARGON2_THREADS: '3', ARGON2_NICENESS: '0' })).toEqual({ threads: 3, niceness: 0 });
+    expect(set({ ARGON2_THREADS: 'cores' })).toEqual({ threads: 'cores', niceness: 10 });
+    expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { niceness: 25 } } })).setting).toBe('ARGON2_NICENESS');
+    expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { threads: 1.5 } } })).setting).toBe('ARGON2_THREADS');
+  });
 
   it('ignores empty and unknown variables', () => {
     const env = readEnvConfig({ PORT: '', SECRET_KEY: '', HOME: '/root', PATH: '/bin', npm_config_x: '1' });

@@ -37,15 +37,17 @@ const bool = (name: string) =>
     return z.NEVER;
   });
 
-const positiveInt = (name: string, max = 1_000_000) =>
+const wholeNumber = (name: string, min: number, max: number) =>
   z.string().transform((text, ctx) => {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < 1 || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(text)})` });
+    if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})` });
       return z.NEVER;
     }
     return n;
   });
+
+const positiveInt = (name: string, max = 1_000_000) => wholeNumber(name, 1, max);
 
 const ENV_SCHEMA = z.object({
   PORT: positiveInt('PORT', 65535).optional(),
@@ -104,6 +106,8 @@ const ENV_SCHEMA = z.object({
   ARGON2_MEMORY_KIB: positiveInt('ARGON2_MEMORY_KIB', 4_194_304).optional(),
   ARGON2_TIME_COST: positiveInt('ARGON2_TIME_COST', 100).optional(),
   ARGON2_PARALLELISM: positiveInt('ARGON2_PARALLELISM', 64).optional(),
+  ARGON2_THREADS: z.union([z.literal('cores'), positiveInt('ARGON2_THREADS', 256)], { message: 'ARGON2_THREADS must be cores or a whole number from 1 to 256' }).optional(),
+  ARGON2_NICENESS: wholeNumber('ARGON2_NICENESS', 0, 19).optional(),
   MAIL_FROM: z.string().min(3).max(320).optional(),
   METRICS: bool('METRICS').optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'METRICS_TOKEN must be at least 16 characters' }).optional(),
@@ -220,6 +224,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
         breachCheckTimeoutMs: e.PASSWORD_BREACH_CHECK_TIMEOUT,
         resetTokenTtlMs: e.PASSWORD_RESET_TTL,
         argon2: { memoryCost: e.ARGON2_MEMORY_KIB, timeCost: e.ARGON2_TIME_COST, parallelism: e.ARGON2_PARALLELISM },
+        hashing: { threads: e.ARGON2_THREADS, niceness: e.ARGON2_NICENESS },
       },
       mailFrom: e.MAIL_FROM,
       tokens: { accessTtlMs: e.ACCESS_TOKEN_TTL, refreshTtlMs: e.REFRESH_TOKEN_TTL, refreshIdleMs: e.REFRESH_TOKEN_IDLE, stateCacheTtlMs: e.TOKEN_STATE_CACHE_TTL },

@@ -49,6 +49,9 @@ function poolFor(threads: number, niceness: number): Piscina {
       filename: WORKER_URL.href,
       minThreads: threads,
       maxThreads: threads,
+      // Two tasks handed to each worker: when one hash ends, the next starts at once in the worker,
+      // without waiting for the event loop to hand it over (a busy loop would idle the core).
+      concurrentTasksPerWorker: 2,
       // minThreads = maxThreads: no worker is ever retired. Idle ones do not keep the process alive (Piscina unrefs them).
       // The workers need no loader or flags of the parent (tsx, --inspect, …): plain Node starts faster.
       execArgv: [],
@@ -65,6 +68,11 @@ export function validateHashPoolOptions(options: HashPoolOptions): Required<Hash
   if (!Number.isSafeInteger(threads) || threads < 1) throw new TypeError('argon2 threads must be a positive integer');
   if (!Number.isSafeInteger(niceness) || niceness < 0 || niceness > 19) throw new TypeError('argon2 niceness must be an integer from 0 to 19');
   return { threads, niceness };
+}
+
+/** The configuration's form (`password.hashing`, ARGON2_THREADS / ARGON2_NICENESS) as pool options. */
+export function hashPoolOptions(setting: { readonly threads: number | 'cores'; readonly niceness: number }): HashPoolOptions {
+  return setting.threads === 'cores' ? { niceness: setting.niceness } : { threads: setting.threads, niceness: setting.niceness };
 }
 
 export function hashPool(options: HashPoolOptions = {}): HashPool {

@@ -11,6 +11,7 @@ export {
   type Argon2PasswordHasher,
   type Argon2Params,
 } from './hasher.ts';
+export { hashPoolOptions, closeHashPools, DEFAULT_HASH_NICENESS, type HashPoolOptions } from './hash-pool.ts';
 export {
   checkPasswordPolicy,
   createPasswordPolicy,

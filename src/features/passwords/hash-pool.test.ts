@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createPasswordHasher } from './hasher.ts';
+import { closeHashPools, hashPool, hashPoolOptions, validateHashPoolOptions } from './hash-pool.ts';
+
+/** Cheap parameters: these tests are about where hashing runs, not how slow it is. */
+const CHEAP = { memoryCost: 8_192, timeCost: 1, parallelism: 1 };
+/** A niceness no other pool in this process uses, so its threads can be counted. */
+const NICENESS = 7;
+
+/** The nice value of each thread of this process (Linux: field 19 of /proc/self/task/TID/stat). */
+function threadNiceness(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+const lowered = () => threadNiceness().filter((nice) => nice === Math.min(19, getPriority() + NICENESS)).length;
+
+afterAll(closeHashPools);
+
+describe('the hashing pool', () => {
+  it.runIf(process.platform === 'linux')('hashes in worker threads that run below the event loop; the event loop keeps its priority', async () => {
+    const before = getPriority();
+    const hasher = createPasswordHasher(CHEAP, { threads: 2, niceness: NICENESS });
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    await Promise.all([hasher.verifyPassword(hash, 'x'), hasher.verifyPassword(hash, 'y')]);
+    expect(lowered()).toBe(2);
+    expect(getPriority()).toBe(before);
+  });
+
+  it.runIf(process.platform === 'linux')('is shared: more hashers with the same settings start no more threads', async () => {
+    const hashers = [1, 2, 3].map(() => createPasswordHasher(CHEAP, { threads: 2, niceness: NICENESS }));
+    await Promise.all(hashers.map((h) => h.hashPassword('correct horse battery staple')));
+    expect(lowered()).toBe(2);
+  });
+
+  it('leaves the event loop free while it hashes: a timer queued after eight hashes runs before any of them ends', async () => {
+    const hasher = createPasswordHasher(undefined, { threads: 2 });
+    const order: string[] = [];
+    const hashes = Array.from({ length: 8 }, (_, i) => hasher.hashPassword(`password number ${i}`).then(() => order.push('hash')));
+    await new Promise<void>((resolve) => setImmediate(() => resolve(void order.push('timer'))));
+    await Promise.all(hashes);
+    expect(order[0]).toBe('timer');
+    expect(order.filter((o) => o === 'hash')).toHaveLength(8);
+  });
+
+  it('answers false for an unreadable hash or a non-string, and keeps working after it', async () => {
+    const hasher = createPasswordHasher(CHEAP, { threads: 1, niceness: NICENESS });
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    expect(await hasher.verifyPassword('$argon2id$v=19$garbage', 'correct horse battery staple')).toBe(false);
+    expect(await hasher.verifyPassword('', 'correct horse battery staple')).toBe(false);
+    expect(await hasher.verifyPassword(hash, 42 as unknown as string)).toBe(false);
+    expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+  });
+
+  it('refuses nonsense settings', () => {
+    for (const bad of [{ threads: 0 }, { threads: 1.5 }, { niceness: -1 }, { niceness: 20 }, { niceness: 2.5 }]) {
+      expect(() => validateHashPoolOptions(bad)).toThrow(TypeError);
+      expect(() => hashPool(bad)).toThrow(TypeError);
+    }
+    expect(validateHashPoolOptions({ threads: 3, niceness: 0 })).toEqual({ threads: 3, niceness: 0 });
+  });
+
+  it('maps the configuration form: "cores" leaves the thread count to the machine', () => {
+    expect(hashPoolOptions({ threads: 'cores', niceness: 10 })).toEqual({ niceness: 10 });
+    expect(hashPoolOptions({ threads: 4, niceness: 0 })).toEqual({ threads: 4, niceness: 0 });
+  });
+
+  it.runIf(process.platform === 'linux')('closeHashPools stops the workers; the next hash starts a new pool', async () => {
+    const hasher = createPasswordHasher(CHEAP, { threads: 2, niceness: NICENESS });
+    await hasher.hashPassword('correct horse battery staple');
+    expect(lowered()).toBeGreaterThan(0);
+    await closeHashPools();
+    // A terminated worker's thread leaves the process a moment after its exit event.
+    await vi.waitFor(() => expect(lowered()).toBe(0), { timeout: 5_000, interval: 20 });
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+  });
+});
