@@ -33,8 +33,8 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
   return {
     dialect,
     db,
-    users: reportingUnavailability(createSqlUserStore(db)),
-    roles: reportingUnavailability(createSqlRoleStore(db)),
+    users: reportingUnavailability(createSqlUserStore(db, raw)),
+    roles: reportingUnavailability(createSqlRoleStore(db, raw)),
     sessions: reportingUnavailability(createSqlSessionStore(db, raw)),
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),

@@ -1,10 +1,17 @@
 /** @module RoleStore on Kysely: roles, the permissions they grant, and who has them. */
 import type { Kysely } from 'kysely';
 import type { Authorization, RoleRecord, RoleStore } from '../../core/stores.ts';
-import { uniqueViolationColumn } from './database.ts';
+import { uniqueViolationColumn, type RawConnection } from './database.ts';
+import { prepareStatement } from './prepared.ts';
 import type { Database } from './schema.ts';
 
-export function createSqlRoleStore(db: Kysely<Database>): RoleStore {
+export function createSqlRoleStore(db: Kysely<Database>, raw: RawConnection): RoleStore {
+  // Every login reads the user's roles: prepared once (prepared.ts).
+  const rolesOfUser = prepareStatement<{ role: string; permission: string | null }>(
+    raw,
+    'roles_of_user',
+    'select ur.role_name as role, rp.permission as permission from user_roles ur left join role_permissions rp on rp.role_name = ur.role_name where ur.user_id = ?',
+  );
   return {
     async upsertRole(role: RoleRecord) {
       await db.transaction().execute(async (trx) => {
@@ -46,12 +53,7 @@ export function createSqlRoleStore(db: Kysely<Database>): RoleStore {
       return Number(result.numDeletedRows) > 0;
     },
     async authorizationOfUser(userId): Promise<Authorization> {
-      const rows = await db
-        .selectFrom('user_roles as ur')
-        .leftJoin('role_permissions as rp', 'rp.role_name', 'ur.role_name')
-        .select(['ur.role_name as role', 'rp.permission as permission'])
-        .where('ur.user_id', '=', userId)
-        .execute();
+      const rows = await rolesOfUser.all([userId]);
       const roles = [...new Set(rows.map((r) => r.role))].sort();
       const permissions = [...new Set(rows.flatMap((r) => (r.permission ? [r.permission] : [])))].sort();
       return { roles, permissions };

@@ -1,11 +1,11 @@
 /**
  * @module The hot path: a session, its user, and the user's roles and permissions in ONE query,
- * run as a prepared statement (better-sqlite3 statement prepared once; a named PostgreSQL
- * statement, parsed once per connection). Profiling showed Kysely rebuilding the query and
+ * run as a prepared statement (prepared.ts). Profiling showed Kysely rebuilding the query and
  * better-sqlite3 re-preparing it on every request, plus a second query for roles.
  */
 import type { Authorization } from '../../core/stores.ts';
 import type { RawConnection } from './database.ts';
+import { prepareStatement } from './prepared.ts';
 import type { SessionsTable } from './schema.ts';
 
 /** Unit Separator: cannot appear in a role name, and not in a sane permission name. */
@@ -24,7 +24,7 @@ from sessions s join users u on u.id = s.user_id where s.token_hash = ?`;
 const POSTGRES = `select ${COLUMNS},
   (select string_agg(ur.role_name, chr(31)) from user_roles ur where ur.user_id = u.id) as roles,
   (select string_agg(rp.permission, chr(31)) from user_roles ur join role_permissions rp on rp.role_name = ur.role_name where ur.user_id = u.id) as permissions
-from sessions s join users u on u.id = s.user_id where s.token_hash = $1`;
+from sessions s join users u on u.id = s.user_id where s.token_hash = ?`;
 
 /** A session row joined with its user's columns and the aggregated roles and permissions. */
 export type SessionRow = SessionsTable & {
@@ -45,17 +45,8 @@ export type SessionRow = SessionsTable & {
 export type SessionLookup = (tokenHash: string) => Promise<SessionRow | undefined>;
 
 export function createSessionLookup(raw: RawConnection): SessionLookup {
-  if (raw.kind === 'sqlite') {
-    let statement: ReturnType<typeof raw.file.prepare> | undefined;
-    return async (tokenHash) => {
-      statement ??= raw.file.prepare(SQLITE);
-      return statement.get(tokenHash) as SessionRow | undefined;
-    };
-  }
-  return async (tokenHash) => {
-    const result = await raw.pool.query({ name: 'portcullis_find_session', text: POSTGRES, values: [tokenHash] });
-    return result.rows[0] as SessionRow | undefined;
-  };
+  const statement = prepareStatement<SessionRow>(raw, 'find_session', raw.kind === 'sqlite' ? SQLITE : POSTGRES);
+  return (tokenHash) => statement.first([tokenHash]);
 }
 
 /** Roles and permissions from the aggregated columns: sorted, without duplicates. */

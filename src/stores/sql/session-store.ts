@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { SessionRecord, SessionStore } from '../../core/stores.ts';
 import type { RawConnection } from './database.ts';
 import type { Database, SessionsTable } from './schema.ts';
+import { prepareStatement } from './prepared.ts';
 import { authorizationFromRow, createSessionLookup } from './session-lookup.ts';
 import { toUserRecord } from './user-store.ts';
 
@@ -26,26 +27,30 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
 
 export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection): SessionStore {
   const lookup = createSessionLookup(raw);
+  // Every login inserts one: prepared once (prepared.ts).
+  const insertSession = prepareStatement<never>(
+    raw,
+    'insert_session',
+    `insert into sessions (id, token_hash, user_id, uniquifier, created_at, last_seen_at, expires_at, fresh_at, grace_until, remember, ip, user_agent, fingerprint)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
   return {
     async createSession(s) {
-      await db
-        .insertInto('sessions')
-        .values({
-          id: s.id,
-          token_hash: s.tokenHash,
-          user_id: s.userId,
-          uniquifier: s.uniquifier,
-          created_at: s.createdAtMs,
-          last_seen_at: s.lastSeenAtMs,
-          expires_at: s.expiresAtMs,
-          fresh_at: s.freshAtMs,
-          grace_until: s.graceUntilMs,
-          remember: s.remember ? 1 : 0,
-          ip: s.ip,
-          user_agent: s.userAgent,
-          fingerprint: s.fingerprint,
-        })
-        .execute();
+      await insertSession.run([
+        s.id,
+        s.tokenHash,
+        s.userId,
+        s.uniquifier,
+        s.createdAtMs,
+        s.lastSeenAtMs,
+        s.expiresAtMs,
+        s.freshAtMs,
+        s.graceUntilMs,
+        s.remember ? 1 : 0,
+        s.ip,
+        s.userAgent,
+        s.fingerprint,
+      ]);
     },
     async findSessionByTokenHash(tokenHash) {
       const row = await lookup(tokenHash);

@@ -2,7 +2,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { UniqueViolationError } from '../../core/errors.ts';
 import type { NewUser, UserPage, UserRecord, UserStore } from '../../core/stores.ts';
-import { uniqueViolationColumn } from './database.ts';
+import { uniqueViolationColumn, type RawConnection } from './database.ts';
+import { prepareStatement } from './prepared.ts';
 import type { Database, UsersTable } from './schema.ts';
 
 export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
@@ -26,9 +27,16 @@ function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
 
-export function createSqlUserStore(db: Kysely<Database>): UserStore {
-  const byColumn = async (column: 'id' | 'email_key' | 'username_key', value: string) => {
-    const row = await db.selectFrom('users').selectAll().where(column, '=', value).executeTakeFirst();
+export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): UserStore {
+  // Every login looks its user up and records the time: prepared once (prepared.ts).
+  const lookups = {
+    id: prepareStatement<Selectable<UsersTable>>(raw, 'user_by_id', 'select * from users where id = ?'),
+    email_key: prepareStatement<Selectable<UsersTable>>(raw, 'user_by_email_key', 'select * from users where email_key = ?'),
+    username_key: prepareStatement<Selectable<UsersTable>>(raw, 'user_by_username_key', 'select * from users where username_key = ?'),
+  };
+  const updateLastLogin = prepareStatement<never>(raw, 'record_login', 'update users set last_login_at = ? where id = ?');
+  const byColumn = async (column: keyof typeof lookups, value: string) => {
+    const row = await lookups[column].first([value]);
     return row ? toUserRecord(row) : undefined;
   };
   return {
@@ -83,7 +91,7 @@ export function createSqlUserStore(db: Kysely<Database>): UserStore {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowMs }).where('id', '=', id).execute();
     },
     async recordLogin(id, nowMs) {
-      await db.updateTable('users').set({ last_login_at: nowMs }).where('id', '=', id).execute();
+      await updateLastLogin.run([nowMs, id]);
     },
   };
 }
