@@ -18,7 +18,16 @@ if (niceness > 0 && process.platform === 'linux') {
   }
 }
 
-/** One task: { op: 'hash', password, options } → PHC string; { op: 'verify', hash, password } → boolean (throws on an unreadable hash). */
+/**
+ * One task: { op: 'hash', password, options } → PHC string; { op: 'verify', hash, password } →
+ * boolean, false for an unreadable hash too. So a rejected task always means the pool failed
+ * (a worker died), never a wrong password.
+ */
 export default function run(task) {
-  return task.op === 'hash' ? hashSync(task.password, task.options) : verifySync(task.hash, task.password);
+  if (task.op === 'hash') return hashSync(task.password, task.options);
+  try {
+    return verifySync(task.hash, task.password);
+  } catch {
+    return false;
+  }
 }

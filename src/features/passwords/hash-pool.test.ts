@@ -56,6 +56,15 @@ describe('the hashing pool', () => {
     expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
   });
 
+  it('a verification cut off by the pool going away rejects instead of passing for a wrong password; the next one works', async () => {
+    const hasher = createPasswordHasher(undefined, { threads: 1, niceness: NICENESS });
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    const cutOff = hasher.verifyPassword(hash, 'correct horse battery staple');
+    await closeHashPools();
+    await expect(cutOff).rejects.toThrow();
+    expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+  });
+
   it('refuses nonsense settings', () => {
     for (const bad of [{ threads: 0 }, { threads: 1.5 }, { niceness: -1 }, { niceness: 20 }, { niceness: 2.5 }]) {
       expect(() => validateHashPoolOptions(bad)).toThrow(TypeError);

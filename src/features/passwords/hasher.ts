@@ -70,15 +70,11 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, pool
   const options = { algorithm: ARGON2ID, ...params };
   let dummyHash: Promise<string> | undefined;
   const hashPassword = (password: string) => workers.run({ op: 'hash', password, options });
-  const verifyPassword = async (passwordHash: string, password: string) => {
-    // An unreadable hash (or a non-string) throws in the worker: it is simply not a match.
-    if (typeof passwordHash !== 'string' || typeof password !== 'string') return false;
-    try {
-      return await workers.run({ op: 'verify', hash: passwordHash, password });
-    } catch {
-      return false;
-    }
-  };
+  // An unreadable hash or a non-string is simply not a match (the worker answers false). A
+  // rejection means the pool itself failed: it propagates (a 500), rather than passing for a
+  // wrong password that would count toward the user's lockout.
+  const verifyPassword = async (passwordHash: string, password: string) =>
+    typeof passwordHash === 'string' && typeof password === 'string' && workers.run({ op: 'verify', hash: passwordHash, password });
   return {
     hashPassword,
     verifyPassword,
