@@ -5,8 +5,8 @@
  * personal access token of the user dies; the new password logs in, the old does not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE, createTestApp, csrfFromHtml, errorShape, locationOf, uniqueEmail, type Client, type TestApp } from './harness.ts';
-import { CSRF_FAILED, REAUTH_REQUIRED, bearer, issueTokens, meWith, refresh } from './token-helpers.ts';
+import { MINUTE, createTestApp, csrfFromHtml, errorShape, locationOf, type Client, type TestApp } from './harness.ts';
+import { CSRF_FAILED, REAUTH_REQUIRED, accountWithEveryCredential, bearer, meWith, refresh, type CredentialedAccount } from './token-helpers.ts';
 
 const OLD = 'tangerine submarine 1987 lighthouse';
 const NEW = 'marble otter cinnamon glacier 42';
@@ -19,31 +19,17 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-interface Fixture {
-  email: string;
-  userId: string;
-  browser: Client;
+interface Fixture extends CredentialedAccount {
   /** A copy of the browser's cookie before the change (a stolen or old copy). */
   oldCookie: Client;
-  other: Client;
-  access: string;
-  refreshToken: string;
-  pat: string;
   hash: string;
 }
 
 /** An account with a fresh browser session, a second session, an access/refresh pair and a PAT. */
 async function fixture(): Promise<Fixture> {
-  const email = uniqueEmail('chg');
-  const browser = t.client();
-  const user = await browser.signUp({ email, password: OLD });
-  const other = t.client();
-  expect((await other.login({ email, password: OLD })).res.status).toBe(200);
-  const pair = await issueTokens(t, email, OLD);
-  const minted = await browser.json<{ token: string }>('/auth/api-tokens', { json: { name: 'ci' }, csrf: true });
-  expect(minted.res.status).toBe(201);
-  const hash = (await t.stores.users.findUserById(user.id))?.passwordHash ?? '';
-  return { email, userId: user.id, browser, oldCookie: browser.clone(), other, access: pair.access_token, refreshToken: pair.refresh_token, pat: minted.body.token, hash };
+  const account = await accountWithEveryCredential(t, 'chg', OLD);
+  const hash = (await t.stores.users.findUserById(account.userId))?.passwordHash ?? '';
+  return { ...account, oldCookie: account.browser.clone(), hash };
 }
 
 async function loginStatus(email: string, password: string): Promise<number> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../../src/index.ts';
 import { HOUR, MINUTE, createTestApp, csrfFromHtml, errorShape, locationOf, sha256Hex, uniqueEmail, type Client, type TestApp } from './harness.ts';
 import { decodeMail, resetLinkIn, startSmtpSink, tokenOfLink, type SmtpSink } from './password-helpers.ts';
-import { RATE_LIMITED, issueTokens, meWith, refresh } from './token-helpers.ts';
+import { RATE_LIMITED, accountWithEveryCredential, meWith, refresh, type CredentialedAccount } from './token-helpers.ts';
 
 const OLD = 'tangerine submarine 1987 lighthouse';
 const NEW = 'marble otter cinnamon glacier 42';
@@ -30,27 +30,7 @@ afterAll(async () => {
   await sink?.close();
 });
 
-interface Account {
-  email: string;
-  userId: string;
-  browser: Client;
-  other: Client;
-  access: string;
-  refreshToken: string;
-  pat: string;
-}
-
-async function account(): Promise<Account> {
-  const email = uniqueEmail('reset');
-  const browser = t.client();
-  const user = await browser.signUp({ email, password: OLD });
-  const other = t.client();
-  expect((await other.login({ email, password: OLD })).res.status).toBe(200);
-  const pair = await issueTokens(t, email, OLD);
-  const minted = await browser.json<{ token: string }>('/auth/api-tokens', { json: { name: 'ci' }, csrf: true });
-  expect(minted.res.status).toBe(201);
-  return { email, userId: user.id, browser, other, access: pair.access_token, refreshToken: pair.refresh_token, pat: minted.body.token };
-}
+const account = () => accountWithEveryCredential(t, 'reset', OLD);
 
 async function forgot(c: Client, email: string) {
   return c.json<{ message?: string }>('/auth/forgot-password', { json: { email } });
@@ -91,7 +71,7 @@ async function expectInvalidLink(res: Response, body: unknown): Promise<void> {
 }
 
 /** The account as it was: same hash, sessions and tokens alive, the old password logs in. */
-async function expectUntouched(a: Account, hash: string): Promise<void> {
+async function expectUntouched(a: CredentialedAccount, hash: string): Promise<void> {
   expect(await hashOf(a.userId)).toBe(hash);
   expect((await a.browser.me()).res.status).toBe(200);
   expect((await a.other.me()).res.status).toBe(200);

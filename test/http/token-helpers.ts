@@ -46,6 +46,30 @@ export async function issueTokens(t: TestApp, email: string, password = PASSWORD
   return body as unknown as TokenPairBody;
 }
 
+/** A user holding one of every credential: two browser sessions, an access/refresh pair and a personal access token. */
+export interface CredentialedAccount {
+  email: string;
+  userId: string;
+  browser: Client;
+  other: Client;
+  access: string;
+  refreshToken: string;
+  pat: string;
+}
+
+/** Registers `prefix…@` with `password`, logs in a second client, takes a token pair and mints a PAT. */
+export async function accountWithEveryCredential(t: TestApp, prefix: string, password: string): Promise<CredentialedAccount> {
+  const email = uniqueEmail(prefix);
+  const browser = t.client();
+  const user = await browser.signUp({ email, password });
+  const other = t.client();
+  expect((await other.login({ email, password })).res.status).toBe(200);
+  const pair = await issueTokens(t, email, password);
+  const minted = await browser.json<{ token: string }>('/auth/api-tokens', { json: { name: 'ci' }, csrf: true });
+  expect(minted.res.status).toBe(201);
+  return { email, userId: user.id, browser, other, access: pair.access_token, refreshToken: pair.refresh_token, pat: minted.body.token };
+}
+
 export async function refresh(t: TestApp, refreshToken: unknown, ip = nextIp()): Promise<{ res: Response; body: Record<string, unknown> }> {
   return t.client({ ip }).json('/auth/token/refresh', { json: { refresh_token: refreshToken } });
 }
