@@ -49,7 +49,6 @@ export interface UserStore {
   /** Sets a new uniquifier: every session and token of the user dies. */
   rotateUniquifier(id: string, uniquifier: string, nowMs: number): Promise<void>;
   setPasswordHash(id: string, passwordHash: string, nowMs: number): Promise<void>;
-  recordLogin(id: string, nowMs: number): Promise<void>;
 }
 
 /** Roles and the permissions they grant, as one snapshot for a user. */
@@ -99,6 +98,11 @@ export interface SessionRecord {
 }
 
 export interface SessionStore {
+  /**
+   * Stores a new session and, in the same write, makes its creation time the user's last login
+   * (`lastLoginAtMs`): a session is only ever created by a login, and one commit per login is
+   * cheaper than two.
+   */
   createSession(session: SessionRecord): Promise<void>;
   /**
    * The session with its user — and, when the store can fetch them in the same query, the user's

@@ -22,8 +22,8 @@ export async function startSession(kernel: Kernel, user: UserRecord, client: Cli
     policy: kernel.config.session,
     random: kernel.random,
   });
+  // Also records the login (the user's last login time) in the same write.
   await kernel.stores.sessions.createSession(record);
-  await kernel.stores.users.recordLogin(user.id, nowMs);
   const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
   if (announce) kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
   return { token, principal: { user: { ...user, lastLoginAtMs: nowMs }, authorization, via: 'session', session: record } };

@@ -25,18 +25,43 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
   };
 }
 
+const INSERT_SESSION = `insert into sessions (id, token_hash, user_id, uniquifier, created_at, last_seen_at, expires_at, fresh_at, grace_until, remember, ip, user_agent, fingerprint)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * Every login runs this: the session insert and the user's last-login time, one commit. SQLite: both
+ * statements, prepared once, in one better-sqlite3 transaction. PostgreSQL: one named statement
+ * whose data-modifying WITH inserts the session and updates the user from it.
+ */
+function prepareSessionStart(raw: RawConnection): (params: readonly unknown[]) => Promise<void> {
+  if (raw.kind === 'sqlite') {
+    let run: ((params: readonly unknown[]) => void) | undefined;
+    const prepared = () => {
+      if (run) return run;
+      const insert = raw.file.prepare(INSERT_SESSION);
+      const recordLogin = raw.file.prepare('update users set last_login_at = ? where id = ?');
+      // params: the insert's, in INSERT_SESSION's order (user_id 3rd, created_at 5th).
+      return (run = raw.file.transaction((params: readonly unknown[]) => {
+        insert.run(...params);
+        recordLogin.run(params[4], params[2]);
+      }));
+    };
+    return async (params) => prepared()(params);
+  }
+  const both = prepareStatement<never>(
+    raw,
+    'start_session',
+    `with s as (${INSERT_SESSION} returning user_id, created_at) update users set last_login_at = s.created_at from s where users.id = s.user_id`,
+  );
+  return (params) => both.run(params);
+}
+
 export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection): SessionStore {
   const lookup = createSessionLookup(raw);
-  // Every login inserts one: prepared once (prepared.ts).
-  const insertSession = prepareStatement<never>(
-    raw,
-    'insert_session',
-    `insert into sessions (id, token_hash, user_id, uniquifier, created_at, last_seen_at, expires_at, fresh_at, grace_until, remember, ip, user_agent, fingerprint)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const startSession = prepareSessionStart(raw);
   return {
     async createSession(s) {
-      await insertSession.run([
+      await startSession([
         s.id,
         s.tokenHash,
         s.userId,

@@ -34,7 +34,6 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
     email_key: prepareStatement<Selectable<UsersTable>>(raw, 'user_by_email_key', 'select * from users where email_key = ?'),
     username_key: prepareStatement<Selectable<UsersTable>>(raw, 'user_by_username_key', 'select * from users where username_key = ?'),
   };
-  const updateLastLogin = prepareStatement<never>(raw, 'record_login', 'update users set last_login_at = ? where id = ?');
   const byColumn = async (column: keyof typeof lookups, value: string) => {
     const row = await lookups[column].first([value]);
     return row ? toUserRecord(row) : undefined;
@@ -89,9 +88,6 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
     },
     async setPasswordHash(id, passwordHash, nowMs) {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowMs }).where('id', '=', id).execute();
-    },
-    async recordLogin(id, nowMs) {
-      await updateLastLogin.run([nowMs, id]);
     },
   };
 }

@@ -8,9 +8,29 @@ export function describeSessionStore(f: Fixture): void {
   describe('SessionStore', () => {
     const sessionIds = async (userId: string) => (await sessions().listSessionsOfUser(userId)).map((s) => s.id);
 
+    it('creating a session records the login: the user\'s lastLoginAtMs becomes its createdAtMs, and nothing else changes', async () => {
+      const user = await storedUser();
+      const bystander = await storedUser();
+      expect(user.lastLoginAtMs).toBeNull();
+      await sessions().createSession(newSession(user.id, user.uniquifier, { createdAtMs: T0 + 5_000, lastSeenAtMs: T0 + 5_000 }));
+      expect(await users().findUserById(user.id)).toEqual({ ...user, lastLoginAtMs: T0 + 5_000 });
+      await sessions().createSession(newSession(user.id, user.uniquifier, { createdAtMs: T0 + 9_000, lastSeenAtMs: T0 + 9_000 }));
+      expect((await users().findUserById(user.id))?.lastLoginAtMs).toBe(T0 + 9_000);
+      expect(await users().findUserById(bystander.id)).toEqual(bystander);
+    });
+
+    it('a session that cannot be stored records no login either (one write, all or nothing)', async () => {
+      const user = await storedUser();
+      const first = newSession(user.id, user.uniquifier, { createdAtMs: T0 + 1_000 });
+      await sessions().createSession(first);
+      const clash = newSession(user.id, user.uniquifier, { id: first.id, createdAtMs: T0 + 2_000 });
+      await expect(sessions().createSession(clash)).rejects.toThrow();
+      expect((await users().findUserById(user.id))?.lastLoginAtMs).toBe(T0 + 1_000);
+      expect(await sessionIds(user.id)).toEqual([first.id]);
+    });
+
     it('creates a session and finds it with its user by token hash, with exact field values', async () => {
       const user = await storedUser();
-      await users().recordLogin(user.id, T0 + 7);
       const remembered = newSession(user.id, user.uniquifier, {
         createdAtMs: T0 + 1,
         lastSeenAtMs: T0 + 2,
@@ -28,7 +48,7 @@ export function describeSessionStore(f: Fixture): void {
       const [role] = (await roles().listRoles()).filter((r) => r.permissions.includes('docs:read') && r.name.startsWith('lookup-'));
       await roles().grantRole(user.id, role?.name ?? '');
       const found = await sessions().findSessionByTokenHash(remembered.tokenHash);
-      expect({ session: found?.session, user: found?.user }).toEqual({ session: remembered, user: { ...user, lastLoginAtMs: T0 + 7 } });
+      expect({ session: found?.session, user: found?.user }).toEqual({ session: remembered, user: { ...user, lastLoginAtMs: plain.createdAtMs } });
       // A store that fetches roles with the session must agree with authorizationOfUser.
       if (found?.authorization) expect(found.authorization).toEqual(await roles().authorizationOfUser(user.id));
       for (const key of ['createdAtMs', 'lastSeenAtMs', 'expiresAtMs', 'freshAtMs', 'graceUntilMs'] as const) {
