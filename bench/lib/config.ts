@@ -6,6 +6,11 @@ export interface BenchConfig {
   readonly durationSeconds: number;
   /** Seconds of load before measuring (JIT, caches, connection pools). */
   readonly warmupSeconds: number;
+  /**
+   * Seconds of logins before the login storm's first round. At ~50 logins/s V8 takes most of a
+   * minute to compile the login path; a server that has been up a while is what the figure is about.
+   */
+  readonly loginWarmupSeconds: number;
   readonly connections: number;
   readonly rounds: number;
   /** Stored-session counts for the `scale` scenario. */
@@ -32,6 +37,7 @@ export function readBenchConfig(): BenchConfig {
     quick,
     durationSeconds: positiveNumber('BENCH_DURATION', quick ? 1 : 5),
     warmupSeconds: positiveNumber('BENCH_WARMUP', quick ? 0.5 : 2),
+    loginWarmupSeconds: positiveNumber('BENCH_LOGIN_WARMUP', quick ? 2 : 60),
     connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 50)),
     rounds: Math.round(positiveNumber('BENCH_ROUNDS', quick ? 1 : 3)),
     scaleSizes: Object.freeze(sizes),

@@ -135,3 +135,34 @@ export function childPids(pid: number): number[] {
   }
   return pids;
 }
+
+/** CPU seconds a process has used (all its threads), from /proc/<pid>/stat; NaN when unreadable. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * Resolves once the process has used at most one clock tick (10 ms) in each of two 100 ms samples in a row (or after
+ * `timeoutMs`). A load generator stops sending, but the server still works through what is queued —
+ * 50 logins are most of a second of hashing — and a measurement started at once would share the
+ * machine with it.
+ */
+export async function waitUntilIdle(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  let last = cpuSeconds(pid);
+  while (quiet < 2 && Date.now() < deadline) {
+    await sleep(100);
+    const now = cpuSeconds(pid);
+    if (Number.isNaN(now)) return;
+    quiet = now - last < 0.015 ? quiet + 1 : 0;
+    last = now;
+  }
+}

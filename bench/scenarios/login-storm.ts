@@ -9,7 +9,7 @@ import { formatMs, formatRate, markdownTable } from '../lib/format.ts';
 import { runLoad, type LoadResult } from '../lib/load.ts';
 import { log } from '../lib/measure.ts';
 import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
-import { startServer } from '../lib/process.ts';
+import { startServer, waitUntilIdle, type RunningServer } from '../lib/process.ts';
 import { libuvPoolSize, startRawArgon2, verificationsPerSecond, type RawArgon2 } from '../lib/raw-argon2.ts';
 import { median } from '../lib/stats.ts';
 import { BENCH_USER } from '../servers/bench-user.ts';
@@ -37,12 +37,18 @@ interface RawRates {
   readonly threads: number;
 }
 
-async function measureRaw(raw: RawArgon2, seconds: number): Promise<RawRates> {
-  return { async: await raw.asyncRate(seconds), threads: await raw.threadRate(seconds) };
+/** Both raw rates; `threadsFirst` mirrors the order after the logins, so each method brackets them symmetrically. */
+async function measureRaw(raw: RawArgon2, seconds: number, threadsFirst = false): Promise<RawRates> {
+  if (threadsFirst) {
+    const threads = await raw.threadRate(seconds);
+    return { threads, async: await raw.asyncRate(seconds) };
+  }
+  const async = await raw.asyncRate(seconds);
+  return { async, threads: await raw.threadRate(seconds) };
 }
 
 interface Round {
-  /** Each raw rate is the mean of one taken just before and one just after the server's runs (the machine drifts). */
+  /** Each raw rate is the mean of one taken just before and one just after the logins alone (the machine drifts). */
   readonly rawAsync: number;
   readonly rawThreads: number;
   /** The higher of the two: what the library does at best on this machine in this round. */
@@ -57,30 +63,30 @@ interface Round {
 
 const percent = (x: number) => `${(x * 100).toFixed(0)} %`;
 
-/** One round: the raw rates, the pool's, a fresh server under the logins alone and then with GETs beside them, the raw rates again. */
-async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, seconds: number): Promise<Round> {
-  const rawBefore = await measureRaw(rawArgon2, seconds);
+/**
+ * One round on the running server: the raw rates, the logins alone, the raw rates again — back to
+ * back, so the two raw measurements bracket the logins closely on a machine whose speed drifts by
+ * the second — then the pool's rate, and the logins with GETs beside them.
+ */
+async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, server: RunningServer): Promise<Round> {
+  const seconds = ctx.config.durationSeconds;
+  const getTarget = await portcullisAuthGet(server.url);
+  const loginTarget = portcullisLoginTarget(server.url);
+  // Each run settles for the warm-up first (connections open, 50 logins in flight) and counts
+  // only what completes after it.
+  const settings = { durationSeconds: seconds, settleSeconds: ctx.config.warmupSeconds };
+  // The server still hashes the logins queued when a run ends: every measurement waits for it.
+  await waitUntilIdle(server.pid);
+  const rawBefore = await measureRaw(rawArgon2, seconds / 2);
+  const alone = await runLoad(loginTarget, { ...settings, connections: LOGIN_CONNECTIONS });
+  await waitUntilIdle(server.pid);
+  const rawAfter = await measureRaw(rawArgon2, seconds / 2, true);
   const pool = await poolVerifyRate(seconds);
-  const spec = portcullisSqliteSpec(ctx);
-  const server = await startServer({ ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } }, ctx.workDir);
-  let alone: LoadResult;
-  let storm: LoadResult;
-  let gets: LoadResult;
-  try {
-    const getTarget = await portcullisAuthGet(server.url);
-    const loginTarget = portcullisLoginTarget(server.url);
-    // Each run settles for the warm-up first (connections open, 50 logins in flight) and counts
-    // only what completes after it.
-    const settings = { durationSeconds: seconds, settleSeconds: ctx.config.warmupSeconds };
-    alone = await runLoad(loginTarget, { ...settings, connections: LOGIN_CONNECTIONS });
-    [storm, gets] = await Promise.all([
-      runLoad(loginTarget, { ...settings, connections: LOGIN_CONNECTIONS }),
-      runLoad(getTarget, { ...settings, connections: GET_CONNECTIONS, overallRate: GET_RATE }),
-    ]);
-  } finally {
-    await server.stop();
-  }
-  const rawAfter = await measureRaw(rawArgon2, seconds);
+  const [storm, gets] = await Promise.all([
+    runLoad(loginTarget, { ...settings, connections: LOGIN_CONNECTIONS }),
+    runLoad(getTarget, { ...settings, connections: GET_CONNECTIONS, overallRate: GET_RATE }),
+  ]);
+  await waitUntilIdle(server.pid);
   const rawAsync = (rawBefore.async + rawAfter.async) / 2;
   const rawThreads = (rawBefore.threads + rawAfter.threads) / 2;
   return { rawAsync, rawThreads, raw: Math.max(rawAsync, rawThreads), pool, alone, storm, gets };
@@ -90,14 +96,18 @@ export const loginStorm: Scenario = {
   name: 'login-storm',
   description: 'Logins/s vs raw argon2id verifications/s, and authenticated GET p99 during 50 concurrent logins',
   async run(ctx: RunContext) {
-    const seconds = ctx.config.durationSeconds;
     const rounds: Round[] = [];
     // The ratio swings ±10 % from round to round on a shared VM: at least 5 rounds for its median.
     const roundCount = ctx.config.quick ? ctx.config.rounds : Math.max(ROUNDS_AT_LEAST, ctx.config.rounds);
     const rawArgon2 = await startRawArgon2(BENCH_USER.password);
+    const spec = portcullisSqliteSpec(ctx);
+    const server = await startServer({ ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } }, ctx.workDir);
     try {
+      // One server for every round, warmed up first: the figure is about a server that has been up
+      // a while, not about V8 compiling the login path during its first minute.
+      await runLoad(portcullisLoginTarget(server.url), { durationSeconds: ctx.config.loginWarmupSeconds, connections: LOGIN_CONNECTIONS });
       for (let round = 0; round < roundCount; round++) {
-        const r = await oneRound(ctx, rawArgon2, seconds);
+        const r = await oneRound(ctx, rawArgon2, server);
         log(
           `login-storm round ${round + 1}: raw ${formatRate(r.rawAsync)}/s async, ${formatRate(r.rawThreads)}/s on threads, ` +
             `pool ${formatRate(r.pool)}/s, logins ${formatRate(r.alone.requestsPerSecond)}/s alone (${percent(r.alone.requestsPerSecond / r.raw)}), ` +
@@ -106,7 +116,7 @@ export const loginStorm: Scenario = {
         rounds.push(r);
       }
     } finally {
-      await rawArgon2.close();
+      await Promise.all([server.stop(), rawArgon2.close()]);
     }
     const raw = median(rounds.map((r) => r.raw));
     const rawAsync = median(rounds.map((r) => r.rawAsync));
