@@ -111,8 +111,9 @@ export function createAuditTrail(
   return {
     sink(event) {
       queue.push(toAuditRecord(event, createPublicId(random)));
-      if (queue.length >= batching.maxBatch) {
-        // Full: written on the next turn of the event loop, never inside the request that filled it.
+      if (queue.length === batching.maxBatch) {
+        // Full: written on the next turn of the event loop, never inside the request that filled it
+        // (events arriving before then join this batch; the timer is set once per batch).
         clearTimeout(timer);
         timer = setTimeout(write, 0);
       } else {
