@@ -7,7 +7,7 @@
 import { createPasswordHasher } from 'portcullis';
 import type { RunContext } from '../lib/context.ts';
 import { formatMs, formatRate, markdownTable } from '../lib/format.ts';
-import { runLoad, type LoadResult } from '../lib/load.ts';
+import { runLoad, type LoadResult, type LoadTarget } from '../lib/load.ts';
 import { log } from '../lib/measure.ts';
 import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
 import { startServer, waitUntilIdle, type RunningServer } from '../lib/process.ts';
@@ -69,10 +69,8 @@ const percent = (x: number) => `${(x * 100).toFixed(0)} %`;
  * back, so the two raw measurements bracket the logins closely on a machine whose speed drifts by
  * the second — then the pool's rate, and the logins with GETs beside them.
  */
-async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, server: RunningServer): Promise<Round> {
+async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, server: RunningServer, loginTarget: LoadTarget, getTarget: LoadTarget): Promise<Round> {
   const seconds = ctx.config.durationSeconds;
-  const getTarget = await portcullisAuthGet(server.url);
-  const loginTarget = portcullisLoginTarget(server.url);
   // Each run settles for the warm-up first (connections open, 50 logins in flight) and counts
   // only what completes after it.
   const settings = { durationSeconds: seconds, settleSeconds: ctx.config.warmupSeconds };
@@ -105,10 +103,12 @@ export const loginStorm: Scenario = {
     const server = await startServer({ ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } }, ctx.workDir);
     try {
       // One server for every round, warmed up first: the figure is about a server that has been up
-      // a while, not about V8 compiling the login path during its first minute.
-      await runLoad(portcullisLoginTarget(server.url), { durationSeconds: ctx.config.loginWarmupSeconds, connections: LOGIN_CONNECTIONS });
+      // a while, not about V8 compiling the login path during its first minutes.
+      const loginTarget = portcullisLoginTarget(server.url);
+      const getTarget = await portcullisAuthGet(server.url);
+      await runLoad(loginTarget, { durationSeconds: ctx.config.loginWarmupSeconds, connections: LOGIN_CONNECTIONS });
       for (let round = 0; round < roundCount; round++) {
-        const r = await oneRound(ctx, rawArgon2, server);
+        const r = await oneRound(ctx, rawArgon2, server, loginTarget, getTarget);
         log(
           `login-storm round ${round + 1}: raw ${formatRate(r.rawAsync)}/s async, ${formatRate(r.rawThreads)}/s on threads, ` +
             `pool ${formatRate(r.pool)}/s, logins ${formatRate(r.alone.requestsPerSecond)}/s alone (${percent(r.alone.requestsPerSecond / r.raw)}), ` +

@@ -35,18 +35,21 @@ const INSERT_SESSION = `insert into sessions (id, token_hash, user_id, uniquifie
  */
 function prepareSessionStart(raw: RawConnection): (params: readonly unknown[]) => Promise<void> {
   if (raw.kind === 'sqlite') {
+    const { file } = raw;
+    // Prepared on first use (the tables exist only after migration); params in INSERT_SESSION's
+    // order (user_id 3rd, created_at 5th).
     let run: ((params: readonly unknown[]) => void) | undefined;
-    const prepared = () => {
-      if (run) return run;
-      const insert = raw.file.prepare(INSERT_SESSION);
-      const recordLogin = raw.file.prepare('update users set last_login_at = ? where id = ?');
-      // params: the insert's, in INSERT_SESSION's order (user_id 3rd, created_at 5th).
-      return (run = raw.file.transaction((params: readonly unknown[]) => {
-        insert.run(...params);
-        recordLogin.run(params[4], params[2]);
-      }));
+    const prepare = () => {
+      const insert = file.prepare(INSERT_SESSION);
+      const recordLogin = file.prepare('update users set last_login_at = ? where id = ?');
+      return file.transaction((p: readonly unknown[]) => {
+        insert.run(...p);
+        recordLogin.run(p[4], p[2]);
+      });
     };
-    return async (params) => prepared()(params);
+    return async (params) => {
+      (run ??= prepare())(params);
+    };
   }
   const both = prepareStatement<never>(
     raw,
