@@ -13,7 +13,7 @@ import type { BodyFields } from './core/input.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
 import type { ApiTokenRecord, AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, TokenFamilyRecord, UserPage } from './core/stores.ts';
 import { createMemoryCounterStore } from './stores/memory/counter-store.ts';
-import { rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
+import { createInFlightLimit, rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
 import { consumeRateLimit } from './flows/rate-limit.ts';
 import type { RateLimitRule } from './core/config.ts';
 import { createAuditLogSink, createAuditTrail, type SecurityLogger } from './features/audit/index.ts';
@@ -145,7 +145,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
       }
       await mailer.send(message);
     });
-  const kernel: Kernel = { config, stores, counters, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, emit };
+  const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
+  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);

@@ -76,6 +76,8 @@ export interface AuthConfig {
     readonly knownDeviceMs: number;
     /** Failed logins one client may make across all identities (credential stuffing). */
     readonly ipFailureBudget: RateLimitRule;
+    /** Secret checks (hashes) one client may have running or queued at once, in this process. */
+    readonly clientChecksInFlight: number;
   };
   /** IPv6 clients are counted per prefix of this length (one customer's allocation). */
   readonly ipv6PrefixLength: number;
@@ -169,6 +171,7 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
     failureWindowMs: 24 * 3_600_000,
     knownDeviceMs: 30 * 86_400_000,
     ipFailureBudget: { count: 20, windowMs: 3_600_000 },
+    clientChecksInFlight: 8,
   },
   ipv6PrefixLength: 64,
   csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
@@ -284,6 +287,8 @@ export function defineConfig(options: AuthOptions): AuthConfig {
     throw new ConfigError('ARGON2_THREADS', 'must be "cores" or a whole number from 1 to 256');
   }
   if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new ConfigError('ARGON2_NICENESS', 'must be a whole number from 0 to 19');
+  const inFlight = config.lockout.clientChecksInFlight;
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 10_000) throw new ConfigError('AUTH_CLIENT_CHECKS_IN_FLIGHT', 'must be a whole number from 1 to 10000');
   if (!Number.isInteger(config.ipv6PrefixLength) || config.ipv6PrefixLength < 16 || config.ipv6PrefixLength > 128) {
     throw new ConfigError('AUTH_IPV6_PREFIX', 'must be a whole number from 16 to 128');
   }

@@ -72,6 +72,7 @@ const ENV_SCHEMA = z.object({
   AUTH_LOCKOUT_WINDOW: duration('AUTH_LOCKOUT_WINDOW').optional(),
   AUTH_LOCKOUT_KNOWN_DEVICE: duration('AUTH_LOCKOUT_KNOWN_DEVICE').optional(),
   AUTH_IP_FAILURE_BUDGET: rateRule('AUTH_IP_FAILURE_BUDGET').optional(),
+  AUTH_CLIENT_CHECKS_IN_FLIGHT: positiveInt('AUTH_CLIENT_CHECKS_IN_FLIGHT', 10_000).optional(),
   AUTH_IPV6_PREFIX: positiveInt('AUTH_IPV6_PREFIX', 128).optional(),
   CSRF_MECHANISMS: z
     .string()
@@ -207,6 +208,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
         failureWindowMs: e.AUTH_LOCKOUT_WINDOW,
         knownDeviceMs: e.AUTH_LOCKOUT_KNOWN_DEVICE,
         ipFailureBudget: e.AUTH_IP_FAILURE_BUDGET,
+        clientChecksInFlight: e.AUTH_CLIENT_CHECKS_IN_FLIGHT,
       },
       ipv6PrefixLength: e.AUTH_IPV6_PREFIX,
       csrf: {

@@ -4,7 +4,7 @@
  * secret (no password, hash, token or session cookie).
  */
 
-export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'invalid_input' | 'locked' | 'ip_budget';
+export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'invalid_input' | 'locked' | 'ip_budget' | 'client_busy';
 
 export type Mechanism = 'session' | 'token' | 'basic';
 

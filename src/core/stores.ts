@@ -238,13 +238,27 @@ export interface CounterState {
   readonly resetInMs: number;
 }
 
+/** The answer to one reservation: granted or not, and the counter as the reservation left it. */
+export interface Reservation extends CounterState {
+  readonly granted: boolean;
+}
+
 /**
- * Shared counters for rate limits, lock-outs and budgets. One atomic primitive (`hit`): never
- * read-modify-write in a feature. In-process by default, Redis when REDIS_URL is set.
+ * Shared counters for rate limits, lock-outs and budgets. Two atomic primitives (`hit`, and
+ * `reserve` for budgets): never read-modify-write in a feature. In-process by default, Redis when
+ * REDIS_URL is set.
  */
 export interface CounterStore {
   /** Atomically adds `points`; a new counter lives `windowMs` from its first hit (fixed window). */
   hit(key: string, windowMs: number, points?: number): Promise<CounterState>;
+  /**
+   * Atomically takes one from a budget of `limit` per fixed window: granted when fewer than `limit`
+   * are taken, and then counted; a refusal takes nothing. However many callers race, at most
+   * `limit` are granted until some are released or the window ends.
+   */
+  reserve(key: string, limit: number, windowMs: number): Promise<Reservation>;
+  /** Gives one reserved unit back (the attempt succeeded). Never below zero; never creates a counter. */
+  release(key: string): Promise<void>;
   /** The counter as it is, or undefined when absent or expired. */
   peek(key: string): Promise<CounterState | undefined>;
   /** Sets the counter to `count` for exactly `ttlMs` from now (locks, "known good" marks). */

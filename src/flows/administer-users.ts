@@ -2,7 +2,7 @@
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import { lockoutKeys, lockoutScope } from '../features/lockout/index.ts';
+import { lockoutKeys, lockoutScope, lockoutSubject } from '../features/lockout/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 
@@ -51,13 +51,11 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
   kernel.emit({ type: active ? 'user.activated' : 'user.deactivated', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: nowMs });
 }
 
-/** Clears the login lock-out of the user's e-mail and username (the shared budget, not known devices'). */
+/** Clears the account's lock-out (its shared budget, which its e-mail and username both draw from; not known devices'). */
 export async function unlockUser(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<void> {
   const user = await targetUser(kernel, userId);
-  const keys = [user.emailKey, ...(user.usernameKey ? [user.usernameKey] : [])];
-  await Promise.all(
-    keys.flatMap((key) => [kernel.counters.delete(lockoutKeys.failures(lockoutScope(key, '', false))), kernel.counters.delete(lockoutKeys.lock(lockoutScope(key, '', false)))]),
-  );
+  const scope = lockoutScope(lockoutSubject.user(user.id), '', false);
+  await Promise.all([kernel.counters.delete(lockoutKeys.failures(scope)), kernel.counters.delete(lockoutKeys.lock(scope))]);
   kernel.emit({ type: 'user.unlocked', userId: user.id, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
 }
 

@@ -7,6 +7,7 @@ import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { evaluateSession } from '../features/sessions/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
+import { reserveRateLimit } from './rate-limit.ts';
 import { origin, type Kernel, type Mechanism, type Principal } from './kernel.ts';
 
 export const MECHANISM_ORDER: readonly Mechanism[] = ['token', 'session', 'basic'];
@@ -69,13 +70,20 @@ export async function authenticateBasic(kernel: Kernel, header: string | null, c
   if (identity.length > 254 || [...password].length > kernel.config.password.maxLength) {
     throw new AuthError('UNAUTHENTICATED');
   }
-  const result = await checkCredentials(kernel, identity, password, client, 'basic');
+  // Basic guesses count against the same per-client login limit as the login form.
+  const limit = await reserveRateLimit(kernel, 'login', kernel.config.rateLimits.login, client);
+  if (!limit.granted) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: limit.retryAfterSeconds });
+  const result = await checkCredentials(kernel, identity, password, client, 'basic').catch(async (error: unknown) => {
+    await limit.release(); // the check never ran (e.g. the hashing queue was full): no guess was made
+    throw error;
+  });
   if (!result.ok) {
     const failure = credentialFailure(kernel, identity, result, 'basic', client);
     // Locked: 429 with Retry-After, exactly as the login form would answer. Otherwise 401 + challenge.
     if (failure.code === 'RATE_LIMITED') throw failure;
     return null;
   }
+  await limit.release();
   const authorization = await kernel.stores.roles.authorizationOfUser(result.user.id);
   return { user: result.user, authorization, via: 'basic', session: null };
 }

@@ -5,8 +5,8 @@
 import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import { verifyUserPassword } from './credentials.ts';
-import { origin, type Kernel, type Principal, passwordField } from './kernel.ts';
+import { requireOwnPassword } from './credentials.ts';
+import { type Kernel, type Principal, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
 import { checkNewPassword } from './sign-up.ts';
 import { startSession, type StartedSession } from './start-session.ts';
@@ -17,10 +17,14 @@ export async function changePassword(kernel: Kernel, principal: Principal, body:
   const current = fields.text('password', body.password, passwordField(kernel, 'Current password'));
   const next = fields.text('new_password', body.new_password, passwordField(kernel, 'New password'));
   fields.throwIfAny();
-  if (!(await verifyUserPassword(kernel, principal.user, current, client))) {
-    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
-    throw new AuthError('INVALID_INPUT', { fields: { password: 'Your current password is not correct' } });
-  }
+  await requireOwnPassword(
+    kernel,
+    principal.user,
+    principal.session.id,
+    current,
+    client,
+    () => new AuthError('INVALID_INPUT', { fields: { password: 'Your current password is not correct' } }),
+  );
   await checkNewPassword(kernel, next, { email: principal.user.email, username: principal.user.username }, 'new_password');
   const user = await setNewPassword(kernel, principal.user, next, 'user', client);
   return startSession(kernel, user, client, principal.session.remember, false);

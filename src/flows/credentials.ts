@@ -1,6 +1,8 @@
 /**
- * @module Checking an identity + password pair: lockout and the per-IP failure budget first,
- * then one argon2id verification whatever the identity, the same answer whatever failed.
+ * @module Checking a secret under the attempt budget. Every check (password at login, token
+ * endpoint, Basic, re-authentication, change of password, reset link) goes through `checkSecret`:
+ * take a slot for the client, reserve an attempt from the subject's and the client's budgets, only
+ * then evaluate, then settle. Nothing is evaluated that the budget did not grant.
  */
 import { clientBucket } from '../core/client-ip.ts';
 import { AuthError } from '../core/errors.ts';
@@ -8,14 +10,21 @@ import type { LoginFailureReason, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { emailKey, usernameKey } from '../features/identity/index.ts';
-import { lockoutDelayMs, lockoutKeys, lockoutScope } from '../features/lockout/index.ts';
+import { lockoutSubject, reserveAttempt } from '../features/lockout/index.ts';
 import { verifyStoredPassword } from '../features/passwords/index.ts';
 import { origin, type Kernel } from './kernel.ts';
 
+type Refusal = 'locked' | 'ip_budget' | 'client_busy';
+
 export type CredentialCheck =
   | { ok: true; user: UserRecord }
-  | { ok: false; reason: Exclude<LoginFailureReason, 'locked' | 'ip_budget'> }
-  | { ok: false; reason: 'locked' | 'ip_budget'; retryAfterSeconds: number };
+  | { ok: false; reason: Exclude<LoginFailureReason, Refusal> }
+  | { ok: false; reason: Refusal; retryAfterSeconds: number };
+
+/** What became of one guarded check: refused before evaluating, or evaluated with its verdict. */
+export type SecretCheck<T> =
+  | { readonly refused: true; readonly reason: Refusal; readonly retryAfterSeconds: number }
+  | { readonly refused: false; readonly result: T; readonly lockedForMs: number };
 
 /** An identity with an `@` is an e-mail, otherwise a username (usernames cannot contain `@`). */
 export function identityKey(identity: string): string {
@@ -28,11 +37,54 @@ export async function findUserByIdentity(kernel: Kernel, identity: string): Prom
     : kernel.stores.users.findUserByUsernameKey(usernameKey(identity));
 }
 
+const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Runs `evaluate` only under a granted attempt: `subject` names the budget (see lockoutSubject;
+ * null for a secret of no account, where only the client's budget applies); `succeeded` reads the
+ * verdict. A client already running its share of checks in this process is refused before it can
+ * queue more hashing work.
+ */
+export async function checkSecret<T>(
+  kernel: Kernel,
+  options: { subject: string | null; client: ClientInfo; honourKnownDevice: boolean },
+  evaluate: () => Promise<T>,
+  succeeded: (result: T) => boolean,
+): Promise<SecretCheck<T>> {
+  const bucket = clientBucket(options.client.ip, kernel.config.ipv6PrefixLength);
+  if (!kernel.checksInFlight.tryEnter(bucket)) return { refused: true, reason: 'client_busy', retryAfterSeconds: 1 };
+  try {
+    const attempt = await reserveAttempt(kernel.counters, kernel.config.lockout, {
+      subject: options.subject,
+      clientBucket: bucket,
+      honourKnownDevice: options.honourKnownDevice,
+    });
+    if (!attempt.granted) return { refused: true, reason: attempt.reason, retryAfterSeconds: toSeconds(attempt.retryAfterMs) };
+    let result: T;
+    try {
+      result = await evaluate();
+    } catch (error) {
+      // The check never happened (hashing queue full, store down): it was no guess, give it back.
+      await attempt.abandoned().catch(() => undefined);
+      throw error;
+    }
+    if (succeeded(result)) {
+      await attempt.succeeded();
+      return { refused: false, result, lockedForMs: 0 };
+    }
+    const { lockedForMs } = await attempt.failed();
+    return { refused: false, result, lockedForMs };
+  } finally {
+    kernel.checksInFlight.leave(bucket);
+  }
+}
+
 /**
  * The password against the user's stored hash (argon2id or an imported legacy format). A correct
- * password whose hash is legacy or has old parameters is re-hashed now, transparently.
+ * password whose hash is legacy or has old parameters is re-hashed now, transparently. Callers
+ * run it inside `checkSecret`.
  */
-export async function verifyUserPassword(kernel: Kernel, user: UserRecord, password: string, client: ClientInfo): Promise<boolean> {
+async function verifyUserPassword(kernel: Kernel, user: UserRecord, password: string, client: ClientInfo): Promise<boolean> {
   const result = await verifyStoredPassword(kernel.hasher, user.passwordHash, password, {
     normalize: kernel.policy.normalize,
     ...(kernel.transformLegacyPassword ? { transformLegacyPassword: kernel.transformLegacyPassword } : {}),
@@ -46,58 +98,72 @@ export async function verifyUserPassword(kernel: Kernel, user: UserRecord, passw
   return true;
 }
 
-async function verify(kernel: Kernel, identity: string, password: string, client: ClientInfo): Promise<CredentialCheck> {
-  const user = await findUserByIdentity(kernel, identity);
-  if (!user) {
-    await kernel.hasher.verifyAgainstDummy(kernel.policy.normalize(password));
-    return { ok: false, reason: 'unknown_identity' };
-  }
-  if (!(await verifyUserPassword(kernel, user, password, client))) return { ok: false, reason: 'wrong_password' };
-  if (!user.active) return { ok: false, reason: 'inactive' };
-  return { ok: true, user };
+/**
+ * The signed-in user's own password again (re-authentication, change of password): under the
+ * account's budget, without the known-device relief — a stolen cookie guesses from the victim's
+ * budget, never a fresh one. `lockedForMs > 0` means this failure spent the budget.
+ */
+export function checkOwnPassword(kernel: Kernel, user: UserRecord, password: string, client: ClientInfo): Promise<SecretCheck<boolean>> {
+  return checkSecret(
+    kernel,
+    { subject: lockoutSubject.user(user.id), client, honourKnownDevice: false },
+    () => verifyUserPassword(kernel, user, password, client),
+    (valid) => valid,
+  );
 }
 
-const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+/**
+ * The signed-in user's password, presented again on `session`'s behalf: a wrong one answers
+ * `wrongPassword()`; when the account's budget is spent (refused, or this failure spent it) the
+ * session is revoked — a stolen cookie that guesses loses itself — and the answer is 429.
+ */
+export async function requireOwnPassword(
+  kernel: Kernel,
+  user: UserRecord,
+  sessionId: string,
+  password: string,
+  client: ClientInfo,
+  wrongPassword: () => AuthError,
+): Promise<void> {
+  const check = await checkOwnPassword(kernel, user, password, client);
+  if (!check.refused && check.result) return;
+  const nowMs = kernel.clock.nowMs();
+  if (!check.refused) kernel.emit({ type: 'verify.failed', userId: user.id, ...origin(client), atMs: nowMs });
+  const spent = check.refused ? check.retryAfterSeconds : check.lockedForMs > 0 ? toSeconds(check.lockedForMs) : 0;
+  if (spent === 0) throw wrongPassword();
+  await kernel.stores.sessions.deleteSession(sessionId);
+  kernel.emit({ type: 'session.revoked', userId: user.id, sessionId, by: 'protection', ...origin(client), atMs: nowMs });
+  throw new AuthError('RATE_LIMITED', { retryAfterSeconds: spent });
+}
 
 /**
- * Every way of presenting a password (login form, JSON login, Basic, token endpoint) comes here.
- * Failures count for the normalised identity whether or not an account exists, so a lockout tells
- * an attacker nothing; a locked identity is refused even with the right password.
+ * Every way of presenting an identity and password (login form, JSON login, Basic, token
+ * endpoint) comes here. An existing account's budget is keyed by its id, so its e-mail and its
+ * username share one; an identity no account holds has a budget of its own, so a lock looks the
+ * same either way. A locked identity is refused even with the right password, without hashing.
  */
 export async function checkCredentials(kernel: Kernel, identity: string, password: string, client: ClientInfo, via: Mechanism): Promise<CredentialCheck> {
-  const { counters, config } = kernel;
-  const rule = config.lockout;
-  const key = identityKey(identity);
-  const bucket = clientBucket(client.ip, config.ipv6PrefixLength);
-  const knownGood = (await counters.peek(lockoutKeys.knownGood(key, bucket))) !== undefined;
-  const scope = lockoutScope(key, bucket, knownGood);
-
-  const lock = await counters.peek(lockoutKeys.lock(scope));
-  if (lock) return { ok: false, reason: 'locked', retryAfterSeconds: toSeconds(lock.resetInMs) };
-  if (!knownGood) {
-    const spent = await counters.peek(lockoutKeys.stuffing(bucket));
-    if (spent && spent.count >= rule.ipFailureBudget.count) return { ok: false, reason: 'ip_budget', retryAfterSeconds: toSeconds(spent.resetInMs) };
+  const user = await findUserByIdentity(kernel, identity);
+  const subject = user ? lockoutSubject.user(user.id) : lockoutSubject.unknownIdentity(identityKey(identity));
+  const check = await checkSecret(
+    kernel,
+    { subject, client, honourKnownDevice: true },
+    async (): Promise<CredentialCheck> => {
+      if (!user) {
+        await kernel.hasher.verifyAgainstDummy(kernel.policy.normalize(password));
+        return { ok: false, reason: 'unknown_identity' };
+      }
+      if (!(await verifyUserPassword(kernel, user, password, client))) return { ok: false, reason: 'wrong_password' };
+      if (!user.active) return { ok: false, reason: 'inactive' };
+      return { ok: true, user };
+    },
+    (result) => result.ok,
+  );
+  if (check.refused) return { ok: false, reason: check.reason, retryAfterSeconds: check.retryAfterSeconds };
+  if (check.lockedForMs > 0) {
+    kernel.emit({ type: 'login.locked', identity, via, retryAfterSeconds: toSeconds(check.lockedForMs), ...origin(client), atMs: kernel.clock.nowMs() });
   }
-
-  const result = await verify(kernel, identity, password, client);
-  if (result.ok) {
-    await Promise.all([
-      counters.delete(lockoutKeys.failures(scope)),
-      counters.delete(lockoutKeys.lock(scope)),
-      counters.put(lockoutKeys.knownGood(key, bucket), 1, rule.knownDeviceMs),
-    ]);
-    return result;
-  }
-  const [failures] = await Promise.all([
-    counters.hit(lockoutKeys.failures(scope), rule.failureWindowMs),
-    knownGood ? undefined : counters.hit(lockoutKeys.stuffing(bucket), rule.ipFailureBudget.windowMs),
-  ]);
-  const delayMs = lockoutDelayMs(failures.count, rule);
-  if (delayMs > 0) {
-    await counters.put(lockoutKeys.lock(scope), failures.count, delayMs);
-    kernel.emit({ type: 'login.locked', identity, via, retryAfterSeconds: toSeconds(delayMs), ...origin(client), atMs: kernel.clock.nowMs() });
-  }
-  return result;
+  return check.result;
 }
 
 /**

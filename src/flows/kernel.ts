@@ -9,6 +9,7 @@ import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
 import type { MailMessage } from '../features/mail/index.ts';
+import type { InFlightLimit } from '../features/ratelimit/index.ts';
 import type { AccessTokenCodec, SigningKeySet } from '../features/tokens/index.ts';
 
 /** A user with roles and permissions: what a bearer-token request needs, cached per process. */
@@ -35,6 +36,8 @@ export interface Kernel {
   readonly stores: Stores;
   /** Rate limits, lock-outs and budgets: in-process, or Redis when several processes share them. */
   readonly counters: CounterStore;
+  /** Secret checks each client has running or queued in this process (AUTH_CLIENT_CHECKS_IN_FLIGHT). */
+  readonly checksInFlight: InFlightLimit;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly hasher: PasswordHasher;

@@ -9,6 +9,7 @@ import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH, emailKey } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind } from '../features/tokens/index.ts';
+import { checkSecret } from './credentials.ts';
 import { origin, type Kernel, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
 import { checkNewPassword } from './sign-up.ts';
@@ -62,7 +63,18 @@ export async function resetPassword(kernel: Kernel, body: BodyFields, client: Cl
   if (opaqueKind(token) !== 'reset') throw invalidLink(kernel, 'malformed', client);
   const tokenHash = sha256Hex(token);
   const nowMs = kernel.clock.nowMs();
-  const found = await kernel.stores.tokens.findResetToken(tokenHash);
+  // A link is a secret too: each lookup takes from the client's failure budget, a live link gives it back.
+  const check = await checkSecret(
+    kernel,
+    { subject: null, client, honourKnownDevice: false },
+    () => kernel.stores.tokens.findResetToken(tokenHash),
+    (record) => record !== undefined && record.usedAtMs === null && record.expiresAtMs > nowMs,
+  );
+  if (check.refused) {
+    kernel.emit({ type: 'rate.limited', route: 'reset-password', ...origin(client), atMs: nowMs });
+    throw new AuthError('RATE_LIMITED', { retryAfterSeconds: check.retryAfterSeconds });
+  }
+  const found = check.result;
   if (!found) throw invalidLink(kernel, 'unknown', client);
   if (found.usedAtMs !== null) throw invalidLink(kernel, 'used', client, found.userId);
   if (found.expiresAtMs <= nowMs) throw invalidLink(kernel, 'expired', client, found.userId);

@@ -13,3 +13,24 @@ export async function consumeRateLimit(kernel: Kernel, route: string, rule: Rate
   if (!decision.allowed) kernel.emit({ type: 'rate.limited', route, ...origin(client), atMs: kernel.clock.nowMs() });
   return decision;
 }
+
+/**
+ * A rate-limited attempt that is given back when it succeeds (HTTP Basic: each request presents
+ * the password, so a client using it correctly must not run out, while its guesses count against
+ * the same per-client login limit as the login form). Reserved before the check, so concurrent
+ * guesses cannot overrun the limit.
+ */
+export async function reserveRateLimit(
+  kernel: Kernel,
+  route: string,
+  rule: RateLimitRule,
+  client: ClientInfo,
+): Promise<{ granted: true; release(): Promise<void> } | { granted: false; retryAfterSeconds: number }> {
+  const key = rateLimitKey(route, clientBucket(client.ip, kernel.config.ipv6PrefixLength));
+  const reservation = await kernel.counters.reserve(key, rule.count, rule.windowMs);
+  if (!reservation.granted) {
+    kernel.emit({ type: 'rate.limited', route, ...origin(client), atMs: kernel.clock.nowMs() });
+    return { granted: false, retryAfterSeconds: Math.max(1, Math.ceil(reservation.resetInMs / 1000)) };
+  }
+  return { granted: true, release: () => kernel.counters.release(key) };
+}

@@ -3,7 +3,7 @@ import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { sessionFingerprint } from '../features/sessions/index.ts';
-import { verifyUserPassword } from './credentials.ts';
+import { requireOwnPassword } from './credentials.ts';
 import { origin, type Kernel, type Principal, readPresentedPassword } from './kernel.ts';
 
 export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: string } {
@@ -16,12 +16,8 @@ export function readVerifyInput(body: BodyFields, kernel: Kernel): { password: s
 export async function verifyPassword(kernel: Kernel, principal: Principal, password: string, client: ClientInfo): Promise<Principal> {
   const session = principal.session;
   if (!session) throw new AuthError('UNAUTHENTICATED');
-  const ok = await verifyUserPassword(kernel, principal.user, password, client);
+  await requireOwnPassword(kernel, principal.user, session.id, password, client, () => new AuthError('INVALID_CREDENTIALS'));
   const nowMs = kernel.clock.nowMs();
-  if (!ok) {
-    kernel.emit({ type: 'verify.failed', userId: principal.user.id, ...origin(client), atMs: nowMs });
-    throw new AuthError('INVALID_CREDENTIALS');
-  }
   // Re-binding the fingerprint: the user just proved themselves from this device and network.
   const fingerprint = sessionFingerprint(client);
   await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: nowMs, fingerprint });

@@ -72,5 +72,72 @@ export function describeCounterConformance(name: string, open: () => Promise<{ c
       expect(Math.max(...seen)).toBe(1000);
       expect((await counters.peek(k))?.count).toBe(1000);
     });
+
+    it('reserve grants while fewer than the limit are taken, then refuses without counting', async () => {
+      const k = key('reserve');
+      const first = await counters.reserve(k, 2, 60_000);
+      expect(first).toMatchObject({ granted: true, count: 1 });
+      expect(first.resetInMs).toBeGreaterThan(55_000);
+      expect(first.resetInMs).toBeLessThanOrEqual(60_000);
+      expect(await counters.reserve(k, 2, 60_000)).toMatchObject({ granted: true, count: 2 });
+      const refused = await counters.reserve(k, 2, 60_000);
+      expect(refused).toMatchObject({ granted: false, count: 2 });
+      expect(refused.resetInMs).toBeGreaterThan(0);
+      expect((await counters.peek(k))?.count).toBe(2);
+    });
+
+    it('release gives one back, never below zero and never creating a counter', async () => {
+      const k = key('release');
+      await counters.reserve(k, 1, 60_000);
+      expect((await counters.reserve(k, 1, 60_000)).granted).toBe(false);
+      await counters.release(k);
+      expect((await counters.peek(k))?.count).toBe(0);
+      await counters.release(k);
+      expect((await counters.peek(k))?.count).toBe(0);
+      expect((await counters.reserve(k, 1, 60_000)).granted).toBe(true);
+      const absent = key('absent');
+      await counters.release(absent);
+      expect(await counters.peek(absent)).toBeUndefined();
+      expect(await counters.reserve(absent, 1, 60_000)).toMatchObject({ granted: true, count: 1 });
+    });
+
+    it('reserve shares its counter with hit (one budget, whichever primitive counts)', async () => {
+      const k = key('shared');
+      await counters.hit(k, 60_000, 3);
+      expect((await counters.reserve(k, 3, 60_000)).granted).toBe(false);
+      expect((await counters.reserve(k, 4, 60_000)).granted).toBe(true);
+      expect((await counters.hit(k, 60_000)).count).toBe(5);
+    });
+
+    it('1,000 concurrent reservations against a limit of 7 grant exactly 7', async () => {
+      const k = key('reserve-race');
+      const results = await Promise.all(Array.from({ length: 1000 }, () => counters.reserve(k, 7, 60_000)));
+      const granted = results.filter((r) => r.granted);
+      expect(granted).toHaveLength(7);
+      expect(new Set(granted.map((r) => r.count))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
+      expect((await counters.peek(k))?.count).toBe(7);
+    });
+
+    it('1,000 concurrent reservations interleaved with releases never hold more than the limit', async () => {
+      const k = key('reserve-release-race');
+      let held = 0;
+      let maxHeld = 0;
+      let grants = 0;
+      await Promise.all(
+        Array.from({ length: 1000 }, async () => {
+          const r = await counters.reserve(k, 5, 60_000);
+          if (!r.granted) return;
+          grants += 1;
+          held += 1;
+          maxHeld = Math.max(maxHeld, held);
+          await new Promise((resolve) => setImmediate(resolve));
+          held -= 1;
+          await counters.release(k);
+        }),
+      );
+      expect(maxHeld).toBeLessThanOrEqual(5);
+      expect(grants).toBeGreaterThanOrEqual(5);
+      expect((await counters.peek(k))?.count).toBe(0);
+    });
   });
 }

@@ -44,7 +44,7 @@ export function createAuthMetrics(options: { countActiveSessions: () => Promise<
           logins.inc({ result: 'success', via: event.via });
           break;
         case 'login.failed':
-          logins.inc({ result: event.reason === 'locked' || event.reason === 'ip_budget' ? 'refused' : 'failure', via: event.via });
+          logins.inc({ result: event.reason === 'locked' || event.reason === 'ip_budget' || event.reason === 'client_busy' ? 'refused' : 'failure', via: event.via });
           break;
         case 'login.locked':
           lockouts.inc();

@@ -3,6 +3,7 @@
  * decision, and the standard `RateLimit-*` headers (IETF draft 6 fields, as express-rate-limit sends).
  */
 import type { RateLimitRule } from '../../core/config.ts';
+export { createInFlightLimit, type InFlightLimit } from './in-flight.ts';
 import type { CounterState } from '../../core/stores.ts';
 
 export type RateLimitedRoute = 'login' | 'register' | 'reset' | 'refresh';

@@ -1,6 +1,6 @@
 /** @module CounterStore in process memory, on rate-limiter-flexible's RateLimiterMemory (one process only). */
 import { RateLimiterMemory, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { CounterState, CounterStore } from '../../core/stores.ts';
+import type { CounterState, CounterStore, Reservation } from '../../core/stores.ts';
 
 /** rate-limiter-flexible counts in points against a limit; ours is "never refuse", so the limit is unreachable. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -17,16 +17,35 @@ export function toCounterState(res: RateLimiterRes): CounterState {
 const MAX_TTL_MS = 2 ** 31 - 1_000;
 const seconds = (ms: number) => Math.min(ms, MAX_TTL_MS) / 1000;
 
+type Limiter = Pick<RateLimiterAbstract, 'penalty' | 'reward' | 'get' | 'set' | 'delete'>;
+
+/**
+ * `reserve` on a limiter whose increments are atomic (each call one step): count first, then hand
+ * back a unit that went over the limit. Which callers are granted is decided by the atomic
+ * increment alone, so no interleaving grants more than `limit`; an over-limit unit counts only
+ * until it is handed back, which can refuse a concurrent caller at the edge but never grant one.
+ */
+export async function reserveByIncrement(limiter: Limiter, key: string, limit: number, windowSeconds: number): Promise<Reservation> {
+  const state = toCounterState(await limiter.penalty(key, 1, { customDuration: windowSeconds }));
+  if (state.count <= limit) return { granted: true, ...state };
+  await limiter.reward(key, 1);
+  return { granted: false, count: state.count - 1, resetInMs: state.resetInMs };
+}
+
+/** `release` on such a limiter: only a live, positive counter is decremented (no negative leftovers). */
+export async function releaseIfPositive(limiter: Limiter, key: string): Promise<void> {
+  const res = await limiter.get(key);
+  if (res && res.msBeforeNext > 0 && res.consumedPoints > 0) await limiter.reward(key, 1);
+}
+
 /** The CounterStore operations over any rate-limiter-flexible limiter (memory or Redis). */
-export function counterStoreOver(
-  limiter: Pick<RateLimiterAbstract, 'penalty' | 'get' | 'set' | 'delete'>,
-  toSeconds: (ms: number) => number,
-  close: () => Promise<void>,
-): CounterStore {
+export function counterStoreOver(limiter: Limiter, toSeconds: (ms: number) => number, close: () => Promise<void>): CounterStore {
   return {
     async hit(key, windowMs, points = 1) {
       return toCounterState(await limiter.penalty(key, points, { customDuration: toSeconds(windowMs) }));
     },
+    reserve: (key, limit, windowMs) => reserveByIncrement(limiter, key, limit, toSeconds(windowMs)),
+    release: (key) => releaseIfPositive(limiter, key),
     async peek(key) {
       const res = await limiter.get(key);
       return res && res.msBeforeNext > 0 ? toCounterState(res) : undefined;

@@ -1,6 +1,6 @@
 /**
  * @module CounterStore on Redis (ioredis) through rate-limiter-flexible's RateLimiterRedis: one
- * Lua script per hit, so several processes share one exact count. Windows are whole seconds.
+ * Lua script per hit or reservation, so several processes share one exact count. Windows are whole seconds.
  * When Redis is lost, every operation falls back to an in-process limiter (rate-limiter-flexible's
  * insurance limiter): limits keep holding per process — never failing open — and Redis takes over
  * again by itself when it returns.
@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { CounterStore } from '../../core/stores.ts';
-import { counterStoreOver } from '../memory/counter-store.ts';
+import { counterStoreOver, releaseIfPositive, reserveByIncrement } from '../memory/counter-store.ts';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -79,18 +79,61 @@ class CappedMemoryLimiter extends RateLimiterMemory {
   }
 }
 
+/**
+ * One reservation, atomic in Redis: take one only while fewer than the limit are taken. On the
+ * keys rate-limiter-flexible writes (an integer with an expiry in whole seconds), so `hit`,
+ * `peek` and `delete` see the same counter. Returns {granted 0|1, count, pttl}.
+ */
+const RESERVE_SCRIPT = `
+local count = tonumber(redis.call('get', KEYS[1]) or '0')
+if count >= tonumber(ARGV[1]) then
+  return {0, count, redis.call('pttl', KEYS[1])}
+end
+count = redis.call('incr', KEYS[1])
+if count == 1 then redis.call('expire', KEYS[1], ARGV[2]) end
+return {1, count, redis.call('pttl', KEYS[1])}`;
+
+/** Gives one back only while the counter lives and is positive: never creates, never goes below 0. */
+const RELEASE_SCRIPT = `
+local count = tonumber(redis.call('get', KEYS[1]) or '0')
+if count > 0 then redis.call('decr', KEYS[1]) end
+return 0`;
+
 export async function createRedisCounterStore(url: string, options: RedisCounterOptions = {}): Promise<CounterStore> {
   const client = await connectRedis(url, 'portcullis-counters');
   watchRedisHealth(client, options.onHealthChange);
+  const insurance = new CappedMemoryLimiter({ points: UNLIMITED, duration: 60 });
   const limiter = new RateLimiterRedis({
     storeClient: client,
     points: UNLIMITED,
     duration: 60,
     keyPrefix: `${options.keyPrefix ?? 'portcullis'}:c`,
     rejectIfRedisNotReady: true,
-    insuranceLimiter: new CappedMemoryLimiter({ points: UNLIMITED, duration: 60 }),
+    insuranceLimiter: insurance,
   });
-  return counterStoreOver(limiter, seconds, async () => {
+  const store = counterStoreOver(limiter, seconds, async () => {
     await client.quit().catch(() => client.disconnect());
   });
+  // While Redis is lost, budgets hold per process on the same in-process limiter `hit` falls back to.
+  const ready = () => client.status === 'ready';
+  return {
+    ...store,
+    async reserve(key, limit, windowMs) {
+      if (!ready()) return reserveByIncrement(insurance, key, limit, seconds(windowMs));
+      try {
+        const [granted, count, pttl] = (await client.eval(RESERVE_SCRIPT, 1, limiter.getKey(key), limit, seconds(windowMs))) as [number, number, number];
+        return { granted: granted === 1, count, resetInMs: Math.max(0, pttl) };
+      } catch {
+        return reserveByIncrement(insurance, key, limit, seconds(windowMs));
+      }
+    },
+    async release(key) {
+      if (!ready()) return releaseIfPositive(insurance, key);
+      try {
+        await client.eval(RELEASE_SCRIPT, 1, limiter.getKey(key));
+      } catch {
+        await releaseIfPositive(insurance, key);
+      }
+    },
+  };
 }
