@@ -121,6 +121,12 @@ describe('aggregateRejections', () => {
     expect(passed[1]?.ip).toBe('2001:db8:1:2::/64');
   });
 
+  it('refuses a window or a bucket bound that would aggregate nothing, at construction', () => {
+    const clock = new FixedClock();
+    expect(() => aggregateRejections(() => {}, clock, { windowMs: 0, maxBuckets: 10, ipv6PrefixLength: 64 })).toThrow(RangeError);
+    expect(() => aggregateRejections(() => {}, clock, { windowMs: 1_000, maxBuckets: 0, ipv6PrefixLength: 64 })).toThrow(RangeError);
+  });
+
   it('past maxBuckets the oldest bucket is closed early: its count is passed on, never lost', () => {
     const { clock, passed, sink, flush } = setUp({ maxBuckets: 2 });
     for (let i = 0; i < 5; i++) sink(rejection(clock, '192.0.2.1'));

@@ -55,6 +55,9 @@ export interface AggregatingSink {
  * Per process: N processes write up to N times as many rows, each with its own exact count.
  */
 export function aggregateRejections(downstream: EventSink, clock: Clock, options: RejectionAggregation = DEFAULT_REJECTION_AGGREGATION): AggregatingSink {
+  if (!(options.windowMs > 0) || !Number.isInteger(options.maxBuckets) || options.maxBuckets < 1) {
+    throw new RangeError('rejection aggregation needs windowMs > 0 and maxBuckets ≥ 1');
+  }
   /** By key; a Map keeps insertion order, so the first bucket is always the one whose window ends first. */
   const buckets = new Map<string, Bucket>();
   let timer: ReturnType<typeof setTimeout> | undefined;
