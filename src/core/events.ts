@@ -33,7 +33,13 @@ export type AuthEvent = EventBase &
     | { type: 'token.issued' | 'token.refreshed'; userId: string; sessionId: string }
     | { type: 'token.reuse'; userId: string; sessionId: string }
     | { type: 'token.revoked'; userId: string; sessionId: string }
-    | { type: 'token.rejected'; reason: TokenRejection; userId?: string }
+    | {
+        type: 'token.rejected';
+        reason: TokenRejection;
+        userId?: string;
+        /** How many rejections this event stands for: set by the audit trail, which aggregates a flood (absent: one). */
+        count?: number;
+      }
     | { type: 'api_token.created' | 'api_token.revoked'; userId: string; sessionId: string; name: string }
     | { type: 'password.changed'; userId: string; by: 'user' | 'reset' | 'admin'; actorId?: string }
     | { type: 'password.rehashed'; userId: string }

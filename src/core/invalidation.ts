@@ -37,7 +37,11 @@ export function announcing<V>(name: CacheName, cache: TtlCache<V>, bus: Invalida
   };
 }
 
-/** Applies other processes' invalidations to this process's caches. */
+/**
+ * Applies other processes' invalidations to this process's caches — through the caches' own
+ * `invalidate`/`clear`, so a load in flight here when the message arrives (it may have read the row
+ * from before the change) answers its caller but is not cached.
+ */
 export function applyInvalidations(bus: InvalidationBus, caches: Readonly<Record<CacheName, TtlCache<unknown>>>): void {
   bus.subscribe(({ cache, key }) => {
     const target = caches[cache];

@@ -1,10 +1,15 @@
 /**
  * @module The audit trail as an EventSink: every security event becomes one JSON log line under
- * the `security` logger — identity, IP, reason, time. Events never carry a secret.
+ * the `security` logger and one row of the audit table — identity, IP, reason, time; a flood of
+ * rejected credentials becomes a count per client and window. Events never carry a secret.
  */
+import type { Clock } from '../../core/clock.ts';
 import { createPublicId, secureRandom, type RandomSource } from '../../core/crypto/index.ts';
-import type { AuthEvent, EventSink } from '../../core/events.ts';
+import { fanOut, type AuthEvent, type EventSink } from '../../core/events.ts';
 import type { AuditRecord, AuditStore } from '../../core/stores.ts';
+import { aggregateRejections, DEFAULT_REJECTION_AGGREGATION, type RejectionAggregation } from './rejections.ts';
+
+export { aggregateRejections, DEFAULT_REJECTION_AGGREGATION, type AggregatingSink, type RejectionAggregation } from './rejections.ts';
 
 /** The slice of a pino logger this needs; any structured logger fits. */
 export interface SecurityLogger {
@@ -18,7 +23,7 @@ const WARN_EVENTS = new Set<AuthEvent['type']>(['login.failed', 'verify.failed',
  * The only event fields that reach a log line. An allowlist, not a spread: whatever else an event
  * object happens to carry (a password by mistake, a forged `event`) is never written.
  */
-const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'userAgent', 'sessionId', 'by', 'mode', 'role', 'actorId', 'route', 'path', 'retryAfterSeconds', 'name'] as const;
+const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'userAgent', 'sessionId', 'by', 'mode', 'role', 'actorId', 'route', 'path', 'retryAfterSeconds', 'name', 'count'] as const;
 
 export function auditRecord(event: AuthEvent): Record<string, unknown> {
   const record: Record<string, unknown> = { event: event.type };
@@ -38,7 +43,7 @@ export function createAuditLogSink(logger: SecurityLogger): EventSink {
   };
 }
 
-const DETAIL_FIELDS = ['via', 'role', 'route', 'sessionId', 'by', 'mode', 'path', 'retryAfterSeconds', 'name'] as const;
+const DETAIL_FIELDS = ['via', 'role', 'route', 'sessionId', 'by', 'mode', 'path', 'retryAfterSeconds', 'name', 'count'] as const;
 
 /** An event as an audit row: identity, IP, user agent, reason, time, and a few safe details. */
 export function toAuditRecord(event: AuthEvent, id: string): AuditRecord {
@@ -122,6 +127,35 @@ export function createAuditTrail(
     },
     async flush() {
       await write();
+    },
+  };
+}
+
+export interface AuditOptions {
+  readonly store: AuditStore;
+  readonly logger: SecurityLogger;
+  /** Opens and closes the windows of rejection counts (a FixedClock in tests). */
+  readonly clock: Clock;
+  /** A failed row write or a throwing log call: reported, never thrown into a request. */
+  readonly onError: (error: unknown) => void;
+  readonly random?: RandomSource;
+  readonly batching?: AuditBatching;
+  readonly aggregation?: Partial<RejectionAggregation>;
+}
+
+/**
+ * The whole audit: log lines and table rows behind one rejection aggregator, so a flood of refused
+ * credentials is a count in both. `flush()` passes on the open counts, then writes what is queued.
+ */
+export function createAudit(options: AuditOptions): AuditTrail {
+  const trail = createAuditTrail(options.store, options.onError, options.random ?? secureRandom, options.batching ?? DEFAULT_AUDIT_BATCHING);
+  const downstream = fanOut([createAuditLogSink(options.logger), trail.sink], options.onError);
+  const aggregation = aggregateRejections(downstream, options.clock, { ...DEFAULT_REJECTION_AGGREGATION, ...options.aggregation });
+  return {
+    sink: aggregation.sink,
+    async flush() {
+      aggregation.flush();
+      await trail.flush();
     },
   };
 }
