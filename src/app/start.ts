@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
+import { TLS_SERVER_POLICY } from './tls-policy.ts';
 
 /** The roles the reference app knows about; `admin` is also what BOOTSTRAP_ADMIN_EMAIL receives. */
 export const BUILT_IN_ROLES = [
@@ -99,7 +100,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const listen = (port: number, tls: { cert: Buffer; key: Buffer } | null) =>
     new Promise<ServerType>((ready, fail) => {
       const s = tls
-        ? serve({ fetch: app.fetch, port, hostname: server.host, createServer: createHttpsServer, serverOptions: tls }, () => ready(s))
+        ? serve({ fetch: app.fetch, port, hostname: server.host, createServer: createHttpsServer, serverOptions: { ...tls, ...TLS_SERVER_POLICY } }, () => ready(s))
         : serve({ fetch: app.fetch, port, hostname: server.host }, () => ready(s));
       s.once('error', fail);
     });
