@@ -91,6 +91,13 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
   if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
+  // createReferenceApp mounts /dev/mail exactly when this holds: say so, since it lists every reset link.
+  if (!server.smtpUrl && auth.config.environment !== 'production') {
+    log.warn({ path: '/dev/mail', outbox: resolve(server.mailOutbox) }, 'development outbox on: /dev/mail lists every e-mail sent (reset and confirmation links) to loopback clients; set SMTP_URL to send mail and turn it off');
+  }
+  if (auth.config.bootstrapAdminEmail !== null) {
+    log.warn('BOOTSTRAP_ADMIN_EMAIL is set: while no user holds the admin role, registering that address grants it; unset it once your admin exists');
+  }
 
   const { app } = createReferenceApp(auth, {
     onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
