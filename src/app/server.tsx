@@ -16,6 +16,7 @@ import {
   AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
 import { adminRoutes } from './admin.ts';
 import { docsRoutes } from './docs.ts';
+import { isLoopbackOnlyRequest } from './loopback-only.ts';
 
 const STATIC_FILES = new Map([
   ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
@@ -24,10 +25,15 @@ const STATIC_FILES = new Map([
 
 export interface ReferenceAppOptions {
   readonly onInternalError?: (error: unknown) => void;
-  /** The development outbox file, listed at /dev/mail (never in production). */
+  /** The development outbox file, listed at /dev/mail (never in production; loopback clients only). */
   readonly devMailbox?: string;
   /** Serve `GET /metrics` (the Auth must have metrics on): scrapers send the token as Bearer; without one, loopback only. */
   readonly metrics?: { readonly token: string | null };
+}
+
+/** What @hono/node-server binds to a request: the socket it arrived on. */
+interface NodeBindings {
+  readonly incoming?: { readonly socket?: { readonly remoteAddress?: string } };
 }
 
 export interface ReferenceApp {
@@ -123,7 +129,10 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
 
   if (options.devMailbox && auth.config.environment !== 'production') {
     const mailbox = options.devMailbox;
-    app.get('/dev/mail', async (c) => {
+    app.get('/dev/mail', async (c, next) => {
+      // Every reset and confirmation link is on this page: anyone else gets the ordinary 404.
+      const peer = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+      if (!isLoopbackOnlyRequest(peer, c.get('portcullis').client.ip, c.req.raw.headers)) return next();
       const messages = (await readOutbox(mailbox, 20)).map((m) => ({ at: m.at, to: m.to, subject: m.subject, text: m.text }));
       return c.html(<DevMailPage {...await frame(c)} messages={messages} />);
     });

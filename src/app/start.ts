@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
+import { TLS_SERVER_POLICY } from './tls-policy.ts';
 
 /** The roles the reference app knows about; `admin` is also what BOOTSTRAP_ADMIN_EMAIL receives. */
 export const BUILT_IN_ROLES = [
@@ -90,6 +91,13 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
   if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
+  // createReferenceApp mounts /dev/mail exactly when this holds: say so, since it lists every reset link.
+  if (!server.smtpUrl && auth.config.environment !== 'production') {
+    log.warn({ path: '/dev/mail', outbox: resolve(server.mailOutbox) }, 'development outbox on: /dev/mail lists every e-mail sent (reset and confirmation links) to loopback clients; set SMTP_URL to send mail and turn it off');
+  }
+  if (auth.config.bootstrapAdminEmail !== null) {
+    log.warn('BOOTSTRAP_ADMIN_EMAIL is set: while no user holds the admin role, registering that address grants it; unset it once your admin exists');
+  }
 
   const { app } = createReferenceApp(auth, {
     onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
@@ -99,7 +107,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const listen = (port: number, tls: { cert: Buffer; key: Buffer } | null) =>
     new Promise<ServerType>((ready, fail) => {
       const s = tls
-        ? serve({ fetch: app.fetch, port, hostname: server.host, createServer: createHttpsServer, serverOptions: tls }, () => ready(s))
+        ? serve({ fetch: app.fetch, port, hostname: server.host, createServer: createHttpsServer, serverOptions: { ...tls, ...TLS_SERVER_POLICY } }, () => ready(s))
         : serve({ fetch: app.fetch, port, hostname: server.host }, () => ready(s));
       s.once('error', fail);
     });

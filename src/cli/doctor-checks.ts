@@ -4,6 +4,7 @@
  * Django's `manage.py check --deploy`, for auth. Pure: an environment in, findings out.
  */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { ConfigError, defineConfig, formatDurationMs, readEnvConfig, type AuthConfig, type EnvConfig } from '../index.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -235,8 +236,36 @@ function judge(parsed: EnvConfig, config: AuthConfig, env: Env, options: DoctorO
     add('token-state-cache-long', 'warning', 'TOKEN_STATE_CACHE_TTL', `TOKEN_STATE_CACHE_TTL=${formatDurationMs(config.tokens.stateCacheTtlMs)}: a deactivated user's or revoked family's bearer tokens keep working that long in other processes.`, 'Set TOKEN_STATE_CACHE_TTL to 5m or less (default 30s).');
   }
 
+  // The reference server mounts /dev/mail exactly when this holds (start.ts).
+  if (!production && server.smtpUrl === null) {
+    const reachable = !isLoopbackHost(server.host);
+    add(
+      'dev-mail-on',
+      reachable ? 'warning' : 'info',
+      'SMTP_URL',
+      `SMTP_URL is not set and NODE_ENV is ${config.environment}: every e-mail (reset and confirmation links) goes to ${server.mailOutbox} and is listed at /dev/mail to loopback clients${reachable ? `, on a server listening on HOST=${server.host}: a reverse proxy on this machine that forwards without X-Forwarded-For would show it to everyone` : ''}.`,
+      'Set SMTP_URL=smtp://… (or NODE_ENV=production) on any server that others can reach.',
+    );
+  }
+  if (config.bootstrapAdminEmail !== null) {
+    add(
+      'bootstrap-admin-email-set',
+      'warning',
+      'BOOTSTRAP_ADMIN_EMAIL',
+      'BOOTSTRAP_ADMIN_EMAIL is set: until some user holds the admin role, whoever registers that address first becomes admin.',
+      'Register the address right after the first start (or create the admin with `portcullis users create --role admin`), then unset BOOTSTRAP_ADMIN_EMAIL.',
+    );
+  }
+
   if (production && server.smtpUrl === null) {
     add('smtp-missing', 'warning', 'SMTP_URL', `SMTP_URL is not set in production: password-reset e-mails go to the outbox file ${server.mailOutbox}, not to users.`, 'Set SMTP_URL=smtps://user:pass@mail.example.com');
   }
   return out;
+}
+
+/** HOST values that only this machine can reach. */
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1' || /^::ffff:127\./i.test(host);
 }

@@ -69,6 +69,11 @@ export interface RoleStore {
   listRoles(): Promise<readonly RoleRecord[]>;
   /** Returns false when the role does not exist. Granting twice is a no-op. */
   grantRole(userId: string, roleName: string): Promise<boolean>;
+  /**
+   * Grants the role only while no user holds it, the check and the grant as one step: of any number
+   * of concurrent calls (across processes) at most one is `granted`. What BOOTSTRAP_ADMIN_EMAIL needs.
+   */
+  grantRoleIfUnheld(userId: string, roleName: string): Promise<'granted' | 'held' | 'unknown-role'>;
   /** Returns false when the user did not have the role. */
   revokeRole(userId: string, roleName: string): Promise<boolean>;
   authorizationOfUser(userId: string): Promise<Authorization>;

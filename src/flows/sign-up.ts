@@ -83,13 +83,19 @@ export async function createUser(kernel: Kernel, input: SignUpInput, client: Cli
     throw error;
   }
   const bootstrap = kernel.config.bootstrapAdminEmail;
-  if (bootstrap && emailKey(bootstrap) === user.emailKey) {
-    // Create `admin` only if the app has not defined it (never overwrite its permissions).
-    if (!(await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE))) {
-      await kernel.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: [] });
-      await kernel.stores.roles.grantRole(user.id, ADMIN_ROLE);
-    }
-  }
+  if (bootstrap && emailKey(bootstrap) === user.emailKey) await grantBootstrapAdmin(kernel, user.id);
   kernel.emit({ type: 'user.registered', userId: user.id, email: user.email, ...origin(client), atMs: nowMs });
   return user;
+}
+
+/**
+ * BOOTSTRAP_ADMIN_EMAIL makes the first admin, never another one: once anybody holds `admin` (granted
+ * by the CLI, an earlier bootstrap, an import), whoever registers the address later is an ordinary
+ * user. The store checks and grants in one step, so concurrent registrations cannot both pass.
+ */
+async function grantBootstrapAdmin(kernel: Kernel, userId: string): Promise<void> {
+  if ((await kernel.stores.roles.grantRoleIfUnheld(userId, ADMIN_ROLE)) !== 'unknown-role') return;
+  // Create `admin` only if the app has not defined it (never overwrite its permissions).
+  await kernel.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: [] });
+  await kernel.stores.roles.grantRoleIfUnheld(userId, ADMIN_ROLE);
 }

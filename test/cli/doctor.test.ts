@@ -132,7 +132,7 @@ describe('doctor rules (in process)', () => {
     expect(only({ SECRET_KEY: '' })).toEqual(['error:secret-key-missing:SECRET_KEY']);
     expect(only({ SECRET_KEY: 'short' })).toEqual(['error:secret-key-weak:SECRET_KEY']);
     const dev = ids(diagnose({ DATABASE_URL: 'sqlite:./data/app.db' }));
-    expect(dev.sort()).toEqual(['info:not-production:NODE_ENV', 'info:password-min-length-no-mfa:PASSWORD_MIN_LENGTH', 'info:secret-key-generated:SECRET_KEY']);
+    expect(dev.sort()).toEqual(['info:dev-mail-on:SMTP_URL', 'info:not-production:NODE_ENV', 'info:password-min-length-no-mfa:PASSWORD_MIN_LENGTH', 'info:secret-key-generated:SECRET_KEY']);
   });
 
   it('rate limits: raised counts or shorter windows are flagged, tighter ones are not', () => {
@@ -151,12 +151,31 @@ describe('doctor rules (in process)', () => {
   it('production-only rules stay quiet outside production; universal ones do not', () => {
     const dev = ids(diagnose({ NODE_ENV: 'development', PUBLIC_URL: 'http://localhost:3000', PASSWORD_BREACH_CHECK: 'off', ACCESS_TOKEN_TTL: '2h', PASSWORD_MIN_STRENGTH: '0' }));
     expect(dev.sort()).toEqual([
+      'info:dev-mail-on:SMTP_URL',
       'info:not-production:NODE_ENV',
       'info:password-min-length-no-mfa:PASSWORD_MIN_LENGTH',
       'info:secret-key-generated:SECRET_KEY',
       'warning:access-token-ttl-long:ACCESS_TOKEN_TTL',
       'warning:password-strength-low:PASSWORD_MIN_STRENGTH',
     ]);
+  });
+
+  it('the development outbox (/dev/mail): a note on a loopback HOST, a warning on one others reach, nothing with SMTP_URL or in production', () => {
+    const dev = (env: Record<string, string>) => ids(diagnose({ NODE_ENV: 'development', DATABASE_URL: 'sqlite:./data/app.db', ...env })).filter((id) => id.includes(':dev-mail-on:'));
+    expect(dev({})).toEqual(['info:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: 'localhost' })).toEqual(['info:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: '::1' })).toEqual(['info:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: '0.0.0.0' })).toEqual(['warning:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: '::' })).toEqual(['warning:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: '0.0.0.0', NODE_ENV: 'test' })).toEqual(['warning:dev-mail-on:SMTP_URL']);
+    expect(dev({ HOST: '0.0.0.0', SMTP_URL: 'smtp://mail.internal:25' })).toEqual([]);
+    expect(only({ SMTP_URL: '', HOST: '0.0.0.0' }).filter((id) => id.includes('dev-mail'))).toEqual([]);
+  });
+
+  it('BOOTSTRAP_ADMIN_EMAIL is a warning while it is set, in every environment', () => {
+    expect(only({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com' })).toEqual(['warning:bootstrap-admin-email-set:BOOTSTRAP_ADMIN_EMAIL']);
+    expect(ids(diagnose({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com', DATABASE_URL: 'sqlite:./data/app.db' }))).toContain('warning:bootstrap-admin-email-set:BOOTSTRAP_ADMIN_EMAIL');
+    expect(only({})).toEqual([]);
   });
 
   it('files that do not exist and a missing PUBLIC_URL are errors (the server would refuse to start)', () => {

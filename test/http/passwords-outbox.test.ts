@@ -39,7 +39,8 @@ describe('development: /dev/mail lists the outbox', () => {
     const email = uniqueEmail('devmail');
     await dev.client().signUp({ email, password: OLD });
 
-    const empty = await dev.client().send('/dev/mail', { browser: true });
+    // /dev/mail answers loopback clients only (the developer's own browser).
+    const empty = await dev.client({ ip: '127.0.0.1' }).send('/dev/mail', { browser: true });
     expect(empty.status).toBe(200);
     expect(await empty.text()).toContain('No messages yet.');
 
@@ -49,7 +50,7 @@ describe('development: /dev/mail lists the outbox', () => {
     const [entry] = await readOutbox(outbox, 10);
     expect(entry).toMatchObject({ to: email, subject: 'Reset your password' });
 
-    const page = await dev.client().send('/dev/mail', { browser: true });
+    const page = await dev.client({ ip: '127.0.0.1' }).send('/dev/mail', { browser: true });
     expect(page.status).toBe(200);
     const html = decodeHtml(await page.text());
     expect(html).toContain('Reset your password');

@@ -114,3 +114,32 @@ describe('configuration is refused at start with one line naming the variable', 
     expect(message).not.toContain('\n');
   });
 });
+
+describe('start-up warnings for settings that hand out secrets or roles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-start-warn-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts and stops the server with `env`, returning the warn-level log lines. */
+  async function startupWarnings(env: Record<string, string>, name: string): Promise<Array<{ msg: string; path?: string }>> {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const server = await startServer({ PORT: String(await freePort()), DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`, MAIL_OUTBOX: join(dir, `${name}.jsonl`), ...env }, log);
+    await server.close();
+    return lines.map((line) => JSON.parse(line) as { msg: string; path?: string });
+  }
+
+  it('the development outbox (/dev/mail) is announced at start; with SMTP_URL it is not', async () => {
+    const dev = await startupWarnings({}, 'dev');
+    expect(dev.filter((line) => line.path === '/dev/mail')).toHaveLength(1);
+    expect(dev.find((line) => line.path === '/dev/mail')?.msg).toMatch(/loopback/);
+    const smtp = await startupWarnings({ SMTP_URL: 'smtp://127.0.0.1:1' }, 'smtp');
+    expect(smtp.filter((line) => line.path === '/dev/mail')).toEqual([]);
+  });
+
+  it('BOOTSTRAP_ADMIN_EMAIL is announced at start, without the address', async () => {
+    const lines = await startupWarnings({ SMTP_URL: 'smtp://127.0.0.1:1', BOOTSTRAP_ADMIN_EMAIL: 'root@example.com' }, 'bootstrap');
+    expect(lines.filter((line) => line.msg.startsWith('BOOTSTRAP_ADMIN_EMAIL is set'))).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain('root@example.com');
+    expect(await startupWarnings({ SMTP_URL: 'smtp://127.0.0.1:1' }, 'none')).toEqual([]);
+  });
+});

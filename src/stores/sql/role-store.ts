@@ -1,5 +1,5 @@
 /** @module RoleStore on Kysely: roles, the permissions they grant, and who has them. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Authorization, RoleRecord, RoleStore } from '../../core/stores.ts';
 import { uniqueViolationColumn, type RawConnection } from './database.ts';
 import { prepareStatement } from './prepared.ts';
@@ -47,6 +47,19 @@ export function createSqlRoleStore(db: Kysely<Database>, raw: RawConnection): Ro
         if (uniqueViolationColumn(error) === undefined) throw error;
       }
       return true;
+    },
+    async grantRoleIfUnheld(userId, roleName) {
+      return db.transaction().execute(async (trx) => {
+        // PostgreSQL (read committed): the role row's lock queues concurrent calls, and the insert
+        // below, run after the lock is ours, sees the rows the previous holder committed. SQLite has
+        // one writer: a stale read cannot turn into a write (SQLITE_BUSY instead).
+        const lookup = trx.selectFrom('roles').select('name').where('name', '=', roleName);
+        const role = await (raw.kind === 'postgres' ? lookup.forUpdate() : lookup).executeTakeFirst();
+        if (!role) return 'unknown-role';
+        const inserted = await sql`insert into user_roles (user_id, role_name) select cast(${userId} as varchar(64)), cast(${roleName} as varchar(64))
+          where not exists (select 1 from user_roles where role_name = ${roleName})`.execute(trx);
+        return Number(inserted.numAffectedRows ?? 0) > 0 ? 'granted' : 'held';
+      });
     },
     async revokeRole(userId, roleName) {
       const result = await db.deleteFrom('user_roles').where('user_id', '=', userId).where('role_name', '=', roleName).executeTakeFirst();

@@ -53,6 +53,32 @@ export function describeRoleStore(f: Fixture): void {
       expect(await roles().authorizationOfUser(user.id)).toEqual({ roles: [], permissions: [] });
     });
 
+    it('grantRoleIfUnheld grants only while nobody holds the role; an unknown role grants nothing', async () => {
+      const [first, second] = [await storedUser(), await storedUser()];
+      expect(await roles().grantRoleIfUnheld(first.id, `missing-${hex()}`)).toBe('unknown-role');
+      const name = roleName();
+      await roles().upsertRole({ name, description: '', permissions: ['p:one'] });
+      expect(await roles().grantRoleIfUnheld(first.id, name)).toBe('granted');
+      expect(await roles().grantRoleIfUnheld(second.id, name)).toBe('held');
+      expect(await roles().grantRoleIfUnheld(first.id, name)).toBe('held');
+      expect((await roles().authorizationOfUser(first.id)).roles).toEqual([name]);
+      expect((await roles().authorizationOfUser(second.id)).roles).toEqual([]);
+      // Once nobody holds it any more, the next caller gets it.
+      expect(await roles().revokeRole(first.id, name)).toBe(true);
+      expect(await roles().grantRoleIfUnheld(second.id, name)).toBe('granted');
+    });
+
+    it('grantRoleIfUnheld under concurrency: exactly one of many callers is granted', async () => {
+      const name = roleName();
+      await roles().upsertRole({ name, description: '', permissions: [] });
+      const users = await Promise.all(Array.from({ length: 8 }, () => storedUser()));
+      const results = await Promise.all(users.map((user) => roles().grantRoleIfUnheld(user.id, name)));
+      expect(results.filter((r) => r === 'granted')).toHaveLength(1);
+      expect(results.filter((r) => r === 'held')).toHaveLength(users.length - 1);
+      const holders = await Promise.all(users.map(async (user) => (await roles().authorizationOfUser(user.id)).roles.includes(name)));
+      expect(holders.filter(Boolean)).toHaveLength(1);
+    });
+
     it('authorizationOfUser unions permissions across roles, sorted and unique', async () => {
       const user = await storedUser();
       const other = await storedUser();
