@@ -162,6 +162,9 @@ describe('readEnvConfig', () => {
     ['ARGON2_THREADS', 'all'],
     ['ARGON2_NICENESS', '20'],
     ['ARGON2_NICENESS', '-1'],
+    ['ARGON2_MAX_QUEUE', '-1'],
+    ['ARGON2_MAX_QUEUE', 'unbounded'],
+    ['ARGON2_MAX_QUEUE', '100001'],
   ])(
     'refuses %s=%j with a ConfigError naming it',
     (name, value) => {
@@ -171,12 +174,22 @@ describe('readEnvConfig', () => {
 
   it('reads where argon2id runs: ARGON2_THREADS (a number or "cores") and ARGON2_NICENESS (0 keeps the priority)', () => {
     const defaults = defineConfig({ secretKey: STRONG_SECRET }).password.hashing;
-    expect(defaults).toEqual({ threads: 'cores', niceness: 10 });
+    expect(defaults).toEqual({ threads: 'cores', niceness: 10, maxQueue: 'auto' });
     const set = (env: Record<string, string>) => defineConfig({ ...readEnvConfig(env).auth, secretKey: STRONG_SECRET }).password.hashing;
-    expect(set({ ARGON2_THREADS: '3', ARGON2_NICENESS: '0' })).toEqual({ threads: 3, niceness: 0 });
-    expect(set({ ARGON2_THREADS: 'cores' })).toEqual({ threads: 'cores', niceness: 10 });
+    expect(set({ ARGON2_THREADS: '3', ARGON2_NICENESS: '0' })).toEqual({ threads: 3, niceness: 0, maxQueue: 'auto' });
+    expect(set({ ARGON2_THREADS: 'cores' })).toEqual({ threads: 'cores', niceness: 10, maxQueue: 'auto' });
     expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { niceness: 25 } } })).setting).toBe('ARGON2_NICENESS');
     expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { threads: 1.5 } } })).setting).toBe('ARGON2_THREADS');
+  });
+
+  it('reads the hashing queue bound: ARGON2_MAX_QUEUE ("auto" = 4 per thread, or a number; 0 = no waiting)', () => {
+    const set = (env: Record<string, string>) => defineConfig({ ...readEnvConfig(env).auth, secretKey: STRONG_SECRET }).password.hashing.maxQueue;
+    expect(set({ ARGON2_MAX_QUEUE: '2' })).toBe(2);
+    expect(set({ ARGON2_MAX_QUEUE: '0' })).toBe(0);
+    expect(set({ ARGON2_MAX_QUEUE: 'auto' })).toBe('auto');
+    expect(defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { maxQueue: 7 } } }).password.hashing).toEqual({ threads: 'cores', niceness: 10, maxQueue: 7 });
+    expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { maxQueue: 1.5 } } })).setting).toBe('ARGON2_MAX_QUEUE');
+    expect(configError(() => defineConfig({ secretKey: STRONG_SECRET, password: { hashing: { maxQueue: -1 } } })).setting).toBe('ARGON2_MAX_QUEUE');
   });
 
   it('ignores empty and unknown variables', () => {

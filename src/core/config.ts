@@ -52,9 +52,11 @@ export interface AuthConfig {
     readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
     /**
      * Where argon2id runs: `threads` worker threads ('cores': one per core), each `niceness` steps
-     * below the event loop's scheduling priority (0–19, Linux; 0 keeps the same priority).
+     * below the event loop's scheduling priority (0–19, Linux; 0 keeps the same priority). At most
+     * `maxQueue` hashes wait for a thread ('auto': 4 per thread); past that a request needing one is
+     * answered 503 BUSY + Retry-After at once, so a flood of guesses cannot delay real logins.
      */
-    readonly hashing: { readonly threads: number | 'cores'; readonly niceness: number };
+    readonly hashing: { readonly threads: number | 'cores'; readonly niceness: number; readonly maxQueue: number | 'auto' };
     /** Lifetime of a password-reset link. */
     readonly resetTokenTtlMs: number;
   };
@@ -154,7 +156,7 @@ const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = 
     breachCheckUrl: 'https://api.pwnedpasswords.com/range/',
     breachCheckTimeoutMs: 1_500,
     argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
-    hashing: { threads: 'cores', niceness: 10 },
+    hashing: { threads: 'cores', niceness: 10, maxQueue: 'auto' },
     resetTokenTtlMs: 3_600_000,
   },
   mailFrom: 'Portcullis <no-reply@localhost>',
@@ -282,11 +284,14 @@ export function defineConfig(options: AuthOptions): AuthConfig {
   if (![0, 1, 2, 3, 4].includes(minStrength)) throw new ConfigError('PASSWORD_MIN_STRENGTH', 'must be 0, 1, 2, 3 or 4');
   if (!['NFKC', 'NFC', 'none'].includes(config.password.normalization)) throw new ConfigError('PASSWORD_NORMALIZATION', 'must be NFKC, NFC or none');
   checkOrigin(config.password.breachCheckUrl, 'PASSWORD_BREACH_CHECK_URL');
-  const { threads, niceness } = config.password.hashing;
+  const { threads, niceness, maxQueue } = config.password.hashing;
   if (threads !== 'cores' && (!Number.isInteger(threads) || threads < 1 || threads > 256)) {
     throw new ConfigError('ARGON2_THREADS', 'must be "cores" or a whole number from 1 to 256');
   }
   if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new ConfigError('ARGON2_NICENESS', 'must be a whole number from 0 to 19');
+  if (maxQueue !== 'auto' && (!Number.isInteger(maxQueue) || maxQueue < 0 || maxQueue > 100_000)) {
+    throw new ConfigError('ARGON2_MAX_QUEUE', 'must be "auto" or a whole number from 0 to 100000');
+  }
   const inFlight = config.lockout.clientChecksInFlight;
   if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 10_000) throw new ConfigError('AUTH_CLIENT_CHECKS_IN_FLIGHT', 'must be a whole number from 1 to 10000');
   if (!Number.isInteger(config.ipv6PrefixLength) || config.ipv6PrefixLength < 16 || config.ipv6PrefixLength > 128) {

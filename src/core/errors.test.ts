@@ -13,6 +13,7 @@ const PUBLISHED: Record<string, { status: number; message: string }> = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   RATE_LIMITED: { status: 429, message: 'Too many requests. Try again later.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  BUSY: { status: 503, message: 'Server busy. Try again shortly.' },
   INTERNAL: { status: 500, message: 'Internal server error' },
 };
 
@@ -37,6 +38,7 @@ describe('ERROR_CODES', () => {
     ['CSRF_FAILED', 403, '{"error":"CSRF validation failed","code":"CSRF_FAILED"}'],
     ['RATE_LIMITED', 429, '{"error":"Too many requests. Try again later.","code":"RATE_LIMITED"}'],
     ['INVALID_CREDENTIALS', 401, '{"error":"Invalid credentials","code":"INVALID_CREDENTIALS"}'],
+    ['BUSY', 503, '{"error":"Server busy. Try again shortly.","code":"BUSY"}'],
   ] as const)('%s serialises to the exact body of API.md', (code, status, body) => {
     const error = new AuthError(code);
     expect(error.status).toBe(status);

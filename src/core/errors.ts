@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   RATE_LIMITED: { status: 429, message: 'Too many requests. Try again later.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  BUSY: { status: 503, message: 'Server busy. Try again shortly.' },
   INTERNAL: { status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
@@ -24,7 +25,7 @@ export interface AuthErrorOptions {
   /** Overrides the table's message (e.g. "You can only update docs you own"). */
   message?: string;
   fields?: FieldErrors;
-  /** Seconds, for 429 responses. */
+  /** Seconds, for 429 and 503 responses (sent as Retry-After). */
   retryAfterSeconds?: number;
   /** Internal cause, for logs only; never sent to a client. */
   cause?: unknown;

@@ -4,7 +4,9 @@ import { PASSWORD, createTestApp, shuffled, uniqueEmail, type Client, type Publi
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  // These races need every request to reach its hash, beyond the default queue (4 per thread): the
+  // bounded queue itself is tested in test/security/hash-queue.attack.test.ts.
+  t = await createTestApp({ password: { hashing: { maxQueue: 1_000 } } });
 });
 afterAll(async () => {
   await t?.dispose();

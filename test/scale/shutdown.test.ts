@@ -46,6 +46,8 @@ describe('SIGTERM', () => {
       AUTH_RATE_LIMIT_REGISTER: '1000/1h',
       // Slow password hashing: the logins are still running when the signal arrives.
       ARGON2_TIME_COST: '8',
+      // All 12 logins in flight at once, past the default queue (4 per thread), which would refuse some with 503 BUSY.
+      ARGON2_MAX_QUEUE: '1000',
     };
     const server = await spawnServer(env);
     const users = await Promise.all(

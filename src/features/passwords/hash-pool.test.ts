@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { AuthError } from '../../core/errors.ts';
 import { createPasswordHasher } from './hasher.ts';
-import { closeHashPools, hashPool, hashPoolOptions, validateHashPoolOptions } from './hash-pool.ts';
+import { closeHashPools, HashQueueFullError, hashPool, hashPoolLoad, hashPoolOptions, validateHashPoolOptions } from './hash-pool.ts';
 
 /** Cheap parameters: these tests are about where hashing runs, not how slow it is. */
 const CHEAP = { memoryCost: 8_192, timeCost: 1, parallelism: 1 };
@@ -67,16 +68,18 @@ describe('the hashing pool', () => {
   });
 
   it('refuses nonsense settings', () => {
-    for (const bad of [{ threads: 0 }, { threads: 1.5 }, { niceness: -1 }, { niceness: 20 }, { niceness: 2.5 }]) {
+    const nonsense = [{ threads: 0 }, { threads: 1.5 }, { niceness: -1 }, { niceness: 20 }, { niceness: 2.5 }, { maxQueue: -1 }, { maxQueue: 0.5 }, { maxQueue: Infinity }];
+    for (const bad of nonsense) {
       expect(() => validateHashPoolOptions(bad)).toThrow(TypeError);
       expect(() => hashPool(bad)).toThrow(TypeError);
     }
-    expect(validateHashPoolOptions({ threads: 3, niceness: 0 })).toEqual({ threads: 3, niceness: 0 });
+    expect(validateHashPoolOptions({ threads: 3, niceness: 0 })).toEqual({ threads: 3, niceness: 0, maxQueue: 12 });
+    expect(validateHashPoolOptions({ threads: 3, niceness: 0, maxQueue: 0 })).toEqual({ threads: 3, niceness: 0, maxQueue: 0 });
   });
 
-  it('maps the configuration form: "cores" leaves the thread count to the machine', () => {
-    expect(hashPoolOptions({ threads: 'cores', niceness: 10 })).toEqual({ niceness: 10 });
-    expect(hashPoolOptions({ threads: 4, niceness: 0 })).toEqual({ threads: 4, niceness: 0 });
+  it('maps the configuration form: "cores" leaves the thread count to the machine, "auto" the queue to the thread count', () => {
+    expect(hashPoolOptions({ threads: 'cores', niceness: 10, maxQueue: 'auto' })).toEqual({ niceness: 10 });
+    expect(hashPoolOptions({ threads: 4, niceness: 0, maxQueue: 2 })).toEqual({ threads: 4, niceness: 0, maxQueue: 2 });
   });
 
   it.runIf(process.platform === 'linux')('closeHashPools stops the workers; the next hash starts a new pool', async () => {
@@ -88,5 +91,61 @@ describe('the hashing pool', () => {
     await vi.waitFor(() => expect(lowered()).toBe(0), { timeout: 5_000, interval: 20 });
     const hash = await hasher.hashPassword('correct horse battery staple');
     expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+  });
+});
+
+describe('the bounded queue', () => {
+  /** Each case has a pool of its own (pools are shared per threads + niceness), so its counters start at zero. */
+  const ownPool = (niceness: number, maxQueue?: number) => ({ threads: 1, niceness, ...(maxQueue === undefined ? {} : { maxQueue }) });
+
+  it('admits threads + maxQueue tasks; the rest are refused at once with 503 BUSY, before any work', async () => {
+    const options = ownPool(1, 2);
+    const hasher = createPasswordHasher(CHEAP, options);
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    const settled = await Promise.allSettled(Array.from({ length: 10 }, () => hasher.verifyPassword(hash, 'correct horse battery staple')));
+    expect(settled.slice(0, 3).map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const refused = settled.slice(3);
+    expect(refused).toHaveLength(7);
+    for (const outcome of refused) {
+      expect(outcome.status).toBe('rejected');
+      const reason: unknown = outcome.status === 'rejected' ? outcome.reason : undefined;
+      expect(reason).toBeInstanceOf(HashQueueFullError);
+      expect(reason).toBeInstanceOf(AuthError);
+      expect(reason).toMatchObject({ code: 'BUSY', status: 503, retryAfterSeconds: 1 });
+      expect(JSON.stringify(reason)).toBe('{"error":"Server busy. Try again shortly.","code":"BUSY"}');
+    }
+    expect(hashPoolLoad(options)).toEqual({ inFlight: 0, peakInFlight: 3, refusedTotal: 7 });
+    // The slots came back: the queue refuses only while it is full.
+    expect(await hasher.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+  });
+
+  it('defaults to four waiting tasks per thread; 0 means none may wait', async () => {
+    const byDefault = createPasswordHasher(CHEAP, ownPool(2));
+    const none = createPasswordHasher(CHEAP, ownPool(3, 0));
+    const outcomes = async (hasher: typeof byDefault) =>
+      (await Promise.allSettled(Array.from({ length: 8 }, (_, i) => hasher.hashPassword(`password number ${i}`)))).map((s) => s.status);
+    expect(await outcomes(byDefault)).toEqual([...Array<string>(5).fill('fulfilled'), ...Array<string>(3).fill('rejected')]);
+    expect(await outcomes(none)).toEqual(['fulfilled', ...Array<string>(7).fill('rejected')]);
+    expect(hashPoolLoad(ownPool(2)).peakInFlight).toBe(5);
+    expect(hashPoolLoad(ownPool(3)).peakInFlight).toBe(1);
+  });
+
+  it('hashers sharing one pool count one load, each stopping at its own bound', async () => {
+    const roomy = createPasswordHasher(CHEAP, ownPool(4, 3));
+    const tight = createPasswordHasher(CHEAP, ownPool(4, 0));
+    const first = [roomy.hashPassword('one'), roomy.hashPassword('two')];
+    await expect(tight.hashPassword('three')).rejects.toBeInstanceOf(HashQueueFullError);
+    first.push(roomy.hashPassword('four'));
+    await Promise.all(first);
+    expect(hashPoolLoad(ownPool(4))).toEqual({ inFlight: 0, peakInFlight: 3, refusedTotal: 1 });
+  });
+
+  it('a dummy hash refused by a full queue is not kept: unknown identities are verified again once there is room', async () => {
+    const hasher = createPasswordHasher(CHEAP, ownPool(5, 0));
+    const occupying = hasher.hashPassword('correct horse battery staple');
+    await expect(hasher.verifyAgainstDummy('guess')).rejects.toBeInstanceOf(HashQueueFullError);
+    await occupying;
+    await expect(hasher.verifyAgainstDummy('guess')).resolves.toBeUndefined();
+    expect(hashPoolLoad(ownPool(5)).refusedTotal).toBe(1);
   });
 });

@@ -21,8 +21,13 @@ export interface Argon2Params {
 export const OWASP_ARGON2ID: Argon2Params = Object.freeze({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 
 export interface PasswordHasher {
+  /** Rejects with HashQueueFullError (503 BUSY) when the hashing queue is full. */
   hashPassword(password: string): Promise<string>;
-  /** False for a wrong password or an unreadable hash; never throws on bad input. */
+  /**
+   * False for a wrong password or an unreadable hash; never throws on bad input. Rejects with
+   * HashQueueFullError (503 BUSY) when the hashing queue is full: nothing was checked, so it is
+   * not a wrong password and must not count toward a lockout.
+   */
   verifyPassword(passwordHash: string, password: string): Promise<boolean>;
   /**
    * Spends the same time as a real verification against nothing: called when the identity is
@@ -60,7 +65,7 @@ export type Argon2PasswordHasher = PasswordHasher & { needsRehash(passwordHash: 
 
 /**
  * argon2id with `params`, computed in the process's hashing pool (hash-pool.ts): worker threads, one
- * per core by default, at a lower scheduling priority than the event loop.
+ * per core by default, at a lower scheduling priority than the event loop, behind a bounded queue.
  */
 export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, pool: HashPoolOptions = {}): Argon2PasswordHasher {
   for (const [name, value] of Object.entries(params)) {
@@ -79,7 +84,11 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, pool
     hashPassword,
     verifyPassword,
     async verifyAgainstDummy(password) {
-      dummyHash ??= hashPassword('portcullis-dummy-password-for-timing');
+      // A dummy refused by a full queue is forgotten: kept, it would answer BUSY for every unknown identity ever after.
+      dummyHash ??= hashPassword('portcullis-dummy-password-for-timing').catch((error: unknown) => {
+        dummyHash = undefined;
+        throw error;
+      });
       await verifyPassword(await dummyHash, password);
     },
     needsRehash: (passwordHash) => passwordHashNeedsRehash(passwordHash, params),

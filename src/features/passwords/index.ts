@@ -11,7 +11,17 @@ export {
   type Argon2PasswordHasher,
   type Argon2Params,
 } from './hasher.ts';
-export { hashPoolOptions, closeHashPools, DEFAULT_HASH_NICENESS, type HashPoolOptions } from './hash-pool.ts';
+export {
+  hashPoolOptions,
+  hashPoolLoad,
+  closeHashPools,
+  HashQueueFullError,
+  DEFAULT_HASH_NICENESS,
+  DEFAULT_QUEUE_PER_THREAD,
+  BUSY_RETRY_AFTER_SECONDS,
+  type HashPoolOptions,
+  type HashPoolLoad,
+} from './hash-pool.ts';
 export {
   checkPasswordPolicy,
   createPasswordPolicy,
