@@ -11,7 +11,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { emailKey, usernameKey } from '../features/identity/index.ts';
 import { lockoutSubject, reserveAttempt } from '../features/lockout/index.ts';
-import { verifyStoredPassword } from '../features/passwords/index.ts';
+import { HashQueueFullError, verifyStoredPassword } from '../features/passwords/index.ts';
 import { origin, type Kernel } from './kernel.ts';
 
 type Refusal = 'locked' | 'ip_budget' | 'client_busy';
@@ -92,7 +92,15 @@ async function verifyUserPassword(kernel: Kernel, user: UserRecord, password: st
   if (!result.valid) return false;
   if (result.needsRehash) {
     const nowMs = kernel.clock.nowMs();
-    await kernel.stores.users.setPasswordHash(user.id, await kernel.hasher.hashPassword(kernel.policy.normalize(password)), nowMs);
+    let rehashed: string;
+    try {
+      rehashed = await kernel.hasher.hashPassword(kernel.policy.normalize(password));
+    } catch (error) {
+      // A full hashing queue must not fail a correct login: the next login re-hashes.
+      if (error instanceof HashQueueFullError) return true;
+      throw error;
+    }
+    await kernel.stores.users.setPasswordHash(user.id, rehashed, nowMs);
     kernel.emit({ type: 'password.rehashed', userId: user.id, ...origin(client), atMs: nowMs });
   }
   return true;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryCounterStore, type AuthEvent, type CounterStore } from '../../src/index.ts';
 import { clientBucket } from '../../src/core/client-ip.ts';
-import { lockoutKeys, lockoutScope } from '../../src/features/lockout/index.ts';
+import { lockoutKeys, lockoutScope, lockoutSubject } from '../../src/features/lockout/index.ts';
 import { closeHashPools, createPasswordHasher, hashPoolLoad } from '../../src/features/passwords/index.ts';
 import { identityKey } from '../../src/flows/credentials.ts';
 import { PASSWORD, createTestApp, nextIp, uniqueEmail, type TestApp } from '../http/harness.ts';
@@ -36,11 +36,16 @@ async function expectBusy(res: Response, label: string): Promise<void> {
   expectSecurityHeaders(res, label);
 }
 
-/** Every counter a failed password check moves for this attempt: the identity's failures and lock, the address's budget. */
+/**
+ * Every counter a failed password check moves for this attempt: the account's (or unknown
+ * identity's) failures and lock, the address's budget. A unit reserved and given back leaves a
+ * counter at 0, which counts nothing: it reads as absent.
+ */
 async function countersOf(counters: CounterStore, { identity, ip }: Attempt): Promise<Array<number | undefined>> {
-  const scope = lockoutScope(identityKey(identity), clientBucket(ip), false);
+  const user = await t.stores.users.findUserByEmailKey(identityKey(identity));
+  const scope = lockoutScope(user ? lockoutSubject.user(user.id) : lockoutSubject.unknownIdentity(identityKey(identity)), clientBucket(ip), false);
   const keys = [lockoutKeys.failures(scope), lockoutKeys.lock(scope), lockoutKeys.stuffing(clientBucket(ip))];
-  return Promise.all(keys.map(async (key) => (await counters.peek(key))?.count));
+  return Promise.all(keys.map(async (key) => (await counters.peek(key))?.count || undefined));
 }
 
 let t: TestApp;
