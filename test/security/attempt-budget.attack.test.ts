@@ -247,6 +247,51 @@ describe('HTTP Basic counts against the per-client login limit', () => {
   });
 });
 
+describe('checks in flight per client (AUTH_CLIENT_CHECKS_IN_FLIGHT)', () => {
+  it('one address with 40 slow checks at once holds at most its 2 slots; the rest 429 at once, counted nowhere', async () => {
+    const real = createPasswordHasher();
+    let inFlight = 0;
+    let peak = 0;
+    let started = 0;
+    const slow = async <T>(work: () => Promise<T>): Promise<T> => {
+      started += 1;
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return await work();
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const hasher: PasswordHasher = {
+      hashPassword: (password) => real.hashPassword(password),
+      verifyPassword: (hash, password) => slow(() => real.verifyPassword(hash, password)),
+      verifyAgainstDummy: (password) => slow(() => real.verifyAgainstDummy(password)),
+      needsRehash: (hash) => real.needsRehash(hash),
+    };
+    const counters = createMemoryCounterStore();
+    const t = await createTestApp({ rateLimits: NO_RATE_LIMIT, counters, hasher, lockout: { clientChecksInFlight: 2, ipFailureBudget: { count: 1_000_000, windowMs: 3_600_000 } } });
+    try {
+      const ip = nextIp();
+      const answers = await Promise.all(Array.from({ length: 40 }, () => jsonLogin(t, ip, uniqueEmail('busy'), WRONG)));
+      expect(peak).toBe(2);
+      const refused = answers.filter((res) => res.status === 429);
+      expect(answers.filter((res) => res.status === 401)).toHaveLength(started);
+      expect(refused).toHaveLength(40 - started);
+      expect(refused.length).toBeGreaterThanOrEqual(30);
+      expect(await jsonOf(refused[0]!)).toEqual(RATE_LIMITED);
+      expect(refused[0]!.headers.get('retry-after')).toBe('1');
+      // Another address is not held up by this one's share.
+      started = 0;
+      expect((await jsonLogin(t, nextIp(), uniqueEmail('other'), WRONG)).status).toBe(401);
+      expect(started).toBe(1);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe('reset links are guessed against the client’s failure budget', () => {
   it('1,000 concurrent forged links from one client: at most its budget are looked up, the rest 429', async () => {
     const budget = 5;
