@@ -89,7 +89,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
     throw error;
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
-  if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
+  if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY, trustProxyHeader: auth.config.trustProxyHeader }, `trusting ${auth.config.trustProxyHeader === 'forwarded' ? 'Forwarded' : 'X-Forwarded-For / X-Forwarded-Proto'} from configured proxies`);
 
   const { app } = createReferenceApp(auth, {
     onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
