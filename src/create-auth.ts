@@ -175,7 +175,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     stores,
     clock,
     resolveClient(peer, headers) {
-      const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy);
+      const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy, config.trustProxyHeader);
       return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
     },
     authenticate,

@@ -90,7 +90,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
     throw error;
   }
   if (!auth.config.forceHttps && auth.config.environment === 'production') log.warn('FORCE_HTTPS is off in production: plain HTTP is served');
-  if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY }, 'trusting X-Forwarded-* from configured proxies');
+  if (auth.config.trustProxy.kind !== 'none') log.info({ trustProxy: env.TRUST_PROXY, trustProxyHeader: auth.config.trustProxyHeader }, `trusting ${auth.config.trustProxyHeader === 'forwarded' ? 'Forwarded' : 'X-Forwarded-For / X-Forwarded-Proto'} from configured proxies`);
   // createReferenceApp mounts /dev/mail exactly when this holds: say so, since it lists every reset link.
   if (!server.smtpUrl && auth.config.environment !== 'production') {
     log.warn({ path: '/dev/mail', outbox: resolve(server.mailOutbox) }, 'development outbox on: /dev/mail lists every e-mail sent (reset and confirmation links) to loopback clients; set SMTP_URL to send mail and turn it off');

@@ -24,6 +24,7 @@ describe('defineConfig', () => {
       publicOrigin: 'http://127.0.0.1:3000',
       secretKey: STRONG_SECRET,
       trustProxy: { kind: 'none' },
+      trustProxyHeader: 'x-forwarded-for',
       forceHttps: false,
       basePath: '/auth',
       session: { idleTimeoutMs: 2 * 3_600_000, maxAgeMs: 24 * 3_600_000, rememberMeMaxAgeMs: 30 * 86_400_000, protection: 'basic', sameSite: 'Strict' },
@@ -65,6 +66,13 @@ describe('defineConfig', () => {
     const error = configError(() => defineConfig({ secretKey: STRONG_SECRET, trustProxy: '10.0.0.0/33' }));
     expect(error.setting).toBe('TRUST_PROXY');
     expect(error.message).toContain('TRUST_PROXY');
+  });
+
+  it('believes X-Forwarded-For by default, Forwarded only when asked, nothing else', () => {
+    expect(defineConfig({ secretKey: STRONG_SECRET, trustProxy: 'loopback' }).trustProxyHeader).toBe('x-forwarded-for');
+    expect(defineConfig({ secretKey: STRONG_SECRET, trustProxy: 'loopback', trustProxyHeader: 'forwarded' }).trustProxyHeader).toBe('forwarded');
+    const bogus = { secretKey: STRONG_SECRET, trustProxyHeader: 'x-real-ip' } as unknown as Parameters<typeof defineConfig>[0];
+    expect(configError(() => defineConfig(bogus)).setting).toBe('TRUST_PROXY_HEADER');
   });
 
   it('refuses a secret shorter than 32 bytes, in any environment', () => {
@@ -316,6 +324,23 @@ describe('readEnvConfig', () => {
     expect(readEnvConfig({ TRUST_PROXY: 'loopback' }).auth.trustProxy).toMatchObject({ kind: 'cidrs' });
   });
 
+  it.each([
+    ['forwarded', 'forwarded'],
+    ['Forwarded', 'forwarded'],
+    ['x-forwarded-for', 'x-forwarded-for'],
+    [' X-Forwarded-For ', 'x-forwarded-for'],
+  ] as const)('parses TRUST_PROXY_HEADER=%j', (text, header) => {
+    const env = readEnvConfig({ TRUST_PROXY: 'loopback', TRUST_PROXY_HEADER: text });
+    expect(env.auth.trustProxyHeader).toBe(header);
+    expect(defineConfig({ ...env.auth, secretKey: STRONG_SECRET }).trustProxyHeader).toBe(header);
+  });
+
+  it('leaves TRUST_PROXY_HEADER unset to the default, x-forwarded-for', () => {
+    const env = readEnvConfig({ TRUST_PROXY: 'loopback' });
+    expect(env.auth.trustProxyHeader).toBeUndefined();
+    expect(defineConfig({ ...env.auth, secretKey: STRONG_SECRET }).trustProxyHeader).toBe('x-forwarded-for');
+  });
+
   it('derives PUBLIC_URL from HOST and PORT outside production, brackets IPv6', () => {
     expect(readEnvConfig({ PORT: '8443', HOST: 'localhost' }).auth.publicOrigin).toBe('http://localhost:8443');
     expect(readEnvConfig({ HOST: '::1' }).auth.publicOrigin).toBe('http://[::1]:3000');
@@ -334,6 +359,8 @@ describe('readEnvConfig', () => {
     ['REDIS_URL', 'http://cache'],
     ['TRUST_PROXY', '300.1.1.1/8'],
     ['TRUST_PROXY', 'everyone'],
+    ['TRUST_PROXY_HEADER', 'x-real-ip'],
+    ['TRUST_PROXY_HEADER', 'x-forwarded-for, forwarded'],
     ['FORCE_HTTPS', 'maybe'],
     ['AUTH_RATE_LIMIT_LOGIN', '5'],
     ['AUTH_RATE_LIMIT_REGISTER', '0/1m'],

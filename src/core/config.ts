@@ -3,7 +3,7 @@
  * validated, defaulted and frozen. Nothing else in the tree reads `process.env`.
  */
 import { deflateRawSync } from 'node:zlib';
-import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
+import { parseTrustProxy, TRUST_PROXY_HEADERS, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
 
 export type Environment = 'development' | 'production' | 'test';
 export type SessionProtection = 'off' | 'basic' | 'strong';
@@ -21,6 +21,8 @@ export interface AuthConfig {
   /** ≥ 32 bytes; keys every HMAC (CSRF tokens, flash messages). */
   readonly secretKey: string;
   readonly trustProxy: TrustProxy;
+  /** The one forwarding header believed from a trusted proxy: `x-forwarded-for` (+ `X-Forwarded-Proto`) or RFC 7239 `forwarded`. */
+  readonly trustProxyHeader: TrustProxyHeader;
   readonly forceHttps: boolean;
   /** Where the auth routes are mounted. */
   readonly basePath: string;
@@ -134,6 +136,7 @@ const MIN_SECRET_BYTES = 32;
 const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = {
   environment: 'development',
   trustProxy: { kind: 'none' },
+  trustProxyHeader: 'x-forwarded-for',
   basePath: '/auth',
   bodyLimitBytes: 64 * 1024,
   session: {
@@ -299,6 +302,7 @@ export function defineConfig(options: AuthOptions): AuthConfig {
   }
   const trustedOrigins = config.csrf.trustedOrigins.map((origin) => checkOrigin(origin, 'CSRF_TRUSTED_ORIGINS'));
   Object.assign(config, { csrf: { ...config.csrf, trustedOrigins } });
+  if (!TRUST_PROXY_HEADERS.includes(config.trustProxyHeader)) throw new ConfigError('TRUST_PROXY_HEADER', 'must be x-forwarded-for or forwarded');
   if (!config.basePath.startsWith('/') || config.basePath.endsWith('/')) {
     throw new ConfigError('basePath', 'must start with "/" and not end with one');
   }

@@ -61,6 +61,12 @@ const ENV_SCHEMA = z.object({
   REDIS_URL: z.string().refine((v) => /^rediss?:\/\//.test(v), { message: 'REDIS_URL must start with redis:// or rediss://' }).optional(),
   SECRET_KEY: z.string().optional(),
   TRUST_PROXY: z.string().optional(),
+  // Header names are case-insensitive: `X-Forwarded-For` is accepted as written.
+  TRUST_PROXY_HEADER: z
+    .string()
+    .transform((text) => text.trim().toLowerCase())
+    .pipe(z.enum(['x-forwarded-for', 'forwarded'], { message: 'TRUST_PROXY_HEADER must be x-forwarded-for or forwarded' }))
+    .optional(),
   FORCE_HTTPS: bool('FORCE_HTTPS').optional(),
   AUTH_RATE_LIMIT_LOGIN: rateRule('AUTH_RATE_LIMIT_LOGIN').optional(),
   AUTH_RATE_LIMIT_REGISTER: rateRule('AUTH_RATE_LIMIT_REGISTER').optional(),
@@ -185,6 +191,7 @@ export function readEnvConfig(env: Readonly<Record<string, string | undefined>>)
       secretKey: e.SECRET_KEY,
       publicOrigin: e.PUBLIC_URL !== undefined ? checkOrigin(e.PUBLIC_URL, 'PUBLIC_URL') : environment === 'production' ? undefined : `http://${urlHost}:${port}`,
       trustProxy: e.TRUST_PROXY !== undefined ? parseTrustProxyOrThrow(e.TRUST_PROXY) : undefined,
+      trustProxyHeader: e.TRUST_PROXY_HEADER,
       forceHttps: e.FORCE_HTTPS,
       session: {
         idleTimeoutMs: e.SESSION_IDLE_TIMEOUT,

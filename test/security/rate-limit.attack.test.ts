@@ -237,8 +237,7 @@ describe('behind a trusted proxy (trustProxy: loopback)', () => {
       { 'x-forwarded-for': `${client}, 127.0.0.2` }, // a second trusted hop is skipped, not believed as the client
       { 'x-forwarded-for': `::1, ${client}` },
       { 'x-forwarded-for': `garbage, ${client}` },
-      { forwarded: `for=1.2.3.4, for=${client}` },
-      { forwarded: `for="[2001:db8::7]", for=${client}` },
+      // Prepended Forwarded elements (TRUST_PROXY_HEADER=forwarded): proxy-headers.attack.test.ts.
     ];
     for (const headers of escapes) await expectRateLimited(await strangerLogin(t, PROXY, headers), `escape ${JSON.stringify(headers)}`, '60');
   });

@@ -97,7 +97,8 @@ describe('FORCE_HTTPS behind a trusted proxy (trustProxy: loopback)', () => {
   });
 
   it('X-Forwarded-Proto: https from the proxy counts as HTTPS (served, HSTS); from others it does not', async () => {
-    for (const headers of [{ 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9;proto=https' }] as Array<Record<string, string>>) {
+    // Forwarded proto= is believed only with TRUST_PROXY_HEADER=forwarded: proxy-headers.attack.test.ts.
+    for (const headers of [{ 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' }] as Array<Record<string, string>>) {
       const res = await t.request('http://localhost:3000/login', { headers: { ...headers, accept: 'text/html' } }, '127.0.0.1');
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expectSecurityHeaders(res, 'via trusted proxy', { https: true });
