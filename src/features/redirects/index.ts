@@ -3,6 +3,7 @@
  * no scheme, no control characters), judged both as sent and as a browser resolves it (dot
  * segments, backslashes, encoded slashes, stripped tabs), checked after percent-decoding, else the fallback.
  */
+export { encodeLocation } from './location.ts';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
