@@ -8,7 +8,7 @@ import { serializeCookie } from '../../core/cookies.ts';
 import { readCookie } from '../../core/cookies.ts';
 import { FLASH_COOKIE, FLASH_MESSAGES, isFlashKey, type FlashKey, type FlashMessage } from '../../features/flash/index.ts';
 import { encodeLocation } from '../../features/redirects/index.ts';
-import { currentPath, isJsonRequest } from './request.ts';
+import { bodyLeftOnSocket, currentPath, isJsonRequest } from './request.ts';
 import { stateOf, type AuthContext } from './variables.ts';
 import type { AuthViews } from './views.ts';
 
@@ -77,6 +77,9 @@ export async function errorResponse(c: Context, error: AuthError, views: AuthVie
   const state = stateOf(c);
   const { auth } = state;
   if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+  // A body too large even to drain (core/input.ts, OVERSIZE_DRAIN_BYTES) is left unread: close after
+  // the 413, so that the client does not send its next request down a connection we stopped reading.
+  if (error.code === 'PAYLOAD_TOO_LARGE' && bodyLeftOnSocket(c)) c.header('Connection', 'close');
   if (isJsonRequest(c)) return c.json(error.toJSON(), error.status as 400);
   const status = c.req.method === 'GET' || c.req.method === 'HEAD' ? 302 : 303;
   if (error.code === 'UNAUTHENTICATED' || error.code === 'REAUTH_REQUIRED') {
