@@ -6,7 +6,7 @@ import type { PeerInfo } from '../../create-auth.ts';
 import { stateOf } from './variables.ts';
 
 interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean }; readableEnded?: boolean };
+  incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean }; readableEnded?: boolean; httpVersionMajor?: number };
 }
 
 /** The socket's peer (@hono/node-server bindings); `app.request()` without bindings is loopback. */
@@ -29,7 +29,9 @@ export function bodyOf(c: Context): Promise<BodyFields> {
  * be read from the middle of this body. False without Node bindings (`app.request()`).
  */
 export function bodyLeftOnSocket(c: Context): boolean {
-  return (c.env as NodeBindings | undefined)?.incoming?.readableEnded === false;
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  // HTTP/1 only: HTTP/2 forbids `Connection` and resets just the stream, never the connection.
+  return incoming?.readableEnded === false && incoming.httpVersionMajor === 1;
 }
 
 export function isJsonRequest(c: Context): boolean {
