@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError, type ErrorCode } from './errors.ts';
-import { readBodyFields } from './input.ts';
+import { OVERSIZE_DRAIN_BYTES, readBodyFields } from './input.ts';
 
 const URL_ = 'http://app.example/auth/login';
 const LIMIT = 1024;
@@ -113,22 +113,45 @@ describe('readBodyFields: encodings and content types', () => {
 });
 
 describe('readBodyFields: size limits', () => {
-  it('a declared Content-Length over the limit → PAYLOAD_TOO_LARGE before reading', async () => {
-    const { request, pulledChunks } = streamed([new TextEncoder().encode('{}')], 'application/json', { 'content-length': String(LIMIT + 1) });
+  it('a declared Content-Length past the limit and the drain bound → PAYLOAD_TOO_LARGE before reading', async () => {
+    const { request, pulledChunks } = streamed([new TextEncoder().encode('{}')], 'application/json', { 'content-length': String(LIMIT + OVERSIZE_DRAIN_BYTES + 1) });
     await expectCode(request, 'PAYLOAD_TOO_LARGE');
     expect(pulledChunks()).toBe(0);
+  });
+
+  it('a declared Content-Length over the limit but within the drain bound → read to its end (and dropped), then PAYLOAD_TOO_LARGE', async () => {
+    const chunk = new Uint8Array(400).fill(0x20);
+    const { request, pulledChunks } = streamed(Array.from({ length: 100 }, () => chunk), 'application/json', { 'content-length': String(100 * 400) });
+    await expectCode(request, 'PAYLOAD_TOO_LARGE');
+    expect(pulledChunks()).toBe(101); // every chunk, and the end: the connection is clean for the 413
   });
 
   it('a body over the limit with a true Content-Length → PAYLOAD_TOO_LARGE', async () => {
     await expectCode(json(JSON.stringify({ a: 'x'.repeat(LIMIT) })), 'PAYLOAD_TOO_LARGE');
   });
 
-  it('a streamed body without Content-Length over the limit → PAYLOAD_TOO_LARGE, and reading stops', async () => {
+  it('a streamed body without Content-Length over the limit → PAYLOAD_TOO_LARGE, read to its end when that is within the drain bound', async () => {
     const chunk = new Uint8Array(400).fill(0x20);
     const { request, pulledChunks } = streamed(Array.from({ length: 100 }, () => chunk));
     expect(request.headers.get('content-length')).toBeNull();
     await expectCode(request, 'PAYLOAD_TOO_LARGE');
-    expect(pulledChunks()).toBeLessThan(10);
+    expect(pulledChunks()).toBe(101);
+  });
+
+  it('an endless streamed body: reading stops at the limit plus the drain bound', async () => {
+    const chunkBytes = 64 * 1024;
+    const chunk = new Uint8Array(chunkBytes).fill(0x20);
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(chunk);
+      },
+    }, { highWaterMark: 0 });
+    const request = new Request(URL_, { method: 'POST', body: endless, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit);
+    await expectCode(request, 'PAYLOAD_TOO_LARGE');
+    expect(pulled * chunkBytes).toBeGreaterThan(OVERSIZE_DRAIN_BYTES);
+    expect(pulled * chunkBytes).toBeLessThanOrEqual(LIMIT + OVERSIZE_DRAIN_BYTES + 2 * chunkBytes);
   });
 
   it('a Content-Length that lies (too small) does not get past the limit', async () => {

@@ -12,9 +12,39 @@ function invalid(message: string, fields?: FieldErrors): AuthError {
   return new AuthError('INVALID_INPUT', { message, ...(fields ? { fields } : {}) });
 }
 
+/**
+ * How much of an over-limit body is still read, and thrown away, before the 413 goes out. A client
+ * that is still sending when the server stops reading and closes gets a TCP reset, which can wipe
+ * the 413 from its buffers ("socket hang up"), and a keep-alive connection with half a body left on
+ * it is dead for the next request. Within this bound the 413 leaves on a clean connection; past it
+ * the adapter closes the connection (`Connection: close`), so a 1 GB upload costs a few MB, not 1 GB.
+ */
+export const OVERSIZE_DRAIN_BYTES = 4 * 1024 * 1024;
+
+/** Reads and discards what is left of a body, at most `budgetBytes`; true when the body ended within it. */
+async function drainBody(reader: ReadableStreamDefaultReader<Uint8Array>, budgetBytes: number): Promise<boolean> {
+  let left = budgetBytes;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      return false; // the client went away: nothing left to answer cleanly
+    }
+    if (chunk.done) return true;
+    left -= chunk.value.byteLength;
+    // Never `cancel()`: on a Node request that tears the socket down before the 413 is written.
+    if (left < 0) return false;
+  }
+}
+
 async function readLimited(request: Request, limitBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > limitBytes) throw new AuthError('PAYLOAD_TOO_LARGE');
+  if (declared !== null && Number(declared) > limitBytes) {
+    // Small enough to swallow: read it off the wire so the client sees the 413 (see OVERSIZE_DRAIN_BYTES).
+    if (request.body && Number(declared) <= limitBytes + OVERSIZE_DRAIN_BYTES) await drainBody(request.body.getReader(), limitBytes + OVERSIZE_DRAIN_BYTES);
+    throw new AuthError('PAYLOAD_TOO_LARGE');
+  }
   if (declared !== null && /^\d+$/.test(declared)) {
     // A declared length within the limit: the HTTP parser delivers exactly that many bytes, so the
     // body is read in one piece (@hono/node-server reads it straight off the socket, without the
@@ -23,7 +53,7 @@ async function readLimited(request: Request, limitBytes: number): Promise<Uint8A
     if (bytes.byteLength > limitBytes) throw new AuthError('PAYLOAD_TOO_LARGE');
     return bytes;
   }
-  // No length (chunked): read piece by piece and stop at the limit.
+  // No length (chunked): read piece by piece and stop keeping bytes at the limit.
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -33,7 +63,7 @@ async function readLimited(request: Request, limitBytes: number): Promise<Uint8A
     if (done) break;
     total += value.byteLength;
     if (total > limitBytes) {
-      await reader.cancel().catch(() => undefined);
+      await drainBody(reader, OVERSIZE_DRAIN_BYTES - (total - limitBytes));
       throw new AuthError('PAYLOAD_TOO_LARGE');
     }
     chunks.push(value);

@@ -4,6 +4,7 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';
+import { OVERSIZE_DRAIN_BYTES } from '../../core/input.ts';
 import { AuthError, type Auth, type ClientInfo, type PeerInfo, type Principal } from '../../index.ts';
 
 export interface ExpressAuthState {
@@ -58,16 +59,34 @@ function parseForm(text: string): Record<string, unknown> {
   return fields;
 }
 
-async function readLimited(req: Request, limitBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  // Past the limit, keep draining without storing (as body-parser does) so that the 413 can be sent.
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total <= limitBytes) chunks.push(chunk);
-  }
-  if (total > limitBytes) throw new AuthError('PAYLOAD_TOO_LARGE');
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Reads at most `limitBytes` and keeps them; past the limit keeps reading without storing (as
+ * body-parser does) so that the client sees the 413, but only up to OVERSIZE_DRAIN_BYTES more: then
+ * it stops, and the 413 closes the connection (a 1 GB upload costs a few MB, not 1 GB).
+ */
+function readLimited(req: Request, limitBytes: number): Promise<string> {
+  const declaredBytes = Number(req.headers['content-length'] ?? 0);
+  if (declaredBytes > limitBytes + OVERSIZE_DRAIN_BYTES) return Promise.reject(new AuthError('PAYLOAD_TOO_LARGE'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const finish = (outcome: () => void) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total <= limitBytes) chunks.push(chunk);
+      else if (total > limitBytes + OVERSIZE_DRAIN_BYTES) {
+        // Stop reading (never destroy: the socket must still carry the 413).
+        req.pause();
+        finish(() => reject(new AuthError('PAYLOAD_TOO_LARGE')));
+      }
+    };
+    const onEnd = () => finish(() => (total > limitBytes ? reject(new AuthError('PAYLOAD_TOO_LARGE')) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    const onError = (error: Error) => finish(() => reject(error));
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
 }
 
 /**

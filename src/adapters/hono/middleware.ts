@@ -4,6 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Auth } from '../../create-auth.ts';
+import { encodeLocation } from '../../features/redirects/index.ts';
 import { httpsRedirect, securityHeaders } from '../../features/transport/index.ts';
 import { peerOf } from './request.ts';
 import type { AuthEnv, RequestAuthState } from './variables.ts';
@@ -16,6 +17,9 @@ export interface MiddlewareOptions {
 function finish(c: Context, state: RequestAuthState): void {
   for (const [name, value] of securityHeaders(state.client.secure)) c.res.headers.set(name, value);
   if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  // The app's own `c.redirect(…)` too: one encoding for every Location that leaves (see encodeLocation).
+  const location = c.res.headers.get('Location');
+  if (location !== null) c.res.headers.set('Location', encodeLocation(location));
   for (const cookie of state.pendingCookies) c.res.headers.append('Set-Cookie', cookie);
 }
 

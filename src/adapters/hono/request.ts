@@ -6,7 +6,7 @@ import type { PeerInfo } from '../../create-auth.ts';
 import { stateOf } from './variables.ts';
 
 interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean } };
+  incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean }; readableEnded?: boolean; httpVersionMajor?: number };
 }
 
 /** The socket's peer (@hono/node-server bindings); `app.request()` without bindings is loopback. */
@@ -21,6 +21,17 @@ export function bodyOf(c: Context): Promise<BodyFields> {
   const state = stateOf(c);
   state.body ??= readBodyFields(c.req.raw, state.auth.config.bodyLimitBytes);
   return state.body;
+}
+
+/**
+ * True when part of this request's body is still on the socket (@hono/node-server, or Express
+ * through the bridge): the answer must then close the connection, or the next request on it would
+ * be read from the middle of this body. False without Node bindings (`app.request()`).
+ */
+export function bodyLeftOnSocket(c: Context): boolean {
+  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+  // HTTP/1 only: HTTP/2 forbids `Connection` and resets just the stream, never the connection.
+  return incoming?.readableEnded === false && incoming.httpVersionMajor === 1;
 }
 
 export function isJsonRequest(c: Context): boolean {

@@ -7,7 +7,8 @@ import { AuthError, type ErrorCode } from '../../core/errors.ts';
 import { serializeCookie } from '../../core/cookies.ts';
 import { readCookie } from '../../core/cookies.ts';
 import { FLASH_COOKIE, FLASH_MESSAGES, isFlashKey, type FlashKey, type FlashMessage } from '../../features/flash/index.ts';
-import { currentPath, isJsonRequest } from './request.ts';
+import { encodeLocation } from '../../features/redirects/index.ts';
+import { bodyLeftOnSocket, currentPath, isJsonRequest } from './request.ts';
 import { stateOf, type AuthContext } from './variables.ts';
 import type { AuthViews } from './views.ts';
 
@@ -61,23 +62,31 @@ function returnPath(c: Context): string {
   return stateOf(c).auth.config.pages.afterLogin;
 }
 
+/** Every redirect of the adapter: the target ASCII-only (UTF-8 percent-encoded), never raw Latin-1 bytes. */
+export function redirectTo(c: Context, location: string, status: 301 | 302 | 303 | 307 | 308): Response {
+  return c.redirect(encodeLocation(location), status);
+}
+
 /** 303 See Other: after a form POST, the browser GETs the target. */
 export function redirectAfterPost(c: Context, location: string, flash?: FlashKey): Response {
   if (flash) setFlash(c, flash);
-  return c.redirect(location, 303);
+  return redirectTo(c, location, 303);
 }
 
 export async function errorResponse(c: Context, error: AuthError, views: AuthViews): Promise<Response> {
   const state = stateOf(c);
   const { auth } = state;
   if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+  // A body too large even to drain (core/input.ts, OVERSIZE_DRAIN_BYTES) is left unread: close after
+  // the 413, so that the client does not send its next request down a connection we stopped reading.
+  if (error.code === 'PAYLOAD_TOO_LARGE' && bodyLeftOnSocket(c)) c.header('Connection', 'close');
   if (isJsonRequest(c)) return c.json(error.toJSON(), error.status as 400);
   const status = c.req.method === 'GET' || c.req.method === 'HEAD' ? 302 : 303;
   if (error.code === 'UNAUTHENTICATED' || error.code === 'REAUTH_REQUIRED') {
     const next = encodeURIComponent(returnPath(c));
     const login = error.code === 'UNAUTHENTICATED';
     setFlash(c, login ? 'login_required' : 'reauth_required');
-    return c.redirect(`${login ? auth.config.pages.login : auth.config.pages.verify}?next=${next}`, status);
+    return redirectTo(c, `${login ? auth.config.pages.login : auth.config.pages.verify}?next=${next}`, status);
   }
   const principal = (c as AuthContext).get('principal') ?? null;
   const csrfToken = principal?.session ? auth.csrfToken({ kind: 'session', sessionId: principal.session.id }) : '';

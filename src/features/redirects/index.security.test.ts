@@ -139,3 +139,43 @@ describe('safeNext: decoding cannot turn an accepted path into an off-site one',
     }
   });
 });
+
+describe('safeNext: judged as a browser resolves it (dot segments, backslashes, encoded slashes, tabs)', () => {
+  it.each([
+    ['dot segment before a double slash', '/..//evil.example'],
+    ['dot segment deeper', '/a/..//evil.example'],
+    ['two dot segments', '/a/b/../..//evil.example'],
+    ['single dot', '/.//evil.example'],
+    ['encoded dot segment', '/%2e%2e//evil.example'],
+    ['upper-case encoded dot segment', '/%2E%2E//evil.example'],
+    ['mixed encoded dot segment', '/.%2e//evil.example'],
+    ['dot segment then encoded slash', '/../%2Fevil.example'],
+    ['dot segment then encoded slash (lower case)', '/..%2f/%2fevil.example'],
+    ['dot segment, encoded slashes only', '/.%2e/%2F%2Fevil.example'],
+    ['dot segments past the root', '/../../..//evil.example'],
+    ['dot segment with a query', '/..//evil.example?x=1'],
+  ])('%s: %j falls back', (_label, next) => {
+    expect(isSafeNext(next)).toBe(false);
+    expect(safeNext(next, FALLBACK)).toBe(FALLBACK);
+  });
+
+  it.each(['/a/../b', '/a/./b', '/a/..', '/..', '/./dashboard', '/a/%2e%2e/b', '/docs/..%2Fx'])('keeps the same-origin path %j', (next) => {
+    expect(safeNext(next, FALLBACK)).toBe(next);
+    const resolved = new URL(next, BASE);
+    expect(resolved.origin).toBe(BASE);
+    expect(resolved.pathname.startsWith('//')).toBe(false);
+  });
+
+  it('whatever is accepted resolves to a path that does not start with // (decoded or not)', () => {
+    const pieces = ['/', '//', '.', '..', '%2e', '%2E%2e', '%2F', '%5C', 'evil.example', 'a'];
+    const candidates: string[] = [];
+    for (const a of pieces) for (const b of pieces) for (const c of pieces) candidates.push(`/${a}${b}${c}`, `/${a}/${b}/${c}`);
+    for (const next of candidates) {
+      if (!isSafeNext(next)) continue;
+      const path = new URL(next, BASE).pathname;
+      expect(path.startsWith('//'), `${next} → ${path}`).toBe(false);
+      expect(decodeRepeatedly(path).startsWith('//'), `${next} → ${path}`).toBe(false);
+      expect(new URL(decodeRepeatedly(path), BASE).origin, next).toBe(BASE);
+    }
+  });
+});
