@@ -113,6 +113,19 @@ function processCount(env: Env, options: DoctorOptions): { count: number; source
   return { count: options.processes ?? 1, source: '' };
 }
 
+/** TRUST_PROXY_HEADER=forwarded is safe only behind a proxy that writes Forwarded itself on every request. */
+function forwardedHeaderFindings(config: AuthConfig): Finding[] {
+  if (config.trustProxy.kind === 'none' || config.trustProxyHeader !== 'forwarded') return [];
+  return [{
+    id: 'trust-proxy-header-forwarded',
+    severity: 'warning',
+    setting: 'TRUST_PROXY_HEADER',
+    message:
+      "TRUST_PROXY_HEADER=forwarded believes RFC 7239 Forwarded from your proxies and ignores X-Forwarded-For. nginx and most load balancers pass a client's own Forwarded header through untouched: unless your proxy writes Forwarded itself on every request, any client picks its own IP and scheme (fresh rate-limit and lockout budgets, forged audit IPs, another network for session binding, /metrics' loopback gate opened).",
+    fix: 'Leave TRUST_PROXY_HEADER unset (x-forwarded-for) unless your proxy writes Forwarded on every request; with nginx: proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;',
+  }];
+}
+
 function trustProxyFindings(config: AuthConfig, env: Env): Finding[] {
   const trust = config.trustProxy;
   const fix = 'Set TRUST_PROXY to your proxies\' addresses only, e.g. TRUST_PROXY=loopback or TRUST_PROXY=10.0.0.5/32';
@@ -167,7 +180,7 @@ function judge(parsed: EnvConfig, config: AuthConfig, env: Env, options: DoctorO
   if (production && !config.publicOrigin.startsWith('https:')) {
     add('public-url-not-https', 'error', 'PUBLIC_URL', `PUBLIC_URL is ${config.publicOrigin}: session cookies are not Secure (no __Host- prefix), redirects and e-mail links use plain HTTP.`, 'Serve over HTTPS and set PUBLIC_URL=https://your.domain');
   }
-  out.push(...trustProxyFindings(config, env));
+  out.push(...trustProxyFindings(config, env), ...forwardedHeaderFindings(config));
 
   // Counting attempts.
   for (const [name, setting] of RATE_LIMIT_SETTINGS) {
@@ -180,6 +193,15 @@ function judge(parsed: EnvConfig, config: AuthConfig, env: Env, options: DoctorO
   }
   if (config.lockout.threshold > 10) {
     add('lockout-threshold-high', 'warning', 'AUTH_LOCKOUT_THRESHOLD', `AUTH_LOCKOUT_THRESHOLD=${config.lockout.threshold}: that many guesses per account before any delay (default ${DEFAULTS.lockout.threshold}).`, 'Set AUTH_LOCKOUT_THRESHOLD to 10 or less (default 3).');
+  }
+  if (config.lockout.clientChecksInFlight > DEFAULTS.lockout.clientChecksInFlight) {
+    add(
+      'client-checks-in-flight-raised',
+      'warning',
+      'AUTH_CLIENT_CHECKS_IN_FLIGHT',
+      `AUTH_CLIENT_CHECKS_IN_FLIGHT=${config.lockout.clientChecksInFlight}: one client may hold that many password checks in the hashing queue at once (default ${DEFAULTS.lockout.clientChecksInFlight}), and everyone's logins wait behind them.`,
+      `Unset AUTH_CLIENT_CHECKS_IN_FLIGHT (default ${DEFAULTS.lockout.clientChecksInFlight}).`,
+    );
   }
   if (config.lockout.maxDelayMs < 60_000) {
     add('lockout-max-delay-short', 'warning', 'AUTH_LOCKOUT_MAX_DELAY', `AUTH_LOCKOUT_MAX_DELAY=${formatDurationMs(config.lockout.maxDelayMs)}: a locked account is free again that soon, so guessing goes on at a steady rate.`, `Set AUTH_LOCKOUT_MAX_DELAY to 1m or more (default ${formatDurationMs(DEFAULTS.lockout.maxDelayMs)}).`);

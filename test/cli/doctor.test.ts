@@ -128,6 +128,17 @@ describe('doctor rules (in process)', () => {
     expect(only({ TRUST_PROXY: 'false' })).toEqual([]);
   });
 
+  it('TRUST_PROXY_HEADER=forwarded is flagged behind a trusted proxy; the default header is not', () => {
+    expect(only({ TRUST_PROXY: 'loopback', TRUST_PROXY_HEADER: 'forwarded' })).toEqual(['warning:trust-proxy-header-forwarded:TRUST_PROXY_HEADER']);
+    expect(only({ TRUST_PROXY: 'loopback', TRUST_PROXY_HEADER: 'x-forwarded-for' })).toEqual([]);
+    expect(only({ TRUST_PROXY: 'false', TRUST_PROXY_HEADER: 'forwarded' })).toEqual([]);
+  });
+
+  it('AUTH_CLIENT_CHECKS_IN_FLIGHT above the default is flagged', () => {
+    expect(only({ AUTH_CLIENT_CHECKS_IN_FLIGHT: '64' })).toEqual(['warning:client-checks-in-flight-raised:AUTH_CLIENT_CHECKS_IN_FLIGHT']);
+    expect(only({ AUTH_CLIENT_CHECKS_IN_FLIGHT: '4' })).toEqual([]);
+  });
+
   it('secrets: missing or weak is an error in production; unset in development is a note', () => {
     expect(only({ SECRET_KEY: '' })).toEqual(['error:secret-key-missing:SECRET_KEY']);
     expect(only({ SECRET_KEY: 'short' })).toEqual(['error:secret-key-weak:SECRET_KEY']);
