@@ -2,9 +2,9 @@
  * @module The auth routes of API.md (mounted at `basePath`, default `/auth`). JSON and HTML forms
  * share each route; content negotiation picks the answer. Flows decide; this file only translates.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { AuthError } from '../../core/errors.ts';
-import type { BodyFields } from '../../core/input.ts';
+import { mediaType, type BodyFields } from '../../core/input.ts';
 import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
 import { safeNext } from '../../features/redirects/index.ts';
 import { RESET_REQUESTED_MESSAGE } from '../../create-auth.ts';
@@ -40,6 +40,23 @@ async function checkCredentialPost(c: Context, current: Principal | null): Promi
   }
   await enforceCsrf(c, current);
 }
+
+/** What a form or text/plain body to a token endpoint answers (400, like any unsupported body). */
+export const TOKEN_ENDPOINT_BODY_MESSAGE = 'Unsupported content type: send application/json';
+
+/**
+ * `/auth/token`, `/token/refresh` and `/token/revoke` read no cookie, so no token can protect
+ * them: any web page could make its visitors' browsers post a form here and guess passwords. A
+ * browser cannot send `application/json` cross-site without a CORS preflight (which this server
+ * never grants), so these endpoints accept JSON only; and a foreign `Origin` or
+ * `Sec-Fetch-Site: cross-site` is refused before the body is read (CSRF_FAILED, audited).
+ */
+const tokenEndpointPost: MiddlewareHandler<AuthEnv> = async function tokenEndpointPost(c, next) {
+  const { auth, client } = stateOf(c);
+  if (!auth.checkCsrf({ headers: c.req.raw.headers, path: c.req.path, token: undefined, principal: null, client, originOnly: true })) throw new AuthError('CSRF_FAILED');
+  if (mediaType(c.req.raw) !== 'application/json') throw new AuthError('INVALID_INPUT', { message: TOKEN_ENDPOINT_BODY_MESSAGE });
+  await next();
+};
 
 function text(value: unknown): string {
   return typeof value === 'string' && value.isWellFormed() ? value.slice(0, 320) : '';
@@ -223,14 +240,16 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     }
   });
 
-  // API tokens: no cookie is read or set, so no CSRF; credential attempts share the login lockout.
-  routes.post('/token', rateLimit('token', (a) => a.config.rateLimits.login), async (c) => c.json(await auth.issueTokens(await bodyOf(c), stateOf(c).client)));
+  // API tokens: no cookie is read or set, so no CSRF token; JSON only and no cross-site caller
+  // (tokenEndpointPost, before the limit: a page's refused posts spend none of its visitor's budget);
+  // credential attempts share the login lockout.
+  routes.post('/token', tokenEndpointPost, rateLimit('token', (a) => a.config.rateLimits.login), async (c) => c.json(await auth.issueTokens(await bodyOf(c), stateOf(c).client)));
 
-  routes.post('/token/refresh', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) =>
+  routes.post('/token/refresh', tokenEndpointPost, rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) =>
     c.json(await auth.refreshTokens(await bodyOf(c), stateOf(c).client)),
   );
 
-  routes.post('/token/revoke', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) => {
+  routes.post('/token/revoke', tokenEndpointPost, rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) => {
     await auth.revokeRefreshToken(await bodyOf(c), stateOf(c).client);
     return c.json({});
   });
