@@ -182,19 +182,21 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
 
   routes.get('/sessions', required(), async (c) => c.json({ sessions: await auth.listSessions(stateOf(c).principal as Principal) }));
 
-  routes.delete('/sessions/:id', required(), async (c) => {
+  // Signing other devices out needs a recent password: a stale stolen cookie must not be able to
+  // sign its owner out everywhere (and keep the only live session). Browsers go to /verify first.
+  routes.delete('/sessions/:id', required(), fresh(), async (c) => {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     return c.body(null, 204);
   });
 
   // HTML forms cannot send DELETE: the same action as a POST, for the account page.
-  routes.post('/sessions/revoke-others', required(), async (c) => {
+  routes.post('/sessions/revoke-others', required(), fresh(), async (c) => {
     const count = await auth.revokeOtherSessions(stateOf(c).principal as Principal, stateOf(c).client);
     if (isJsonRequest(c)) return c.json({ revoked: count });
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'sessions_revoked');
   });
 
-  routes.post('/sessions/:id/revoke', required(), async (c) => {
+  routes.post('/sessions/:id/revoke', required(), fresh(), async (c) => {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'session_revoked');
