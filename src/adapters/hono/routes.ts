@@ -220,7 +220,8 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const body = await bodyOf(c);
     const values = { email: text(body.email) };
     try {
-      await checkCredentialPost(c, null);
+      // A signed-in browser's page carries its session's token: check against what it holds.
+      await checkCredentialPost(c, await identify(c));
       auth.requestPasswordReset(body, stateOf(c).client);
       if (isJsonRequest(c)) return c.json({ message: RESET_REQUESTED_MESSAGE });
       return redirectAfterPost(c, auth.config.pages.login, 'reset_sent');
@@ -233,7 +234,9 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
   routes.post('/reset-password', rateLimit('reset-confirm', (a) => a.config.rateLimits.reset), async (c) => {
     const body = await bodyOf(c);
     try {
-      await checkCredentialPost(c, null);
+      // The reset page puts the session's token in the form when the browser is signed in (the link
+      // is opened wherever the mail is read): check it against the session, else the pre-session.
+      await checkCredentialPost(c, await identify(c));
       await auth.resetPassword(body, stateOf(c).client);
       if (isJsonRequest(c)) return c.json({ message: 'Your password has been changed. Log in with the new one.' });
       return redirectAfterPost(c, auth.config.pages.login, 'password_reset');
