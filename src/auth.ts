@@ -128,6 +128,11 @@ export interface Auth {
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<Principal>;
   isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
+  /**
+   * A new cookie token for the principal's session (after `/auth/verify`): the old cookie value
+   * stops working at once. Set the returned session's cookie on the response.
+   */
+  rotateSessionToken(principal: Principal): Promise<StartedSession>;
   listSessions(principal: Principal): Promise<SessionSummary[]>;
   revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;
   revokeOtherSessions(principal: Principal, client: ClientInfo): Promise<number>;

@@ -33,7 +33,7 @@ import { createTtlCache } from './core/ttl-cache.ts';
 import { createAuthMetrics, type AuthMetrics } from './features/metrics/index.ts';
 import { announcing, applyInvalidations, type InvalidationBus } from './core/invalidation.ts';
 import type { JWK } from 'jose';
-import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
+import { listSessions, revokeOtherSessions, revokeSession, rotateSessionToken, type SessionSummary } from './flows/manage-sessions.ts';
 import { readSignInInput, signIn } from './flows/sign-in.ts';
 import { signOut } from './flows/sign-out.ts';
 import { checkNewPassword, createUser, readSignUpInput, signUp } from './flows/sign-up.ts';
@@ -231,6 +231,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
     isFresh: (principal, rule) =>
       isPrincipalFresh(kernel, principal, { withinMs: rule?.withinMs ?? config.freshnessMs, graceMs: rule?.graceMs ?? config.freshnessGraceMs }),
+    rotateSessionToken: (principal) => rotateSessionToken(kernel, principal),
     listSessions: (principal) => listSessions(kernel, principal),
     revokeSession: (principal, id, client) => revokeSession(kernel, principal, id, client),
     revokeOtherSessions: (principal, client) => revokeOtherSessions(kernel, principal, client),

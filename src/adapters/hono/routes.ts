@@ -172,8 +172,11 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const body = await bodyOf(c);
     try {
       const principal = await auth.verify(state.principal as Principal, body, state.client);
-      state.principal = principal;
-      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(principal), fresh: true });
+      // Re-authentication gets a new token (DESIGN: a new token at every login and privilege
+      // change): a copy of the old cookie, taken before the password was proved, is now worthless.
+      const rotated = await auth.rotateSessionToken(principal);
+      startSession(c, rotated);
+      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(rotated.principal), fresh: true });
       return redirectAfterPost(c, safeNext(body.next, afterLogin), 'verified');
     } catch (error) {
       return formFailure(c, error, views.verify, {});
