@@ -290,9 +290,14 @@ export function runSharedSuite(adapter: string, start: StartApp): void {
       expect(staleBrowser.status).toBe(303);
       expect(staleBrowser.headers.get('location')).toMatch(/^\/verify\?next=/);
 
+      const oldCookie = client.jar.get('portcullis_session');
       const verify = await client.send('/auth/verify', { json: { password: PASSWORD }, csrf: true });
       expect(verify.status).toBe(200);
       expect((await client.send('/danger', { method: 'POST', csrf: true })).status).toBe(200);
+      // Re-authentication rotated the token: the client holds a new cookie, the old value is dead.
+      expect(client.jar.get('portcullis_session')).not.toBe(oldCookie);
+      const old = await fetch(`${app.url}/hello`, { headers: { cookie: `portcullis_session=${oldCookie}`, accept: 'application/json', 'x-forwarded-for': client.ip } });
+      expect(old.status).toBe(401);
     });
 
     it('accepts Basic where the route allows it, with WWW-Authenticate on the 401', async () => {
