@@ -68,6 +68,22 @@ export interface CsrfRequest {
   readonly originOnly?: boolean;
 }
 
+/**
+ * One unsafe-or-safe request as the CSRF gate sees it. Both adapters build this and call
+ * `auth.enforceCsrf`: the decision (which methods, which mechanisms, which token, which binding)
+ * is made there and nowhere else.
+ */
+export interface CsrfGateRequest {
+  readonly method: string;
+  readonly headers: Headers;
+  readonly path: string;
+  readonly client: ClientInfo;
+  /** Whoever the request is authenticated as (by any guard or `identify()`), or null. */
+  readonly principal: Principal | null;
+  /** The urlencoded form; read only when the token is not in `X-CSRF-Token`. */
+  readForm(): Promise<Readonly<Record<string, unknown>>>;
+}
+
 /** Where one request comes from, as the socket reports it. */
 export interface PeerInfo {
   readonly address: string;
@@ -94,6 +110,12 @@ export interface Auth {
    * origin / fetch-metadata first, then the token. Emits `csrf.failed`; true when it passes.
    */
   checkCsrf(request: CsrfRequest): boolean;
+  /**
+   * The one CSRF gate: a safe method, or a principal whose mechanism rides no ambient credential
+   * (bearer), passes; anything else needs a valid token for its session (or pre-session).
+   * Throws CSRF_FAILED; resolves when the request may go on.
+   */
+  enforceCsrf(request: CsrfGateRequest): Promise<void>;
   /** Whether requests authenticated this way need a CSRF token (CSRF_MECHANISMS; never bearer). */
   needsCsrf(via: Mechanism): boolean;
   isSameOrigin(headers: Headers): boolean;
@@ -104,7 +126,11 @@ export interface Auth {
   register(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   login(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
-  verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<Principal>;
+  /**
+   * `/auth/verify`: the password again makes the session fresh under a new cookie token (the old
+   * cookie value stops working at once). Set the returned session's cookie on the response.
+   */
+  verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
   listSessions(principal: Principal): Promise<SessionSummary[]>;
   revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;

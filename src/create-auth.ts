@@ -17,7 +17,7 @@ import { createInFlightLimit, rateLimitHeaders, type RateLimitDecision } from '.
 import { consumeRateLimit } from './flows/rate-limit.ts';
 import type { RateLimitRule } from './core/config.ts';
 import { createAudit, type SecurityLogger } from './features/audit/index.ts';
-import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
+import { createCsrfToken, isSameOriginRequest, isUnsafeMethod, presentedCsrfToken, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
 import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
@@ -47,7 +47,7 @@ import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
-export type { Auth, CreateAuthOptions, CsrfRequest, PeerInfo } from './auth.ts';
+export type { Auth, CreateAuthOptions, CsrfGateRequest, CsrfRequest, PeerInfo } from './auth.ts';
 import type { Auth, CreateAuthOptions } from './auth.ts';
 export { RESET_REQUESTED_MESSAGE } from './flows/password-reset.ts';
 
@@ -170,7 +170,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     return null;
   }
 
-  return {
+  const auth: Auth = {
     config,
     stores,
     clock,
@@ -211,6 +211,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       const userId = principal?.user.id;
       emit({ type: 'csrf.failed', path: path.slice(0, 200), reason, ...(userId ? { userId } : {}), ip: client.ip, userAgent: client.userAgent, atMs: clock.nowMs() });
       return false;
+    },
+    async enforceCsrf({ method, headers, path, client, principal, readForm }) {
+      if (!isUnsafeMethod(method)) return;
+      if (principal && !csrfMechanisms.has(principal.via)) return;
+      const token = await presentedCsrfToken(headers, readForm);
+      if (!auth.checkCsrf({ headers, path, token, principal, client })) throw new AuthError('CSRF_FAILED');
     },
     needsCsrf: (via) => csrfMechanisms.has(via),
     isSameOrigin: (headers) => isSameOriginRequest(headers, allowedOrigins),
@@ -287,4 +293,5 @@ export function createAuth(options: CreateAuthOptions): Auth {
     },
     emit,
   };
+  return auth;
 }

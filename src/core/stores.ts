@@ -117,6 +117,12 @@ export interface SessionStore {
   listSessionsOfUser(userId: string): Promise<readonly SessionRecord[]>;
   touchSession(id: string, lastSeenAtMs: number): Promise<void>;
   updateFreshness(id: string, change: { freshAtMs?: number; graceUntilMs?: number; fingerprint?: string }): Promise<void>;
+  /**
+   * A new token for the same session (re-authentication): replaces the token hash only while it
+   * is still `currentTokenHash`, in one atomic write — of two concurrent rotations from one old
+   * token, one wins. Returns whether it replaced it; the old token finds nothing afterwards.
+   */
+  rotateSessionToken(id: string, currentTokenHash: string, nextTokenHash: string): Promise<boolean>;
   deleteSession(id: string): Promise<void>;
   /** Deletes only if it belongs to the user; returns whether it did. */
   deleteSessionOfUser(id: string, userId: string): Promise<boolean>;

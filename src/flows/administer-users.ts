@@ -12,12 +12,27 @@ async function targetUser(kernel: Kernel, userId: string): Promise<UserRecord> {
   return user;
 }
 
+/**
+ * A privilege change means a new session token (DESIGN). The admin cannot hand the user one, and
+ * rotating on the user's next request would hand it to whoever presents the old cookie first — a
+ * thief included. So a grant that adds a role ends every session the user holds: the new
+ * privilege is only ever reachable through a session started by a fresh login, under a new token.
+ * Sessions are ended before the grant (no old token ever sees the new role) and once more after
+ * it (a login that slipped in between). A grant of a role the user already has ends nothing.
+ */
 export async function grantRole(kernel: Kernel, actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void> {
   const user = await targetUser(kernel, userId);
+  const [authorization, known] = await Promise.all([kernel.stores.roles.authorizationOfUser(user.id), kernel.stores.roles.listRoles()]);
+  if (!known.some((r) => r.name === role)) throw new AuthError('INVALID_INPUT', { fields: { role: 'Unknown role' } });
+  const adds = !authorization.roles.includes(role);
+  let ended = adds ? await kernel.stores.sessions.deleteSessionsOfUser(user.id) : 0;
   const granted = await kernel.stores.roles.grantRole(user.id, role);
   if (!granted) throw new AuthError('INVALID_INPUT', { fields: { role: 'Unknown role' } });
+  if (adds) ended += await kernel.stores.sessions.deleteSessionsOfUser(user.id);
   kernel.caches.users.invalidate(user.id);
-  kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+  const nowMs = kernel.clock.nowMs();
+  kernel.emit({ type: 'role.granted', userId: user.id, role, actorId: actor.user.id, ...origin(client), atMs: nowMs });
+  if (ended > 0) kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: '*all*', by: 'admin', actorId: actor.user.id, ...origin(client), atMs: nowMs });
 }
 
 /** An admin cannot take `admin` from themself: that is how the last admin locks everyone out. */

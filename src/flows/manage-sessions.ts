@@ -1,7 +1,9 @@
-/** @module A user's own sessions: list them (never their tokens) and revoke one or all others. */
+/** @module A user's own sessions: list them (never their tokens), revoke one or all others, give this one a new token. */
+import { createSecretToken, sha256Hex } from '../core/crypto/index.ts';
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
+import type { StartedSession } from './start-session.ts';
 
 export interface SessionSummary {
   readonly id: string;
@@ -44,4 +46,19 @@ export async function revokeOtherSessions(kernel: Kernel, principal: Principal, 
     kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId: '*others*', by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });
   }
   return count;
+}
+
+/**
+ * A new cookie token for the principal's session (same id, same lifetimes): after the password
+ * was proved again, whoever holds a copy of the old cookie holds nothing. The swap is a
+ * compare-and-swap on the old hash, so of two requests racing with one old token only one gets a
+ * new one; the loser (and a session deleted meanwhile) is UNAUTHENTICATED.
+ */
+export async function rotateSessionToken(kernel: Kernel, principal: Principal): Promise<StartedSession> {
+  const session = principal.session;
+  if (!session) throw new AuthError('UNAUTHENTICATED');
+  const token = createSecretToken(kernel.random);
+  const tokenHash = sha256Hex(token);
+  if (!(await kernel.stores.sessions.rotateSessionToken(session.id, session.tokenHash, tokenHash))) throw new AuthError('UNAUTHENTICATED');
+  return { token, principal: { ...principal, session: { ...session, tokenHash } } };
 }

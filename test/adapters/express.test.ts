@@ -31,6 +31,13 @@ function startExpressExample(auth: Auth): Promise<RunningApp> {
     app.get(EXTRA_ROUTES.boom, () => {
       throw new Error('boom');
     });
+    let ran = 0;
+    app.use('/identified', async (req, _res, next) => {
+      await pc.identify(req);
+      next();
+    });
+    app.get(EXTRA_ROUTES.identifiedRoleOnly, (_req, res) => res.json({ ran }));
+    app.post(EXTRA_ROUTES.identifiedRoleOnly, pc.roles('admin'), (_req, res) => res.json({ ran: ++ran }));
   });
   return listen(app);
 }

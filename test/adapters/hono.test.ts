@@ -14,6 +14,13 @@ function startHonoExample(auth: Auth): Promise<RunningApp> {
     app.get(EXTRA_ROUTES.boom, () => {
       throw new Error('boom');
     });
+    let ran = 0;
+    app.use('/identified/*', async (c, next) => {
+      await pc.identify(c);
+      await next();
+    });
+    app.get(EXTRA_ROUTES.identifiedRoleOnly, (c) => c.json({ ran }));
+    app.post(EXTRA_ROUTES.identifiedRoleOnly, pc.roles('admin'), (c) => c.json({ ran: ++ran }));
   });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {

@@ -21,6 +21,11 @@ export const EXTRA_ROUTES = {
   appError: '/app-error',
   /** GET: throws `new Error('boom')`. */
   boom: '/boom',
+  /**
+   * POST: a layout middleware calls `pc.identify()` first, then only `roles('admin')`; answers
+   * `{ ran: n }`, the number of times it ran. GET: `{ ran: n }` without running.
+   */
+  identifiedRoleOnly: '/identified/role-only',
 } as const;
 
 export interface RunningApp {
@@ -232,6 +237,21 @@ export function runSharedSuite(adapter: string, start: StartApp): void {
       expectSecurityHeaders(page);
     });
 
+    it('checks CSRF on an authorisation guard alone after the layout called identify() (cookie POST without a token → 403, nothing ran)', async () => {
+      const admin = new Client(app.url);
+      const adminId = await admin.register(uniqueEmail('identified'));
+      await db.stores.roles.grantRole(adminId, ADMIN_ROLE);
+      const ran = async () => ((await (await admin.send(EXTRA_ROUTES.identifiedRoleOnly)).json()) as { ran: number }).ran;
+      const before = await ran();
+      const refused = await admin.send(EXTRA_ROUTES.identifiedRoleOnly, { method: 'POST', form: { note: 'x' } });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toEqual({ error: 'CSRF validation failed', code: 'CSRF_FAILED' });
+      expect(await ran()).toBe(before);
+      const allowed = await admin.send(EXTRA_ROUTES.identifiedRoleOnly, { method: 'POST', form: { note: 'x' }, csrf: true });
+      expect(allowed.status).toBe(200);
+      expect(await ran()).toBe(before + 1);
+    });
+
     it('enforces ownership with the uniform 403, lets an admin through, and maps an AuthError thrown by app code', async () => {
       const owner = new Client(app.url);
       await owner.register(uniqueEmail('owner'));
@@ -270,9 +290,14 @@ export function runSharedSuite(adapter: string, start: StartApp): void {
       expect(staleBrowser.status).toBe(303);
       expect(staleBrowser.headers.get('location')).toMatch(/^\/verify\?next=/);
 
+      const oldCookie = client.jar.get('portcullis_session');
       const verify = await client.send('/auth/verify', { json: { password: PASSWORD }, csrf: true });
       expect(verify.status).toBe(200);
       expect((await client.send('/danger', { method: 'POST', csrf: true })).status).toBe(200);
+      // Re-authentication rotated the token: the client holds a new cookie, the old value is dead.
+      expect(client.jar.get('portcullis_session')).not.toBe(oldCookie);
+      const old = await fetch(`${app.url}/hello`, { headers: { cookie: `portcullis_session=${oldCookie}`, accept: 'application/json', 'x-forwarded-for': client.ip } });
+      expect(old.status).toBe(401);
     });
 
     it('accepts Basic where the route allows it, with WWW-Authenticate on the 401', async () => {

@@ -1,11 +1,12 @@
 /**
  * The admin area as an administrator and as an ordinary user use it: the bootstrap admin grants a
- * role on /admin (confirming the password if the app asks), the user's very next request carries
- * it, and /admin stays closed to the user with the friendly 403 page.
+ * role on /admin (confirming the password if the app asks); the grant ends the user's session (a
+ * privilege change means a new token), the user logs in again and carries the role, and /admin
+ * stays closed to the user with the friendly 403 page.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmPasswordIfAsked, launchBrowser, logout, mainText, newContext, pathOf, register, rolesOf, startApp, userByEmail, type App } from './harness.ts';
+import { PASSWORD, confirmPasswordIfAsked, launchBrowser, logout, mainText, newContext, pathOf, register, rolesOf, startApp, userByEmail, type App } from './harness.ts';
 
 describe('granting a role on /admin', () => {
   let app: App;
@@ -21,7 +22,7 @@ describe('granting a role on /admin', () => {
     await app?.close();
   });
 
-  it('the admin grants "editor"; the user sees it on the next request; /admin answers the user with 403', async () => {
+  it('the admin grants "editor"; the user is signed out, logs in again and sees it; /admin answers the user with 403', async () => {
     const userEmail = 'lin@example.test';
 
     // The user registers and stays logged in in their own browser.
@@ -70,10 +71,17 @@ describe('granting a role on /admin', () => {
     await adminPage.goto(`${app.url}/admin/audit?event=role.granted`);
     expect(await mainText(adminPage)).toContain('role.granted');
 
-    // The user's next request, in the same still-open session, shows the new role.
+    // The old session ended with the grant: the user's next request goes to the login page, and
+    // after logging in (a new session, a new token) the dashboard shows the new role.
+    const sessionCookie = async () => (await userSide.context.cookies()).find((cookie) => cookie.name === 'portcullis_session')?.value;
+    const oldToken = await sessionCookie();
     await userPage.goto(`${app.url}/dashboard`);
-    expect(pathOf(userPage)).toBe('/dashboard');
+    expect(pathOf(userPage)).toBe('/login?next=%2Fdashboard');
+    await userPage.fill('#field-email', userEmail);
+    await userPage.fill('#field-password', PASSWORD);
+    await Promise.all([userPage.waitForURL((u) => u.pathname === '/dashboard'), userPage.click('form[action="/auth/login"] button[type="submit"]')]);
     expect(await userPage.locator('section[aria-labelledby="roles-heading"] .badge').allInnerTexts()).toEqual(['editor']);
+    expect(await sessionCookie()).not.toBe(oldToken);
 
     // /admin stays refused to the user: the friendly 403 page, no admin content, no admin link.
     const response = await userPage.goto(`${app.url}/admin`);

@@ -108,7 +108,7 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
     const bob = await opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
     const result = await runCli(['sessions', 'revoke', '--user', 'ann@example.com'], { env: db.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Ended [3-9] sessions of Ann@Example\.com\n$/);
+    expect(result.stdout).toMatch(/^Ended [2-9] sessions of Ann@Example\.com\n$/);
     expect(await opened.stores.sessions.listSessionsOfUser(a1.principal.user.id)).toEqual([]);
     expect((await opened.stores.sessions.listSessionsOfUser(bob.principal.user.id)).length).toBeGreaterThan(0);
     expect((await runCli(['sessions', 'revoke'], { env: db.env })).code).toBe(2);

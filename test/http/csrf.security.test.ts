@@ -142,6 +142,8 @@ describe('session-authenticated unsafe requests', () => {
     expect(res.status).toBe(204);
     expect(await rolesOf(victimUser.id)).toEqual(['auditor']);
     await t.stores.roles.revokeRole(victimUser.id, 'auditor');
+    // A grant ends the user's sessions (a privilege change means a new token): log the victim in again.
+    expect((await victim.login({ email: victimUser.email })).res.status).toBe(200);
   });
 
   it('safe methods need no token', async () => {

@@ -91,7 +91,7 @@ describe('roles', () => {
     expect((await c.me()).body.user?.roles).toEqual([]);
   });
 
-  it('admin grants a role through the /admin form; the user\'s next request sees it; then revokes it', async () => {
+  it('admin grants a role through the /admin form; the user\'s session ends, a new login sees it; then revokes it', async () => {
     const c = t.client();
     const user = await c.signUp();
     const page = await admin.send('/admin', { browser: true });
@@ -103,7 +103,9 @@ describe('roles', () => {
     const res = await admin.postForm(`/admin/users/${user.id}/roles`, { role: 'editor', csrf_token: token });
     expect(res.status).toBe(303);
     expect(locationOf(res)).toBe('/admin');
-    // the user's existing session sees the role on its next request
+    // the grant ended the user's session (a privilege change means a new token); a new login carries the role
+    expect((await c.me()).res.status).toBe(401);
+    expect((await c.login({ email: user.email })).res.status).toBe(200);
     expect((await c.me()).body.user?.roles).toEqual(['editor']);
     const after = await (await admin.send('/admin', { browser: true })).text();
     expect(after).toContain(`action="/admin/users/${user.id}/roles/editor/revoke"`);

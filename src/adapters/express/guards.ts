@@ -6,7 +6,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { AuthError, type Auth, type Mechanism, type Principal } from '../../index.ts';
-import { formOf, fullPathOf, stateOf, UNSAFE_METHODS } from './request-state.ts';
+import { formOf, fullPathOf, stateOf } from './request-state.ts';
 
 export type RateLimitRule = Parameters<Auth['rateLimit']>[1];
 
@@ -46,19 +46,15 @@ export async function identify(req: Request, via: readonly Mechanism[] = DEFAULT
 }
 
 /**
- * CSRF for unsafe requests riding ambient credentials (a cookie, browser-cached Basic) and for
- * anonymous forms: the decision is the kernel's; this only finds the token, in `X-CSRF-Token` or
- * the `csrf_token` field of an urlencoded form.
+ * CSRF for this request and this principal: the decision is `auth.enforceCsrf`'s, the same one the
+ * Hono adapter calls; this hands it the request (the form read through `formOf`) and remembers, per
+ * request, for whom it passed — so every guard asks, whoever identified the principal.
  */
 export async function enforceCsrf(req: Request, principal: Principal | null): Promise<void> {
-  if (!UNSAFE_METHODS.has(req.method)) return;
-  const { auth, headers, client } = stateOf(req);
-  if (principal && !auth.needsCsrf(principal.via)) return;
-  let token: unknown = headers.get('x-csrf-token') ?? undefined;
-  if (token === undefined && headers.get('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    token = (await formOf(req)).csrf_token;
-  }
-  if (!auth.checkCsrf({ headers, path: fullPathOf(req), token, principal, client })) throw new AuthError('CSRF_FAILED');
+  const state = stateOf(req);
+  if (state.csrfPassedFor !== undefined && state.csrfPassedFor === principal) return;
+  await state.auth.enforceCsrf({ method: req.method, headers: state.headers, path: fullPathOf(req), client: state.client, principal, readForm: () => formOf(req) });
+  state.csrfPassedFor = principal;
 }
 
 async function requirePrincipal(req: Request, res: { setHeader(name: string, value: string): unknown }, via: readonly Mechanism[]): Promise<Principal> {
@@ -82,8 +78,16 @@ function nonEmpty(list: readonly string[], what: string): readonly string[] {
 }
 
 export function createGuards(auth: Auth) {
-  /** The principal established by a guard earlier in the chain, or the session's. */
-  const currentPrincipal = (req: Request, res: Parameters<RequestHandler>[1]) => stateOf(req).principal ?? requirePrincipal(req, res, DEFAULT_VIA);
+  /**
+   * The principal established earlier in the chain (by a guard, or the app's own `identify()`), or
+   * the session's — CSRF-checked here in every case: `identify()` checks nothing.
+   */
+  async function currentPrincipal(req: Request, res: Parameters<RequestHandler>[1]): Promise<Principal> {
+    const known = stateOf(req).principal;
+    if (!known) return requirePrincipal(req, res, DEFAULT_VIA);
+    await enforceCsrf(req, known);
+    return known;
+  }
 
   function authorization(name: string, check: (principal: Principal) => boolean): RequestHandler {
     return named(name, async (req, res, next) => {

@@ -17,12 +17,12 @@ export interface ExpressAuthState {
   form: Promise<Readonly<Record<string, unknown>>> | undefined;
   /** The pre-session for CSRF tokens on anonymous pages; `setCookie` is cleared once sent. */
   preSession: { id: string; setCookie: string | null } | undefined;
+  /** The principal (null: an anonymous form) for whom this request passed the CSRF gate; unset until then. */
+  csrfPassedFor?: Principal | null;
 }
 
 const STATE = Symbol('portcullis.express.state');
 type WithState = Request & { [STATE]?: ExpressAuthState };
-
-export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Node's headers as Web `Headers` (what the framework-free Auth reads), in arrival order. */
 export function webHeadersOf(req: Request): Headers {

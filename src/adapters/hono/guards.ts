@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { AuthError } from '../../core/errors.ts';
 import type { RateLimitRule } from '../../core/config.ts';
 import type { Auth, Mechanism, Principal } from '../../create-auth.ts';
-import { bodyOf, UNSAFE_METHODS } from './request.ts';
+import { bodyOf } from './request.ts';
 import { stateOf, type AuthEnv } from './variables.ts';
 
 export interface RequiredOptions {
@@ -39,19 +39,23 @@ export async function identify(c: Context, via: readonly Mechanism[] = DEFAULT_V
 }
 
 /**
- * CSRF for requests that ride ambient credentials (a cookie, or browser-cached Basic), and for
- * anonymous forms (pre-session token): the decision is the kernel's; this only finds the token —
- * in the `X-CSRF-Token` header or the `csrf_token` field of an urlencoded form.
+ * CSRF for this request and this principal (a cookie, browser-cached Basic, or an anonymous form
+ * with its pre-session token). The decision is `auth.enforceCsrf`'s, the same one Express calls;
+ * this only hands it the request and remembers, per request, for whom it passed — so that every
+ * guard can ask without paying twice, whoever identified the principal (a guard or `identify()`).
  */
 export async function enforceCsrf(c: Context, principal: Principal | null): Promise<void> {
-  if (!UNSAFE_METHODS.has(c.req.method)) return;
-  const { auth, client } = stateOf(c);
-  if (principal && !auth.needsCsrf(principal.via)) return;
-  let token: unknown = c.req.header('x-csrf-token');
-  if (token === undefined && c.req.header('content-type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    token = (await bodyOf(c)).csrf_token;
-  }
-  if (!auth.checkCsrf({ headers: c.req.raw.headers, path: c.req.path, token, principal, client })) throw new AuthError('CSRF_FAILED');
+  const state = stateOf(c);
+  if (state.csrfPassedFor !== undefined && state.csrfPassedFor === principal) return;
+  await state.auth.enforceCsrf({
+    method: c.req.method,
+    headers: c.req.raw.headers,
+    path: c.req.path,
+    client: state.client,
+    principal,
+    readForm: () => bodyOf(c),
+  });
+  state.csrfPassedFor = principal;
 }
 
 /**
@@ -79,9 +83,15 @@ async function requirePrincipal(c: Context, via: readonly Mechanism[]): Promise<
   return principal;
 }
 
-/** The principal already established by a guard earlier in the chain, or the session's. */
+/**
+ * The principal already established earlier in the chain (by a guard, or by the app's own
+ * `identify()`), or the session's — CSRF-checked here in every case: `identify()` checks nothing.
+ */
 async function currentPrincipal(c: Context): Promise<Principal> {
-  return stateOf(c).principal ?? requirePrincipal(c, DEFAULT_VIA);
+  const known = stateOf(c).principal;
+  if (!known) return requirePrincipal(c, DEFAULT_VIA);
+  await enforceCsrf(c, known);
+  return known;
 }
 
 export function required(options: RequiredOptions = {}): MiddlewareHandler<AuthEnv> {

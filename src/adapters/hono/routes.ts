@@ -2,9 +2,9 @@
  * @module The auth routes of API.md (mounted at `basePath`, default `/auth`). JSON and HTML forms
  * share each route; content negotiation picks the answer. Flows decide; this file only translates.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { AuthError } from '../../core/errors.ts';
-import type { BodyFields } from '../../core/input.ts';
+import { mediaType, type BodyFields } from '../../core/input.ts';
 import type { Auth, Principal, StartedSession } from '../../create-auth.ts';
 import { safeNext } from '../../features/redirects/index.ts';
 import { RESET_REQUESTED_MESSAGE } from '../../create-auth.ts';
@@ -40,6 +40,23 @@ async function checkCredentialPost(c: Context, current: Principal | null): Promi
   }
   await enforceCsrf(c, current);
 }
+
+/** What a form or text/plain body to a token endpoint answers (400, like any unsupported body). */
+export const TOKEN_ENDPOINT_BODY_MESSAGE = 'Unsupported content type: send application/json';
+
+/**
+ * `/auth/token`, `/token/refresh` and `/token/revoke` read no cookie, so no token can protect
+ * them: any web page could make its visitors' browsers post a form here and guess passwords. A
+ * browser cannot send `application/json` cross-site without a CORS preflight (which this server
+ * never grants), so these endpoints accept JSON only; and a foreign `Origin` or
+ * `Sec-Fetch-Site: cross-site` is refused before the body is read (CSRF_FAILED, audited).
+ */
+const tokenEndpointPost: MiddlewareHandler<AuthEnv> = async function tokenEndpointPost(c, next) {
+  const { auth, client } = stateOf(c);
+  if (!auth.checkCsrf({ headers: c.req.raw.headers, path: c.req.path, token: undefined, principal: null, client, originOnly: true })) throw new AuthError('CSRF_FAILED');
+  if (mediaType(c.req.raw) !== 'application/json') throw new AuthError('INVALID_INPUT', { message: TOKEN_ENDPOINT_BODY_MESSAGE });
+  await next();
+};
 
 function text(value: unknown): string {
   return typeof value === 'string' && value.isWellFormed() ? value.slice(0, 320) : '';
@@ -154,9 +171,10 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const state = stateOf(c);
     const body = await bodyOf(c);
     try {
-      const principal = await auth.verify(state.principal as Principal, body, state.client);
-      state.principal = principal;
-      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(principal), fresh: true });
+      // Re-authentication comes with a new cookie token (the flow swaps it before the session is fresh).
+      const rotated = await auth.verify(state.principal as Principal, body, state.client);
+      startSession(c, rotated);
+      if (isJsonRequest(c)) return c.json({ user: auth.publicUser(rotated.principal), fresh: true });
       return redirectAfterPost(c, safeNext(body.next, afterLogin), 'verified');
     } catch (error) {
       return formFailure(c, error, views.verify, {});
@@ -165,19 +183,21 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
 
   routes.get('/sessions', required(), async (c) => c.json({ sessions: await auth.listSessions(stateOf(c).principal as Principal) }));
 
-  routes.delete('/sessions/:id', required(), async (c) => {
+  // Signing other devices out needs a recent password: a stale stolen cookie must not be able to
+  // sign its owner out everywhere (and keep the only live session). Browsers go to /verify first.
+  routes.delete('/sessions/:id', required(), fresh(), async (c) => {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     return c.body(null, 204);
   });
 
   // HTML forms cannot send DELETE: the same action as a POST, for the account page.
-  routes.post('/sessions/revoke-others', required(), async (c) => {
+  routes.post('/sessions/revoke-others', required(), fresh(), async (c) => {
     const count = await auth.revokeOtherSessions(stateOf(c).principal as Principal, stateOf(c).client);
     if (isJsonRequest(c)) return c.json({ revoked: count });
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'sessions_revoked');
   });
 
-  routes.post('/sessions/:id/revoke', required(), async (c) => {
+  routes.post('/sessions/:id/revoke', required(), fresh(), async (c) => {
     await auth.revokeSession(stateOf(c).principal as Principal, c.req.param('id'), stateOf(c).client);
     if (isJsonRequest(c)) return c.body(null, 204);
     return redirectAfterPost(c, safeNext((await bodyOf(c)).next, afterLogin), 'session_revoked');
@@ -201,7 +221,8 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     const body = await bodyOf(c);
     const values = { email: text(body.email) };
     try {
-      await checkCredentialPost(c, null);
+      // A signed-in browser's page carries its session's token: check against what it holds.
+      await checkCredentialPost(c, await identify(c));
       auth.requestPasswordReset(body, stateOf(c).client);
       if (isJsonRequest(c)) return c.json({ message: RESET_REQUESTED_MESSAGE });
       return redirectAfterPost(c, auth.config.pages.login, 'reset_sent');
@@ -214,7 +235,9 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
   routes.post('/reset-password', rateLimit('reset-confirm', (a) => a.config.rateLimits.reset), async (c) => {
     const body = await bodyOf(c);
     try {
-      await checkCredentialPost(c, null);
+      // The reset page puts the session's token in the form when the browser is signed in (the link
+      // is opened wherever the mail is read): check it against the session, else the pre-session.
+      await checkCredentialPost(c, await identify(c));
       await auth.resetPassword(body, stateOf(c).client);
       if (isJsonRequest(c)) return c.json({ message: 'Your password has been changed. Log in with the new one.' });
       return redirectAfterPost(c, auth.config.pages.login, 'password_reset');
@@ -223,14 +246,16 @@ export function createAuthRoutes(auth: Auth, views: AuthViews): Hono<AuthEnv> {
     }
   });
 
-  // API tokens: no cookie is read or set, so no CSRF; credential attempts share the login lockout.
-  routes.post('/token', rateLimit('token', (a) => a.config.rateLimits.login), async (c) => c.json(await auth.issueTokens(await bodyOf(c), stateOf(c).client)));
+  // API tokens: no cookie is read or set, so no CSRF token; JSON only and no cross-site caller
+  // (tokenEndpointPost, before the limit: a page's refused posts spend none of its visitor's budget);
+  // credential attempts share the login lockout.
+  routes.post('/token', tokenEndpointPost, rateLimit('token', (a) => a.config.rateLimits.login), async (c) => c.json(await auth.issueTokens(await bodyOf(c), stateOf(c).client)));
 
-  routes.post('/token/refresh', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) =>
+  routes.post('/token/refresh', tokenEndpointPost, rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) =>
     c.json(await auth.refreshTokens(await bodyOf(c), stateOf(c).client)),
   );
 
-  routes.post('/token/revoke', rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) => {
+  routes.post('/token/revoke', tokenEndpointPost, rateLimit('refresh', (a) => a.config.rateLimits.refresh), async (c) => {
     await auth.revokeRefreshToken(await bodyOf(c), stateOf(c).client);
     return c.json({});
   });

@@ -13,6 +13,8 @@ export interface RequestAuthState {
   sessionPrincipal: Promise<Principal | null> | undefined;
   principal: Principal | null;
   body: Promise<BodyFields> | undefined;
+  /** The principal (null: an anonymous form) for whom this request passed the CSRF gate; unset until then. */
+  csrfPassedFor?: Principal | null;
   /** The pre-session id handed out in this response (one per request, however many forms render). */
   preSessionId?: string;
   /** Set-Cookie values to append to whatever response goes out (pre-session, flash). */

@@ -27,3 +27,5 @@ export function isSameOriginRequest(headers: Headers, allowedOrigins: readonly s
   if (origin === null) return true;
   return allowedOrigins.includes(origin);
 }
+
+export { UNSAFE_METHODS, isUnsafeMethod, presentedCsrfToken } from './presented-token.ts';

@@ -114,6 +114,16 @@ export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection):
       if (Object.keys(set).length === 0) return;
       await db.updateTable('sessions').set(set).where('id', '=', id).execute();
     },
+    async rotateSessionToken(id, currentTokenHash, nextTokenHash) {
+      // Compare-and-swap in one statement: the row changes only if it still holds the old hash.
+      const result = await db
+        .updateTable('sessions')
+        .set({ token_hash: nextTokenHash })
+        .where('id', '=', id)
+        .where('token_hash', '=', currentTokenHash)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
     async deleteSession(id) {
       await db.deleteFrom('sessions').where('id', '=', id).execute();
     },

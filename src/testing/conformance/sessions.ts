@@ -122,6 +122,52 @@ export function describeSessionStore(f: Fixture): void {
       expect(await current()).toEqual({ ...session, freshAtMs: T0 + 300, graceUntilMs: T0 + 400, fingerprint });
     });
 
+    it('rotateSessionToken swaps the token hash while it is the current one: the new hash finds the session, the old finds nothing', async () => {
+      const user = await storedUser();
+      const session = newSession(user.id, user.uniquifier);
+      const bystander = newSession(user.id, user.uniquifier);
+      await sessions().createSession(session);
+      await sessions().createSession(bystander);
+      const next = sha256(hex());
+
+      expect(await sessions().rotateSessionToken(session.id, session.tokenHash, next)).toBe(true);
+      expect(await sessions().findSessionByTokenHash(session.tokenHash)).toBeUndefined();
+      expect((await sessions().findSessionByTokenHash(next))?.session).toEqual({ ...session, tokenHash: next });
+      // Nothing else moved: same id, same row count, the other session untouched.
+      expect((await sessionIds(user.id)).sort()).toEqual([session.id, bystander.id].sort());
+      expect((await sessions().findSessionByTokenHash(bystander.tokenHash))?.session).toEqual(bystander);
+
+      // The old hash cannot rotate it again (compare-and-swap), nor can a wrong id.
+      expect(await sessions().rotateSessionToken(session.id, session.tokenHash, sha256(hex()))).toBe(false);
+      expect(await sessions().rotateSessionToken(bystander.id, session.tokenHash, sha256(hex()))).toBe(false);
+      expect(await sessions().rotateSessionToken(`s-missing-${hex()}`, next, sha256(hex()))).toBe(false);
+      expect((await sessions().findSessionByTokenHash(next))?.session.id).toBe(session.id);
+      expect((await sessions().findSessionByTokenHash(bystander.tokenHash))?.session).toEqual(bystander);
+    });
+
+    it('rotateSessionToken: of concurrent rotations from one old hash, exactly one wins', async () => {
+      const user = await storedUser();
+      const session = newSession(user.id, user.uniquifier);
+      await sessions().createSession(session);
+      const candidates = Array.from({ length: 8 }, () => sha256(hex()));
+      const results = await Promise.all(candidates.map((next) => sessions().rotateSessionToken(session.id, session.tokenHash, next)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = candidates[results.indexOf(true)] ?? '';
+      expect((await sessions().findSessionByTokenHash(winner))?.session.id).toBe(session.id);
+      for (const loser of candidates.filter((c) => c !== winner)) expect(await sessions().findSessionByTokenHash(loser)).toBeUndefined();
+    });
+
+    it('rotateSessionToken of a deleted session changes nothing', async () => {
+      const user = await storedUser();
+      const session = newSession(user.id, user.uniquifier);
+      await sessions().createSession(session);
+      await sessions().deleteSession(session.id);
+      const next = sha256(hex());
+      expect(await sessions().rotateSessionToken(session.id, session.tokenHash, next)).toBe(false);
+      expect(await sessions().findSessionByTokenHash(next)).toBeUndefined();
+      expect(await sessionIds(user.id)).toEqual([]);
+    });
+
     it('deleteSession removes one session; an unknown id is not an error', async () => {
       const user = await storedUser();
       const gone = newSession(user.id, user.uniquifier);
