@@ -1,5 +1,5 @@
 /** @module HTTP: freshness (/auth/verify, fresh-guarded admin actions) and session protection (basic, strong). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MINUTE, PASSWORD, createTestApp, errorShape, locationOf, nextParam, uniqueEmail, type Client, type TestApp } from './harness.ts';
 
 const ADMIN_EMAIL = 'chief@example.com';
@@ -105,10 +105,11 @@ describe('freshness', () => {
 
 describe('session protection: basic (default)', () => {
   let t: TestApp;
-  beforeAll(async () => {
+  // A fresh app per test: BOOTSTRAP_ADMIN_EMAIL applies only while no admin exists.
+  beforeEach(async () => {
     t = await createTestApp({ bootstrapAdminEmail: ADMIN_EMAIL });
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t?.dispose();
   });
 
