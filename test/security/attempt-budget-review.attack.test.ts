@@ -1,0 +1,159 @@
+/**
+ * @module Review of the attempt budget (wave 2): interleavings and side effects the first suite
+ * does not cover. Each test states the rule it holds the code to (docs/security.md, "The attempt
+ * budget") and fails while the bug is there.
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryCounterStore, type CounterStore } from '../../src/index.ts';
+import { createPasswordHasher, type PasswordHasher } from '../../src/features/passwords/index.ts';
+import { lockoutDelayMs, reserveAttempt, type AttemptBudgetRule } from '../../src/features/lockout/index.ts';
+import { PASSWORD, createTestApp, nextIp, uniqueUsername } from '../http/harness.ts';
+import { basicHeader, jsonLogin, sessionAlive } from './attack-helpers.ts';
+
+const WRONG = 'not the password at all';
+const NO_RATE_LIMIT = { login: { count: 1_000_000, windowMs: 60_000 } };
+
+describe('a remote attacker who locks the shared budget must not be able to kill the owner’s session', () => {
+  // docs/security.md: "Lockout must not become a weapon" — yet /auth/verify and /auth/change-password
+  // draw from the shared budget, and a *refusal* (no guess made by this session) revokes the session.
+  it('/auth/verify with the RIGHT password, while a stranger has locked the account, keeps the owner’s session', async () => {
+    const t = await createTestApp({ rateLimits: NO_RATE_LIMIT, counters: createMemoryCounterStore() });
+    try {
+      const owner = t.client();
+      const user = await owner.signUp({ username: uniqueUsername('owner') });
+      const token = owner.sessionToken ?? '';
+      // A stranger, anywhere on the Internet, with no cookie: three wrong passwords at the login form.
+      for (let i = 0; i < 3; i++) await jsonLogin(t, nextIp(), user.email, WRONG);
+      // The owner, on their own device and network, re-authenticates with the right password.
+      const res = await owner.send('/auth/verify', { json: { password: PASSWORD }, csrf: owner.csrfToken ?? true });
+      expect(res.status).toBe(429); // refused while locked: admitted by the docs
+      // …but the owner made no guess: their session must survive.
+      expect(await sessionAlive(t, token, owner.ip), 'owner session revoked by a stranger’s lockout').toBe(true);
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  it('/auth/change-password with the RIGHT current password, while a stranger has locked the account, keeps the owner’s session', async () => {
+    const t = await createTestApp({ rateLimits: NO_RATE_LIMIT, counters: createMemoryCounterStore() });
+    try {
+      const owner = t.client();
+      const user = await owner.signUp({ username: uniqueUsername('owner') });
+      const token = owner.sessionToken ?? '';
+      for (let i = 0; i < 3; i++) await jsonLogin(t, nextIp(), user.email, WRONG);
+      const res = await owner.send('/auth/change-password', {
+        json: { password: PASSWORD, new_password: 'a brand new passphrase for me' },
+        csrf: owner.csrfToken ?? true,
+      });
+      expect(res.status).toBe(429);
+      expect(await sessionAlive(t, token, owner.ip), 'owner session revoked by a stranger’s lockout').toBe(true);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe('HTTP Basic: a check that never ran must not spend the per-client login limit', () => {
+  // docs/security.md: "a Basic request with the right password gives its unit back, so an API client
+  // using Basic correctly is never throttled by its own successes", and requests refused by
+  // AUTH_CLIENT_CHECKS_IN_FLIGHT are "counted nowhere". authenticateBasic keeps the login unit
+  // whenever checkCredentials refuses (client_busy, locked, ip_budget).
+  it('an honest API client (right password) bursting past its checks in flight is then throttled by the login limit', async () => {
+    const real = createPasswordHasher();
+    const slow = async <T>(work: () => Promise<T>): Promise<T> => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return work();
+    };
+    const hasher: PasswordHasher = {
+      hashPassword: (password) => real.hashPassword(password),
+      verifyPassword: (hash, password) => slow(() => real.verifyPassword(hash, password)),
+      verifyAgainstDummy: (password) => slow(() => real.verifyAgainstDummy(password)),
+      needsRehash: (hash) => real.needsRehash(hash),
+    };
+    const counters = createMemoryCounterStore();
+    const t = await createTestApp({
+      rateLimits: { login: { count: 5, windowMs: 60_000 } },
+      counters,
+      hasher,
+      lockout: { clientChecksInFlight: 1 },
+    });
+    try {
+      const api = t.client();
+      const user = await api.signUp({ username: uniqueUsername('api') });
+      const ip = nextIp();
+      const me = () => t.request('/auth/me', { headers: { authorization: basicHeader(user.email, PASSWORD), accept: 'application/json' } }, ip);
+      // Bursts of 3 with the right password: 1 runs, 2 are refused "busy" (never checked).
+      const first = await Promise.all([me(), me(), me()]);
+      expect(first.filter((res) => res.status === 200)).toHaveLength(1);
+      expect(first.filter((res) => res.status === 429)).toHaveLength(2);
+      for (let round = 0; round < 3; round++) await Promise.all([me(), me(), me()]);
+      // Nothing was guessed and every check that ran succeeded, yet the refusals kept their units:
+      expect((await counters.peek(`rl:login:${ip}`))?.count ?? 0, 'login units leaked by refusals that checked nothing').toBe(0);
+      // …so the honest client is now throttled, one request at a time, with the right password.
+      expect((await me()).status, 'a single correct Basic request after the bursts').toBe(200);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe('the lock length follows the curve of evaluated failures, not of racing refusals', () => {
+  // docs/security.md: "When it fails, the account is locked for base · 2^(failures − threshold)".
+  // reserveAttempt hits the failure counter before claiming the lock; a racer that hit first but
+  // claims second is refused and releases its unit — but the winner keeps the larger attempt
+  // number it read, and locks for it. Across processes (Redis) the claim order is arbitrary, so
+  // N racers can turn the first lock (1 s) into 2^(N-1) s, up to 15 min, after 3 guesses.
+  const rule: AttemptBudgetRule = {
+    threshold: 3,
+    baseDelayMs: 1_000,
+    maxDelayMs: 15 * 60_000,
+    failureWindowMs: 24 * 3_600_000,
+    knownDeviceMs: 30 * 24 * 3_600_000,
+    ipFailureBudget: { count: 1_000_000, windowMs: 3_600_000 },
+  };
+
+  /** A counter store whose first lock claim waits until `release()` is called (a slower process). */
+  function delayedFirstClaim(inner: CounterStore): { store: CounterStore; releaseFirst(): void; firstWaiting: Promise<void> } {
+    let releaseFirst!: () => void;
+    let signalWaiting!: () => void;
+    const gate = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const firstWaiting = new Promise<void>((resolve) => (signalWaiting = resolve));
+    let held = false;
+    const store: CounterStore = {
+      ...inner,
+      async reserve(key, limit, windowMs) {
+        if (key.startsWith('lo:l:') && !held) {
+          held = true;
+          signalWaiting();
+          await gate;
+        }
+        return inner.reserve(key, limit, windowMs);
+      },
+    };
+    return { store, releaseFirst, firstWaiting };
+  }
+
+  it('two racers at the threshold: one guess evaluated (3 failures) → the lock is 1 s, not 2 s', async () => {
+    const inner = createMemoryCounterStore();
+    const { store, releaseFirst, firstWaiting } = delayedFirstClaim(inner);
+    const request = { subject: 'u:victim', clientBucket: '198.51.100.7', honourKnownDevice: true };
+    // Two failures already evaluated and counted.
+    for (let i = 0; i < 2; i++) {
+      const a = await reserveAttempt(store, rule, request);
+      if (!a.granted) throw new Error('expected a grant');
+      expect((await a.failed()).lockedForMs).toBe(0);
+    }
+    // Racer A hits (attempt 3) and its claim is slow; racer B hits (attempt 4) and claims first.
+    const racerA = reserveAttempt(store, rule, request);
+    await firstWaiting;
+    const b = await reserveAttempt(store, rule, request);
+    releaseFirst();
+    const a = await racerA;
+    expect(a.granted, 'A is refused: B holds the claim').toBe(false);
+    if (!b.granted) throw new Error('B should hold the claim');
+    const evaluatedFailures = 3; // 2 before, and B's
+    const { lockedForMs } = await b.failed();
+    expect((await inner.peek('lo:f:any:u:victim'))?.count, 'failures counted').toBe(evaluatedFailures);
+    expect(lockedForMs, 'lock for 3 evaluated failures').toBe(lockoutDelayMs(evaluatedFailures, rule));
+  });
+});
