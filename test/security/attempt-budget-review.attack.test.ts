@@ -51,6 +51,24 @@ describe('a remote attacker who locks the shared budget must not be able to kill
       await t.dispose();
     }
   });
+  it('/auth/verify with the RIGHT password from an office NAT whose failure budget colleagues spent keeps the owner’s session', async () => {
+    // The refusal here is the *client's* budget (AUTH_IP_FAILURE_BUDGET), shared by everyone behind
+    // one address: other people's typos at the login form revoke the owner's session.
+    const t = await createTestApp({ rateLimits: NO_RATE_LIMIT, counters: createMemoryCounterStore(), lockout: { ipFailureBudget: { count: 2, windowMs: 3_600_000 } } });
+    try {
+      const office = nextIp();
+      const owner = t.client({ ip: office });
+      await owner.signUp({ username: uniqueUsername('owner') });
+      const token = owner.sessionToken ?? '';
+      // Two colleagues behind the same NAT mistype their own (or unknown) e-mails.
+      for (let i = 0; i < 2; i++) expect((await jsonLogin(t, office, `colleague${i}@example.com`, WRONG)).status).toBe(401);
+      const res = await owner.send('/auth/verify', { json: { password: PASSWORD }, csrf: owner.csrfToken ?? true });
+      expect(res.status).toBe(429);
+      expect(await sessionAlive(t, token, office), 'owner session revoked because of other people’s failures').toBe(true);
+    } finally {
+      await t.dispose();
+    }
+  });
 });
 
 describe('HTTP Basic: a check that never ran must not spend the per-client login limit', () => {
