@@ -175,3 +175,77 @@ describe('the lock length follows the curve of evaluated failures, not of racing
     expect(lockedForMs, 'lock for 3 evaluated failures').toBe(lockoutDelayMs(evaluatedFailures, rule));
   });
 });
+
+describe('a unit reserved in one counter’s life must not be given back to the next', () => {
+  // CounterStore.release takes no token: a refused claimer releases the failure counter it hit, even
+  // when that counter has since ended (24 h window) or been deleted (the owner's success) and a new
+  // one started. The stale release then erases a *fresh* failure, and the fresh budget evaluates
+  // more guesses before its first lock than the threshold.
+  const rule: AttemptBudgetRule = {
+    threshold: 3,
+    baseDelayMs: 1_000,
+    maxDelayMs: 15 * 60_000,
+    failureWindowMs: 24 * 3_600_000,
+    knownDeviceMs: 30 * 24 * 3_600_000,
+    ipFailureBudget: { count: 1_000_000, windowMs: 3_600_000 },
+  };
+
+  it('after the failure counter is renewed, stale releases from refused claimers buy extra evaluated guesses', async () => {
+    const inner = createMemoryCounterStore();
+    let releaseGate!: () => void;
+    const gate = new Promise<void>((resolve) => (releaseGate = resolve));
+    let claimsSeen = 0;
+    let signalClaims!: () => void;
+    const bothClaiming = new Promise<void>((resolve) => (signalClaims = resolve));
+    // The claims of racers B and C are slow (another process, a slow link to Redis).
+    const store: CounterStore = {
+      ...inner,
+      async reserve(key, limit, windowMs) {
+        if (key.startsWith('lo:l:') && claimsSeen < 2) {
+          claimsSeen += 1;
+          if (claimsSeen === 2) signalClaims();
+          await gate;
+        }
+        return inner.reserve(key, limit, windowMs);
+      },
+    };
+    const request = { subject: 'u:victim', clientBucket: '203.0.113.9', honourKnownDevice: false };
+    for (let i = 0; i < 2; i++) {
+      const a = await reserveAttempt(store, rule, request);
+      if (!a.granted) throw new Error('expected a grant');
+      await a.failed();
+    }
+    // Racers at the threshold; their claims are in flight.
+    const b = reserveAttempt(store, rule, request);
+    const c = reserveAttempt(store, rule, request);
+    await bothClaiming;
+    // Meanwhile the counter's life ends: its 24 h window passes (or the owner signs in: succeeded()).
+    await inner.delete('lo:f:any:u:victim');
+    // A new life begins with one evaluated failure.
+    const fresh = await reserveAttempt(store, rule, request);
+    if (!fresh.granted) throw new Error('expected a grant');
+    await fresh.failed();
+    releaseGate();
+    const [rb, rc] = await Promise.all([b, c]);
+    // One of B/C won the (now free) claim; settle it as a failure.
+    for (const r of [rb, rc]) if (r.granted) await r.failed();
+    await inner.delete('lo:l:any:u:victim'); // the lock from the old life ends; only the new life counts now
+    // How many more guesses does the new life grant before it claims a lock? It holds 1 failure, so 2.
+    let evaluatedFree = 1; // `fresh`
+    for (let i = 0; i < 10; i++) {
+      const next = await reserveAttempt(store, rule, request);
+      if (!next.granted) break;
+      evaluatedFree += 1;
+      const { lockedForMs } = await next.failed();
+      if (lockedForMs > 0) break;
+    }
+    expect(evaluatedFree, 'guesses evaluated in the new life up to and including its first lock').toBeLessThanOrEqual(rule.threshold);
+  });
+
+  it('memory store: two concurrent releases of a counter at 1 never take it below zero', async () => {
+    const counters = createMemoryCounterStore();
+    await counters.reserve('k', 5, 60_000);
+    await Promise.all([counters.release('k'), counters.release('k')]);
+    expect((await counters.peek('k'))?.count).toBe(0);
+  });
+});
