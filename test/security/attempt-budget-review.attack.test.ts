@@ -249,3 +249,65 @@ describe('a unit reserved in one counter’s life must not be given back to the 
     expect((await counters.peek('k'))?.count).toBe(0);
   });
 });
+
+describe('Redis lost: a lock already in force must keep holding', () => {
+  // src/stores/redis/counter-store.ts: "When Redis is lost, every operation falls back to an
+  // in-process limiter: limits keep holding per process — never failing open". The fallback starts
+  // empty, so an account locked (for up to 15 min) in Redis gets a fresh budget of `threshold`
+  // guesses in every process for as long as Redis is unreachable — and again at each outage.
+  it('an account locked in Redis is not granted fresh guesses while Redis is unreachable', async () => {
+    const { createServer, connect } = await import('node:net');
+    const { createRedisCounterStore } = await import('../../src/stores/redis/counter-store.ts');
+    const { TEST_REDIS_URL } = await import('../../src/testing/test-redis.ts');
+    const upstream = new URL(TEST_REDIS_URL);
+    const sockets = new Set<import('node:net').Socket>();
+    let open = true;
+    const proxy = createServer((down) => {
+      if (!open) return down.destroy();
+      const up = connect(Number(upstream.port || 6379), upstream.hostname);
+      sockets.add(down).add(up);
+      down.pipe(up).pipe(down);
+      const end = () => (down.destroy(), up.destroy());
+      down.on('error', end).on('close', end);
+      up.on('error', end).on('close', end);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const port = (proxy.address() as import('node:net').AddressInfo).port;
+    const counters = await createRedisCounterStore(`redis://127.0.0.1:${port}`, { keyPrefix: `pc_review_${Date.now()}` });
+    const rule: AttemptBudgetRule = {
+      threshold: 3,
+      baseDelayMs: 15 * 60_000, // every lock is 15 min: plenty of time for the outage
+      maxDelayMs: 15 * 60_000,
+      failureWindowMs: 24 * 3_600_000,
+      knownDeviceMs: 30 * 24 * 3_600_000,
+      ipFailureBudget: { count: 1_000_000, windowMs: 3_600_000 },
+    };
+    const request = { subject: 'u:victim', clientBucket: '192.0.2.44', honourKnownDevice: false };
+    try {
+      for (let i = 0; i < 3; i++) {
+        const a = await reserveAttempt(counters, rule, request);
+        if (!a.granted) throw new Error('expected a grant');
+        await a.failed();
+      }
+      expect((await reserveAttempt(counters, rule, request)).granted, 'locked while Redis is up').toBe(false);
+      // Redis becomes unreachable (network partition, restart).
+      open = false;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      let granted = 0;
+      for (let i = 0; i < 5; i++) {
+        const a = await reserveAttempt(counters, rule, request);
+        if (a.granted) {
+          granted += 1;
+          await a.failed();
+        }
+      }
+      expect(granted, 'guesses granted at an account locked for 15 min, during the outage').toBe(0);
+    } finally {
+      open = false;
+      await counters.close().catch(() => undefined);
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+});
