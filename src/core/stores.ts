@@ -252,6 +252,11 @@ export interface CounterState {
 /** The answer to one reservation: granted or not, and the counter as the reservation left it. */
 export interface Reservation extends CounterState {
   readonly granted: boolean;
+  /**
+   * When this life of the counter ends, on the store's clock: what `release` checks, so that a
+   * unit is only ever given back to the counter it was taken from, never to the next one.
+   */
+  readonly endsAtMs: number;
 }
 
 /**
@@ -268,8 +273,12 @@ export interface CounterStore {
    * `limit` are granted until some are released or the window ends.
    */
   reserve(key: string, limit: number, windowMs: number): Promise<Reservation>;
-  /** Gives one reserved unit back (the attempt succeeded). Never below zero; never creates a counter. */
-  release(key: string): Promise<void>;
+  /**
+   * Gives back the unit `reservation` took (the attempt succeeded, or never ran) — only while the
+   * same life of the counter lasts: after a delete or the end of its window a new counter has
+   * started, which gets nothing back. Never below zero; never creates a counter.
+   */
+  release(key: string, reservation: Reservation): Promise<void>;
   /** The counter as it is, or undefined when absent or expired. */
   peek(key: string): Promise<CounterState | undefined>;
   /** Sets the counter to `count` for exactly `ttlMs` from now (locks, "known good" marks). */

@@ -78,6 +78,8 @@ export async function authenticateBasic(kernel: Kernel, header: string | null, c
     throw error;
   });
   if (!result.ok) {
+    // A refusal checked nothing (locked, client budget spent, too many in flight): no guess, no unit.
+    if ('retryAfterSeconds' in result) await limit.release();
     const failure = credentialFailure(kernel, identity, result, 'basic', client);
     // Locked: 429 with Retry-After, exactly as the login form would answer. Otherwise 401 + challenge.
     if (failure.code === 'RATE_LIMITED') throw failure;

@@ -122,8 +122,10 @@ export function checkOwnPassword(kernel: Kernel, user: UserRecord, password: str
 
 /**
  * The signed-in user's password, presented again on `session`'s behalf: a wrong one answers
- * `wrongPassword()`; when the account's budget is spent (refused, or this failure spent it) the
- * session is revoked — a stolen cookie that guesses loses itself — and the answer is 429.
+ * `wrongPassword()`; the failure that spends the account's budget also revokes the session — a
+ * stolen cookie that guesses loses itself — and answers 429. A refusal (the budget already spent,
+ * maybe by a stranger at the login form) answers 429 and leaves the session alone: it made no
+ * guess, and lockout must not become a way to sign the owner out.
  */
 export async function requireOwnPassword(
   kernel: Kernel,
@@ -134,11 +136,12 @@ export async function requireOwnPassword(
   wrongPassword: () => AuthError,
 ): Promise<void> {
   const check = await checkOwnPassword(kernel, user, password, client);
-  if (!check.refused && check.result) return;
+  if (check.refused) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: check.retryAfterSeconds });
+  if (check.result) return;
   const nowMs = kernel.clock.nowMs();
-  if (!check.refused) kernel.emit({ type: 'verify.failed', userId: user.id, ...origin(client), atMs: nowMs });
-  const spent = check.refused ? check.retryAfterSeconds : check.lockedForMs > 0 ? toSeconds(check.lockedForMs) : 0;
-  if (spent === 0) throw wrongPassword();
+  kernel.emit({ type: 'verify.failed', userId: user.id, ...origin(client), atMs: nowMs });
+  if (check.lockedForMs === 0) throw wrongPassword();
+  const spent = toSeconds(check.lockedForMs);
   await kernel.stores.sessions.deleteSession(sessionId);
   kernel.emit({ type: 'session.revoked', userId: user.id, sessionId, by: 'protection', ...origin(client), atMs: nowMs });
   throw new AuthError('RATE_LIMITED', { retryAfterSeconds: spent });

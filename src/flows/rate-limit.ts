@@ -32,5 +32,5 @@ export async function reserveRateLimit(
     kernel.emit({ type: 'rate.limited', route, ...origin(client), atMs: kernel.clock.nowMs() });
     return { granted: false, retryAfterSeconds: Math.max(1, Math.ceil(reservation.resetInMs / 1000)) };
   }
-  return { granted: true, release: () => kernel.counters.release(key) };
+  return { granted: true, release: () => kernel.counters.release(key, reservation) };
 }

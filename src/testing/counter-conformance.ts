@@ -88,17 +88,36 @@ export function describeCounterConformance(name: string, open: () => Promise<{ c
 
     it('release gives one back, never below zero and never creating a counter', async () => {
       const k = key('release');
-      await counters.reserve(k, 1, 60_000);
+      const taken = await counters.reserve(k, 1, 60_000);
       expect((await counters.reserve(k, 1, 60_000)).granted).toBe(false);
-      await counters.release(k);
+      await counters.release(k, taken);
       expect((await counters.peek(k))?.count).toBe(0);
-      await counters.release(k);
+      await counters.release(k, taken);
       expect((await counters.peek(k))?.count).toBe(0);
       expect((await counters.reserve(k, 1, 60_000)).granted).toBe(true);
       const absent = key('absent');
-      await counters.release(absent);
+      await counters.release(absent, taken);
       expect(await counters.peek(absent)).toBeUndefined();
       expect(await counters.reserve(absent, 1, 60_000)).toMatchObject({ granted: true, count: 1 });
+    });
+
+    it('two concurrent releases of a counter at 1 leave it at 0, never below', async () => {
+      const k = key('release-race');
+      const taken = await counters.reserve(k, 5, 60_000);
+      await Promise.all([counters.release(k, taken), counters.release(k, taken), counters.release(k, taken)]);
+      expect((await counters.peek(k))?.count).toBe(0);
+    });
+
+    it('a unit is given back only to the life of the counter it was taken from', async () => {
+      const k = key('lives');
+      const old = await counters.reserve(k, 5, 60_000);
+      await counters.delete(k);
+      const renewed = await counters.reserve(k, 5, 120_000);
+      expect(renewed.count).toBe(1);
+      await counters.release(k, old);
+      expect((await counters.peek(k))?.count).toBe(1);
+      await counters.release(k, renewed);
+      expect((await counters.peek(k))?.count).toBe(0);
     });
 
     it('reserve shares its counter with hit (one budget, whichever primitive counts)', async () => {
@@ -132,7 +151,7 @@ export function describeCounterConformance(name: string, open: () => Promise<{ c
           maxHeld = Math.max(maxHeld, held);
           await new Promise((resolve) => setImmediate(resolve));
           held -= 1;
-          await counters.release(k);
+          await counters.release(k, r);
         }),
       );
       expect(maxHeld).toBeLessThanOrEqual(5);

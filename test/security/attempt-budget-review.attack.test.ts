@@ -244,8 +244,8 @@ describe('a unit reserved in one counter’s life must not be given back to the 
 
   it('memory store: two concurrent releases of a counter at 1 never take it below zero', async () => {
     const counters = createMemoryCounterStore();
-    await counters.reserve('k', 5, 60_000);
-    await Promise.all([counters.release('k'), counters.release('k')]);
+    const taken = await counters.reserve('k', 5, 60_000);
+    await Promise.all([counters.release('k', taken), counters.release('k', taken)]);
     expect((await counters.peek('k'))?.count).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
  * attempt is given back on success. However many requests race, at most `threshold` guesses at a
  * subject are evaluated before the first lock, and one per lock after that.
  */
-import type { CounterStore } from '../../core/stores.ts';
+import type { CounterStore, Reservation } from '../../core/stores.ts';
 import { lockoutDelayMs, lockoutKeys, lockoutScope, type LockoutRule } from './backoff.ts';
 
 /** How long a claimed lock holds while its attempt is being checked, at most (then it is settled). */
@@ -48,10 +48,11 @@ export type AttemptReservation = GrantedAttempt | AttemptRefusal;
 
 /**
  * Takes one attempt. Order matters: the client's budget first (cheap, and a spent client never
- * touches the subject's counters), then the subject's. Below the threshold an attempt is free;
- * the attempt that reaches it must also claim the lock (a reservation of one), so concurrent
- * attempts past the threshold are refused while it is evaluated, and each later one waits for the
- * lock to expire and claims it anew.
+ * touches the subject's counters), then the subject's. The first `threshold − 1` attempts are
+ * free (a reservation against that allowance); past it an attempt must first claim the lock (a
+ * reservation of one) and is only then counted, so concurrent attempts past the threshold are
+ * refused while it is evaluated, take nothing, and the lock it sets follows the curve of the
+ * failures actually evaluated. Each later attempt waits for the lock to expire and claims it anew.
  */
 export async function reserveAttempt(counters: CounterStore, rule: AttemptBudgetRule, request: AttemptRequest): Promise<AttemptReservation> {
   const { subject, clientBucket } = request;
@@ -59,11 +60,12 @@ export async function reserveAttempt(counters: CounterStore, rule: AttemptBudget
     subject !== null && request.honourKnownDevice && (await counters.peek(lockoutKeys.knownGood(subject, clientBucket))) !== undefined;
 
   const clientKey = lockoutKeys.stuffing(clientBucket);
+  let clientUnit: Reservation | undefined;
   if (!knownGood) {
-    const client = await counters.reserve(clientKey, rule.ipFailureBudget.count, rule.ipFailureBudget.windowMs);
-    if (!client.granted) return { granted: false, reason: 'ip_budget', retryAfterMs: client.resetInMs };
+    clientUnit = await counters.reserve(clientKey, rule.ipFailureBudget.count, rule.ipFailureBudget.windowMs);
+    if (!clientUnit.granted) return { granted: false, reason: 'ip_budget', retryAfterMs: clientUnit.resetInMs };
   }
-  const returnClientUnit = () => (knownGood ? Promise.resolve() : counters.release(clientKey));
+  const returnClientUnit = () => (clientUnit ? counters.release(clientKey, clientUnit) : Promise.resolve());
 
   if (subject === null) {
     return {
@@ -82,16 +84,19 @@ export async function reserveAttempt(counters: CounterStore, rule: AttemptBudget
     await returnClientUnit();
     return { granted: false, reason: 'locked', retryAfterMs: lock.resetInMs };
   }
-  const attempt = (await counters.hit(failuresKey, rule.failureWindowMs)).count;
-  const claimsLock = attempt >= rule.threshold;
+  let unit = await counters.reserve(failuresKey, rule.threshold - 1, rule.failureWindowMs);
+  const claimsLock = !unit.granted;
   if (claimsLock) {
+    const next = unit.count + 1;
     // Held for the whole check (a queued hash can take longer than a 1 s lock); settling replaces it.
-    const claim = await counters.reserve(lockKey, 1, Math.max(lockoutDelayMs(attempt, rule), CLAIM_HOLD_MS));
+    const claim = await counters.reserve(lockKey, 1, Math.max(lockoutDelayMs(next, rule), CLAIM_HOLD_MS));
     if (!claim.granted) {
-      await Promise.all([counters.release(failuresKey), returnClientUnit()]);
-      return { granted: false, reason: 'locked', retryAfterMs: Math.min(claim.resetInMs, lockoutDelayMs(attempt, rule)) };
+      await returnClientUnit();
+      return { granted: false, reason: 'locked', retryAfterMs: Math.min(claim.resetInMs, lockoutDelayMs(next, rule)) };
     }
+    unit = await counters.reserve(failuresKey, Number.MAX_SAFE_INTEGER, rule.failureWindowMs);
   }
+  const attempt = unit.count;
 
   return {
     granted: true,
@@ -110,7 +115,7 @@ export async function reserveAttempt(counters: CounterStore, rule: AttemptBudget
       return { lockedForMs };
     },
     async abandoned() {
-      await Promise.all([counters.release(failuresKey), claimsLock ? counters.delete(lockKey) : undefined, returnClientUnit()]);
+      await Promise.all([counters.release(failuresKey, unit), claimsLock ? counters.delete(lockKey) : undefined, returnClientUnit()]);
     },
   };
 }

@@ -20,6 +20,12 @@ const seconds = (ms: number) => Math.min(ms, MAX_TTL_MS) / 1000;
 type Limiter = Pick<RateLimiterAbstract, 'penalty' | 'reward' | 'get' | 'set' | 'delete'>;
 
 /**
+ * Two reads of one counter's end agree within this much when they are the same life: clocks are
+ * read a few ms apart. A new life ends at least one window (≥ 1 s) later than the one before.
+ */
+const SAME_LIFE_TOLERANCE_MS = 100;
+
+/**
  * `reserve` on a limiter whose increments are atomic (each call one step): count first, then hand
  * back a unit that went over the limit. Which callers are granted is decided by the atomic
  * increment alone, so no interleaving grants more than `limit`; an over-limit unit counts only
@@ -27,15 +33,23 @@ type Limiter = Pick<RateLimiterAbstract, 'penalty' | 'reward' | 'get' | 'set' | 
  */
 export async function reserveByIncrement(limiter: Limiter, key: string, limit: number, windowSeconds: number): Promise<Reservation> {
   const state = toCounterState(await limiter.penalty(key, 1, { customDuration: windowSeconds }));
-  if (state.count <= limit) return { granted: true, ...state };
+  const endsAtMs = Date.now() + state.resetInMs;
+  if (state.count <= limit) return { granted: true, ...state, endsAtMs };
   await limiter.reward(key, 1);
-  return { granted: false, count: state.count - 1, resetInMs: state.resetInMs };
+  return { granted: false, count: state.count - 1, resetInMs: state.resetInMs, endsAtMs };
 }
 
-/** `release` on such a limiter: only a live, positive counter is decremented (no negative leftovers). */
-export async function releaseIfPositive(limiter: Limiter, key: string): Promise<void> {
+/**
+ * `release` on such a limiter: only the life of the counter the unit was taken from, and only a
+ * positive count. Two concurrent releases can both pass the check: the one that takes the count
+ * below zero puts its unit back.
+ */
+export async function releaseIfSameLife(limiter: Limiter, key: string, reservation: Reservation): Promise<void> {
   const res = await limiter.get(key);
-  if (res && res.msBeforeNext > 0 && res.consumedPoints > 0) await limiter.reward(key, 1);
+  if (!res || res.msBeforeNext <= 0 || res.consumedPoints <= 0) return;
+  if (Math.abs(Date.now() + res.msBeforeNext - reservation.endsAtMs) > SAME_LIFE_TOLERANCE_MS) return;
+  const after = await limiter.reward(key, 1);
+  if (after.consumedPoints < 0) await limiter.penalty(key, 1);
 }
 
 /** The CounterStore operations over any rate-limiter-flexible limiter (memory or Redis). */
@@ -45,7 +59,7 @@ export function counterStoreOver(limiter: Limiter, toSeconds: (ms: number) => nu
       return toCounterState(await limiter.penalty(key, points, { customDuration: toSeconds(windowMs) }));
     },
     reserve: (key, limit, windowMs) => reserveByIncrement(limiter, key, limit, toSeconds(windowMs)),
-    release: (key) => releaseIfPositive(limiter, key),
+    release: (key, reservation) => releaseIfSameLife(limiter, key, reservation),
     async peek(key) {
       const res = await limiter.get(key);
       return res && res.msBeforeNext > 0 ? toCounterState(res) : undefined;

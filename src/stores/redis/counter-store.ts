@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { CounterStore } from '../../core/stores.ts';
-import { counterStoreOver, releaseIfPositive, reserveByIncrement } from '../memory/counter-store.ts';
+import { counterStoreOver, releaseIfSameLife, reserveByIncrement } from '../memory/counter-store.ts';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -82,22 +82,45 @@ class CappedMemoryLimiter extends RateLimiterMemory {
 /**
  * One reservation, atomic in Redis: take one only while fewer than the limit are taken. On the
  * keys rate-limiter-flexible writes (an integer with an expiry in whole seconds), so `hit`,
- * `peek` and `delete` see the same counter. Returns {granted 0|1, count, pttl}.
+ * `peek` and `delete` see the same counter. Returns {granted 0|1, count, pttl, ends at} — the end
+ * on Redis's clock, so that every process compares lives on one clock.
  */
 const RESERVE_SCRIPT = `
+local now = redis.call('time')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local count = tonumber(redis.call('get', KEYS[1]) or '0')
-if count >= tonumber(ARGV[1]) then
-  return {0, count, redis.call('pttl', KEYS[1])}
+if count < tonumber(ARGV[1]) then
+  count = redis.call('incr', KEYS[1])
+  if count == 1 then redis.call('expire', KEYS[1], ARGV[2]) end
+  local pttl = redis.call('pttl', KEYS[1])
+  return {1, count, pttl, now + pttl}
 end
-count = redis.call('incr', KEYS[1])
-if count == 1 then redis.call('expire', KEYS[1], ARGV[2]) end
-return {1, count, redis.call('pttl', KEYS[1])}`;
+local pttl = redis.call('pttl', KEYS[1])
+return {0, count, pttl, now + pttl}`;
 
-/** Gives one back only while the counter lives and is positive: never creates, never goes below 0. */
+/**
+ * Gives one back only to the same life of the counter (its end within 100 ms of the reserved
+ * one: a new life ends at least a second later), only while positive: never creates, never < 0.
+ */
 const RELEASE_SCRIPT = `
 local count = tonumber(redis.call('get', KEYS[1]) or '0')
-if count > 0 then redis.call('decr', KEYS[1]) end
-return 0`;
+if count <= 0 then return 0 end
+local pttl = redis.call('pttl', KEYS[1])
+if pttl < 0 then return 0 end
+local now = redis.call('time')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+if math.abs(now + pttl - tonumber(ARGV[1])) > 100 then return 0 end
+redis.call('decr', KEYS[1])
+return 1`;
+
+/**
+ * While Redis is lost, `peek` falls back to the in-process limiter, which starts empty: a lock
+ * set in Redis before the outage would be invisible and a locked account would get a fresh
+ * budget. So every `put` (locks, known-device marks) is also written there — for at most an hour,
+ * which bounds its memory by the logins of an hour — and every `delete` too. Locks set by other
+ * processes during the outage stay invisible here: docs/deployment.md states it.
+ */
+const FALLBACK_MEMORY_SECONDS = 3_600;
 
 export async function createRedisCounterStore(url: string, options: RedisCounterOptions = {}): Promise<CounterStore> {
   const client = await connectRedis(url, 'portcullis-counters');
@@ -121,19 +144,26 @@ export async function createRedisCounterStore(url: string, options: RedisCounter
     async reserve(key, limit, windowMs) {
       if (!ready()) return reserveByIncrement(insurance, key, limit, seconds(windowMs));
       try {
-        const [granted, count, pttl] = (await client.eval(RESERVE_SCRIPT, 1, limiter.getKey(key), limit, seconds(windowMs))) as [number, number, number];
-        return { granted: granted === 1, count, resetInMs: Math.max(0, pttl) };
+        const [granted, count, pttl, endsAtMs] = (await client.eval(RESERVE_SCRIPT, 1, limiter.getKey(key), limit, seconds(windowMs))) as [number, number, number, number];
+        return { granted: granted === 1, count, resetInMs: Math.max(0, pttl), endsAtMs };
       } catch {
         return reserveByIncrement(insurance, key, limit, seconds(windowMs));
       }
     },
-    async release(key) {
-      if (!ready()) return releaseIfPositive(insurance, key);
+    async release(key, reservation) {
+      if (!ready()) return releaseIfSameLife(insurance, key, reservation);
       try {
-        await client.eval(RELEASE_SCRIPT, 1, limiter.getKey(key));
+        await client.eval(RELEASE_SCRIPT, 1, limiter.getKey(key), reservation.endsAtMs);
       } catch {
-        await releaseIfPositive(insurance, key);
+        await releaseIfSameLife(insurance, key, reservation);
       }
+    },
+    async put(key, count, ttlMs) {
+      await store.put(key, count, ttlMs);
+      await insurance.set(key, count, Math.min(seconds(ttlMs), FALLBACK_MEMORY_SECONDS));
+    },
+    async delete(key) {
+      await Promise.all([store.delete(key), insurance.delete(key)]);
     },
   };
 }
