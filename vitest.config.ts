@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.{ts,tsx}'],
+          include: ['src/**/*.test.{ts,tsx}', 'test/lint/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'src/**/*.http.test.ts', 'src/**/*.store.test.ts'],
         },
       },

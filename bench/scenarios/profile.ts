@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { formatRate, markdownTable } from '../lib/format.ts';
 import { describeRound, log, measure } from '../lib/measure.ts';
 import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
+import type { LoadResult } from '../lib/load.ts';
 import { REPO_ROOT, startServer } from '../lib/process.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -72,7 +73,7 @@ export const profile: Scenario = {
     const login = process.env.BENCH_PROFILE_TARGET === 'login';
     const spec = portcullisSqliteSpec(ctx, undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
     const server = await startServer(login ? { ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } } : spec, ctx.workDir);
-    let result;
+    let result: LoadResult;
     try {
       result = await measure(ctx, login ? portcullisLoginTarget(server.url) : await portcullisAuthGet(server.url));
       log(`profile: ${describeRound(result)}`);

@@ -1,10 +1,9 @@
 /** @module Login by e-mail or username: one generic failure, one new session on success. */
-import { AuthError } from '../core/errors.ts';
 import { FieldCollector, readFlag, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
-import { origin, type Kernel, readPresentedPassword } from './kernel.ts';
+import { type Kernel, readPresentedPassword } from './kernel.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignInInput {

@@ -112,7 +112,9 @@ describe('request-scoped identity', () => {
     const subset = people.slice(0, 10);
     const fresh = subset.map((p) => ({ p, c: t.client({ userAgent: p.client.userAgent }) }));
     const logins = await Promise.all(fresh.map(({ p, c }) => c.login({ email: p.user.email })));
-    logins.forEach((l, i) => expect(l.body.user.id).toBe(fresh[i]!.p.user.id));
+    logins.forEach((l, i) => {
+      expect(l.body.user.id).toBe(fresh[i]!.p.user.id);
+    });
     const mixed = shuffled([...fresh.map(({ c }) => () => c.logout()), ...subset.map((p) => () => p.client.me().then((r) => r.res))], 5);
     await Promise.all(mixed.map((job) => job()));
     for (const { c } of fresh) expect((await c.me()).res.status).toBe(401);

@@ -1,6 +1,6 @@
 /** @module HTTP: freshness (/auth/verify, fresh-guarded admin actions) and session protection (basic, strong). */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MINUTE, PASSWORD, createTestApp, errorShape, locationOf, nextParam, uniqueEmail, type Client, type TestApp } from './harness.ts';
+import { MINUTE, PASSWORD, createTestApp, errorShape, locationOf, nextParam, type Client, type TestApp } from './harness.ts';
 
 const ADMIN_EMAIL = 'chief@example.com';
 
