@@ -267,7 +267,10 @@ describe('Redis lost: a lock already in force must keep holding', () => {
       const up = connect(Number(upstream.port || 6379), upstream.hostname);
       sockets.add(down).add(up);
       down.pipe(up).pipe(down);
-      const end = () => (down.destroy(), up.destroy());
+      const end = () => {
+        down.destroy();
+        up.destroy();
+      };
       down.on('error', end).on('close', end);
       up.on('error', end).on('close', end);
     });
