@@ -26,8 +26,13 @@ export default defineConfig({
       },
       {
         extends: true,
-        // test/server and test/cli start real processes (SQLite file, sockets, TLS): once is enough.
-        test: { name: 'sqlite', include: [...DATABASE_TESTS, 'test/server/**/*.test.ts', 'test/cli/**/*.test.ts'], env: { PORTCULLIS_TEST_DB: 'sqlite' } },
+        // test/server and test/cli start real processes (SQLite file, sockets, TLS), and test/frontdoor
+        // runs scripts/test-services.sh (what `npm test` runs first): once is enough.
+        test: {
+          name: 'sqlite',
+          include: [...DATABASE_TESTS, 'test/server/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/frontdoor/**/*.test.ts'],
+          env: { PORTCULLIS_TEST_DB: 'sqlite' },
+        },
       },
       {
         extends: true,

@@ -62,7 +62,7 @@ async function onAdminClient<T>(baseUrl: string, run: (client: pg.Client) => Pro
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
       `PORTCULLIS_TEST_DB=postgres but PostgreSQL is not reachable at ${redact(baseUrl)} (${reason}). ` +
-        'Start it (see .ci/run) or set PORTCULLIS_TEST_PG_URL.',
+        'Run `npm run test:services` (scripts/test-services.sh starts it, or says what is missing) or set PORTCULLIS_TEST_PG_URL.',
       { cause: error },
     );
   }

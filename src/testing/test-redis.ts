@@ -22,7 +22,7 @@ export async function openTestRedisCounters(): Promise<TestRedisCounters> {
   try {
     counters = await createRedisCounterStore(TEST_REDIS_URL, { keyPrefix });
   } catch (error) {
-    throw new Error(`Redis tests need a Redis server at ${TEST_REDIS_URL} (set PORTCULLIS_TEST_REDIS_URL, or run .ci/run which starts one): ${String(error)}`);
+    throw new Error(`Redis tests need a Redis server at ${TEST_REDIS_URL} (set PORTCULLIS_TEST_REDIS_URL, or run "npm run test:services", which starts one or says what is missing): ${String(error)}`);
   }
   return {
     counters,

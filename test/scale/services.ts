@@ -241,7 +241,7 @@ export function postgresBinDir(): string {
     throw new Error(
       `PostgreSQL server binaries (initdb, pg_ctl) not found under ${base}/<version>/bin — ` +
         `ls ${base} shows: ${existsSync(base) ? readdirSync(base).join(', ') || '(empty)' : '(no such directory)'}. ` +
-        'Install the postgresql package (see .ci/run); the fault tests need a private cluster they can restart.',
+        'Install the postgresql package (`npm run test:services` does, or says how); the fault tests need a private cluster they can restart.',
     );
   }
   return join(base, version, 'bin');
@@ -339,7 +339,7 @@ export async function sharedPostgresSchema(label: string): Promise<string> {
     try {
       await client.connect();
     } catch (error) {
-      throw new Error(`the shared PostgreSQL is not reachable at ${SHARED_PG_URL} (start it: .ci/run, or set PORTCULLIS_TEST_PG_URL): ${String(error)}`);
+      throw new Error(`the shared PostgreSQL is not reachable at ${SHARED_PG_URL} (start it: "npm run test:services", or set PORTCULLIS_TEST_PG_URL): ${String(error)}`);
     }
     try {
       await client.query(text);
