@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { resolveClientAddress } from './core/client-ip.ts';
 import { systemClock, type Clock } from './core/clock.ts';
-import { defineConfig, type AuthConfig, type AuthOptions } from './core/config.ts';
+import { parseConfig, type AuthConfig } from './core/config.ts';
 import { cookieName, readCookie, serializeCookie } from './core/cookies.ts';
 import { createSecretToken, secureRandom, type RandomSource } from './core/crypto/index.ts';
 import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
@@ -98,7 +98,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     securityLogger,
     ...configOptions
   } = options;
-  const config = defineConfig(configOptions);
+  const config = parseConfig(configOptions);
   const logger = securityLogger ?? defaultSecurityLogger(config.environment);
   const reportSinkError = (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'audit write failed');
   const trail = createAudit({ store: stores.audit, logger, clock, onError: reportSinkError, random, aggregation: { ipv6PrefixLength: config.ipv6PrefixLength } });

@@ -10,8 +10,8 @@ export {
   type TokenPair,
   type ApiTokenSummary,
 } from './create-auth.ts';
-export { defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
-export { readEnvConfig, type EnvConfig, type ServerSettings } from './core/env-config.ts';
+export { parseConfig, defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
+export { readEnvOptions, readBooleanText, readNumberText, ENV_VARIABLES, type EnvOptions, type EnvVariable } from './core/env-config.ts';
 export { AuthError, ERROR_CODES, isAuthError, type ErrorCode, type FieldErrors } from './core/errors.ts';
 export { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventType, type EventSink } from './core/events.ts';
 export type { ClientInfo } from './core/request-context.ts';

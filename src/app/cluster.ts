@@ -7,10 +7,15 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, migrateToLatest, openDatabase, readEnvConfig } from '../index.ts';
+import { ConfigError, migrateToLatest, openDatabase, parseConfig } from '../index.ts';
+import { loadOrCreateDevSecret } from './secret.ts';
+import { readAppConfig } from './settings.ts';
 
 async function primary(): Promise<void> {
-  const { server } = readEnvConfig(process.env);
+  const { server, auth } = readAppConfig(process.env);
+  // Judged once here: a bad setting stops the start, instead of every worker failing and being replaced.
+  // (The development secret is made here too, before the workers could race to create it.)
+  parseConfig({ ...auth, secretKey: auth.secretKey ?? (auth.environment === 'production' ? '' : loadOrCreateDevSecret(server.dataDir)) });
   const { db } = openDatabase(server.databaseUrl);
   try {
     await migrateToLatest(db);

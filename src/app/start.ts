@@ -5,11 +5,12 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, defineConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, readEnvConfig, type Auth, type CounterStore, type SqlStores } from '../index.ts';
+import { ConfigError, createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, parseConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, type Auth, type CounterStore, type SqlStores } from '../index.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
+import { readAppConfig } from './settings.ts';
 import { TLS_SERVER_POLICY } from './tls-policy.ts';
 
 /** The roles the reference app knows about; `admin` is also what BOOTSTRAP_ADMIN_EMAIL receives. */
@@ -34,24 +35,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function dataDirOf(databaseUrl: string): string {
-  return databaseUrl.startsWith('sqlite:') && !databaseUrl.includes(':memory:') ? dirname(resolve(databaseUrl.slice(7))) : resolve('data');
-}
-
 export async function startServer(env: Readonly<Record<string, string | undefined>>, logger?: Logger): Promise<RunningServer> {
-  const { server, auth: authOptions } = readEnvConfig(env);
+  const { server, auth: authOptions } = readAppConfig(env);
   const log = logger ?? pino({ level: server.logLevel });
-  const secretKey = authOptions.secretKey ?? (authOptions.environment === 'production' ? undefined : loadOrCreateDevSecret(dataDirOf(server.databaseUrl)));
-  if (secretKey === undefined) throw new Error('Invalid configuration: SECRET_KEY is required in production (generate one: openssl rand -base64 48)');
+  const secretKey = authOptions.secretKey ?? (authOptions.environment === 'production' ? undefined : loadOrCreateDevSecret(server.dataDir));
+  if (secretKey === undefined) throw new ConfigError({ path: 'secretKey', variable: 'SECRET_KEY' }, 'is required in production (generate one: openssl rand -base64 48)');
   // Every setting is judged before anything is opened or generated: one clear line, nothing half-started.
-  defineConfig({ ...authOptions, secretKey });
+  parseConfig({ ...authOptions, secretKey });
   const tokenSigningKeys = server.accessTokenKeyFile
     ? readSigningKeyFile(server.accessTokenKeyFile)
     : authOptions.environment === 'production'
       ? undefined
-      : await loadOrCreateDevSigningKeys(dataDirOf(server.databaseUrl), generateSigningKeyPem);
+      : await loadOrCreateDevSigningKeys(server.dataDir, generateSigningKeyPem);
   if (tokenSigningKeys === undefined) {
-    throw new Error('Invalid configuration: ACCESS_TOKEN_KEY_FILE is required in production (an Ed25519 PKCS#8 PEM: openssl genpkey -algorithm ed25519)');
+    throw new ConfigError({ variable: 'ACCESS_TOKEN_KEY_FILE' }, 'is required in production (an Ed25519 PKCS#8 PEM: openssl genpkey -algorithm ed25519)');
   }
   // Mail: SMTP when configured; otherwise a development outbox, listed at /dev/mail.
   const mailFrom = authOptions.mailFrom ?? 'Portcullis <no-reply@localhost>';

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, createSqlStores, readEnvConfig, type Auth, type ClientInfo, type Principal, type SqlStores, type UserRecord } from '../index.ts';
+import { createAuth, createSqlStores, type Auth, type ClientInfo, type Principal, type SqlStores, type UserRecord } from '../index.ts';
+import { readAppConfig } from '../app/settings.ts';
 import { CliError } from './cli-error.ts';
 import { emailKey } from './identity.ts';
 
@@ -44,7 +45,7 @@ export interface AdminContext {
 }
 
 export async function openAdminContext(env: Env): Promise<AdminContext> {
-  const { server, auth: options } = readEnvConfig(env);
+  const { server, auth: options } = readAppConfig(env);
   const stores = await createSqlStores(server.databaseUrl);
   let auth: Auth;
   try {

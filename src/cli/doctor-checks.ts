@@ -1,11 +1,12 @@
 /**
  * @module `portcullis doctor`'s checks: the effective configuration, read from the environment
- * exactly as `npm start` reads it (readEnvConfig + defineConfig), judged for a deployment — like
+ * exactly as `npm start` reads it (readAppConfig + parseConfig), judged for a deployment — like
  * Django's `manage.py check --deploy`, for auth. Pure: an environment in, findings out.
  */
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { ConfigError, defineConfig, formatDurationMs, readEnvConfig, type AuthConfig, type EnvConfig } from '../index.ts';
+import { ConfigError, formatDurationMs, parseConfig, type AuthConfig } from '../index.ts';
+import { readAppConfig, type AppConfig } from '../app/settings.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -28,11 +29,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const GENERATE_SECRET = 'SECRET_KEY="$(openssl rand -base64 48)"';
-/** A stand-in that passes defineConfig in any environment, so that the other settings can still be judged. */
+/** A stand-in that passes parseConfig in any environment, so that the other settings can still be judged. */
 const STAND_IN_SECRET = 'doctor-stand-in-7fQ2xLr9WmZ4cVb8NtY3kHs6JpD1gAe5uXo0iRqTyMwEzKlBnCv';
 
-/** The library's defaults, as defineConfig gives them: what "raised" and "relaxed" compare with. */
-const DEFAULTS: AuthConfig = defineConfig({ secretKey: STAND_IN_SECRET });
+/** The library's defaults, as parseConfig gives them: what "raised" and "relaxed" compare with. */
+const DEFAULTS: AuthConfig = parseConfig({ secretKey: STAND_IN_SECRET });
 
 const RATE_LIMIT_SETTINGS = [
   ['login', 'AUTH_RATE_LIMIT_LOGIN'],
@@ -49,14 +50,14 @@ const isRaised = (r: { count: number; windowMs: number }, d: { count: number; wi
  * Reads the configuration the way the server would, collecting every ConfigError as a finding:
  * the variable named by an error is dropped and the rest read again, so one typo hides nothing else.
  */
-function readConfig(env: Env, findings: Finding[]): { parsed: EnvConfig; config: AuthConfig } | undefined {
+function readConfig(env: Env, findings: Finding[]): { parsed: AppConfig; config: AuthConfig } | undefined {
   const remaining: Record<string, string | undefined> = { ...env };
   // Each pass reads again from the top: report a setting once.
   const reported = (setting: string) => findings.some((finding) => finding.setting === setting);
   for (let attempt = 0; attempt < 64; attempt += 1) {
-    let parsed: EnvConfig;
+    let parsed: AppConfig;
     try {
-      parsed = readEnvConfig(remaining);
+      parsed = readAppConfig(remaining);
     } catch (error) {
       if (!(error instanceof ConfigError) || remaining[error.setting] === undefined) throw error;
       findings.push(configInvalid(error));
@@ -79,7 +80,7 @@ function readConfig(env: Env, findings: Finding[]): { parsed: EnvConfig; config:
       publicOrigin = 'https://public-url.invalid';
     }
     try {
-      return { parsed, config: defineConfig({ ...parsed.auth, secretKey, ...(publicOrigin ? { publicOrigin } : {}) }) };
+      return { parsed, config: parseConfig({ ...parsed.auth, secretKey, ...(publicOrigin ? { publicOrigin } : {}) }) };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       if (error.setting === 'SECRET_KEY') {
@@ -162,7 +163,7 @@ export function diagnose(env: Env, options: DoctorOptions = {}): Finding[] {
   return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
 }
 
-function judge(parsed: EnvConfig, config: AuthConfig, env: Env, options: DoctorOptions): Finding[] {
+function judge(parsed: AppConfig, config: AuthConfig, env: Env, options: DoctorOptions): Finding[] {
   const { server } = parsed;
   const production = config.environment === 'production';
   const out: Finding[] = [];

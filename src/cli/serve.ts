@@ -1,12 +1,13 @@
 /** @module `portcullis serve` (the reference server, as `npm start`) and `portcullis migrate`. */
 import type { Command } from 'commander';
-import { migrateToLatest, openDatabase, readEnvConfig } from '../index.ts';
+import { migrateToLatest, openDatabase } from '../index.ts';
+import { readServerSettings } from '../app/settings.ts';
 import { parseCount, type Env } from './options.ts';
 import { writeLine } from './output.ts';
 
 /** Applies pending migrations to DATABASE_URL; returns their names. */
 export async function migrateDatabase(env: Env): Promise<readonly string[]> {
-  const { server } = readEnvConfig(env);
+  const server = readServerSettings(env);
   const { db } = openDatabase(server.databaseUrl);
   try {
     return await migrateToLatest(db);

@@ -1,8 +1,14 @@
 /**
- * @module Typed configuration: parsed once (from code options or environment variables),
- * validated, defaulted and frozen. Nothing else in the tree reads `process.env`.
+ * @module The one config schema: `parseConfig` takes code options (or the environment's, mapped by
+ * env-config.ts), merges the defaults, validates every option once — the same bounds whichever way
+ * a value came — and deep-freezes the result. A refusal names the option path and its variable.
+ * (Past 400 lines: the AuthConfig type, documented field by field, its defaults and its schema read
+ * best side by side.)
  */
 import { deflateRawSync } from 'node:zlib';
+import { z } from 'zod';
+import { formatDurationMs } from './duration.ts';
+import { variableOfOption } from './env-config.ts';
 import { parseTrustProxy, TRUST_PROXY_HEADERS, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
 
 export type Environment = 'development' | 'production' | 'test';
@@ -123,66 +129,91 @@ export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy'> & {
   trustProxy?: TrustProxy | string;
 };
 
-/** Thrown at start when configuration is invalid: one line naming the setting. */
+/**
+ * Thrown when configuration is invalid: one line naming the option path and, when it has one,
+ * its environment variable — `lockout.threshold (AUTH_LOCKOUT_THRESHOLD) must be …`.
+ */
 export class ConfigError extends Error {
-  constructor(readonly setting: string, detail: string) {
-    super(`Invalid configuration: ${setting} ${detail}`);
+  /** The option path (`lockout.threshold`), or null for a setting only the reference server reads. */
+  readonly path: string | null;
+  /** The environment variable (`AUTH_LOCKOUT_THRESHOLD`), or null for an option set only in code. */
+  readonly variable: string | null;
+  /** What to change: the variable when there is one, else the option path. */
+  readonly setting: string;
+
+  constructor(where: { readonly path?: string; readonly variable?: string }, readonly detail: string) {
+    const path = where.path ?? null;
+    const variable = where.variable ?? null;
+    const setting = variable ?? path ?? 'configuration';
+    super(`Invalid configuration: ${path !== null && variable !== null ? `${path} (${variable})` : setting} ${detail}`);
     this.name = 'ConfigError';
+    this.path = path;
+    this.variable = variable;
+    this.setting = setting;
   }
 }
 
 const MIN_SECRET_BYTES = 32;
+const MAX_DURATION_MS = 3650 * 86_400_000;
+const MAX_COUNT = 1_000_000_000;
 
-const DEFAULTS: Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'forceHttps'> = {
-  environment: 'development',
-  trustProxy: { kind: 'none' },
-  trustProxyHeader: 'x-forwarded-for',
-  basePath: '/auth',
-  bodyLimitBytes: 64 * 1024,
-  session: {
-    idleTimeoutMs: 2 * 3_600_000,
-    maxAgeMs: 24 * 3_600_000,
-    rememberMeMaxAgeMs: 30 * 86_400_000,
-    protection: 'basic',
-    sameSite: 'Strict',
-    touchIntervalMs: 60_000,
-  },
-  freshnessMs: 10 * 60_000,
-  freshnessGraceMs: 0,
-  bootstrapAdminEmail: null,
-  password: {
-    minLength: 8,
-    maxLength: 256,
-    normalization: 'NFKC',
-    minStrength: 3,
-    breachCheck: 'off',
-    breachCheckUrl: 'https://api.pwnedpasswords.com/range/',
-    breachCheckTimeoutMs: 1_500,
-    argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
-    hashing: { threads: 'cores', niceness: 10, maxQueue: 'auto' },
-    resetTokenTtlMs: 3_600_000,
-  },
-  mailFrom: 'Portcullis <no-reply@localhost>',
-  rateLimits: {
-    login: { count: 5, windowMs: 60_000 },
-    register: { count: 3, windowMs: 3_600_000 },
-    reset: { count: 3, windowMs: 3_600_000 },
-    refresh: { count: 10, windowMs: 60_000 },
-  },
-  lockout: {
-    threshold: 3,
-    baseDelayMs: 1_000,
-    maxDelayMs: 15 * 60_000,
-    failureWindowMs: 24 * 3_600_000,
-    knownDeviceMs: 30 * 86_400_000,
-    ipFailureBudget: { count: 20, windowMs: 3_600_000 },
-    clientChecksInFlight: 8,
-  },
-  ipv6PrefixLength: 64,
-  csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
-  tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
-  pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/', forgotPassword: '/forgot-password', resetPassword: '/reset-password' },
-};
+function defaultsFor(environment: Environment): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy'> & { publicOrigin?: string; trustProxy: string } {
+  const production = environment === 'production';
+  return {
+    environment,
+    // Production has no default origin: PUBLIC_URL is required there.
+    ...(production ? {} : { publicOrigin: 'http://127.0.0.1:3000' }),
+    trustProxy: 'false',
+    trustProxyHeader: 'x-forwarded-for',
+    forceHttps: production,
+    basePath: '/auth',
+    bodyLimitBytes: 64 * 1024,
+    session: {
+      idleTimeoutMs: 2 * 3_600_000,
+      maxAgeMs: 24 * 3_600_000,
+      rememberMeMaxAgeMs: 30 * 86_400_000,
+      protection: 'basic',
+      sameSite: 'Strict',
+      touchIntervalMs: 60_000,
+    },
+    freshnessMs: 10 * 60_000,
+    freshnessGraceMs: 0,
+    bootstrapAdminEmail: null,
+    password: {
+      minLength: 8,
+      maxLength: 256,
+      normalization: 'NFKC',
+      minStrength: 3,
+      // In production the breach check is on, failing open: an outage of the range API does not stop sign-ups.
+      breachCheck: production ? 'fail-open' : 'off',
+      breachCheckUrl: 'https://api.pwnedpasswords.com/range/',
+      breachCheckTimeoutMs: 1_500,
+      argon2: { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+      hashing: { threads: 'cores', niceness: 10, maxQueue: 'auto' },
+      resetTokenTtlMs: 3_600_000,
+    },
+    mailFrom: 'Portcullis <no-reply@localhost>',
+    rateLimits: {
+      login: { count: 5, windowMs: 60_000 },
+      register: { count: 3, windowMs: 3_600_000 },
+      reset: { count: 3, windowMs: 3_600_000 },
+      refresh: { count: 10, windowMs: 60_000 },
+    },
+    lockout: {
+      threshold: 3,
+      baseDelayMs: 1_000,
+      maxDelayMs: 15 * 60_000,
+      failureWindowMs: 24 * 3_600_000,
+      knownDeviceMs: 30 * 86_400_000,
+      ipFailureBudget: { count: 20, windowMs: 3_600_000 },
+      clientChecksInFlight: 8,
+    },
+    ipv6PrefixLength: 64,
+    csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
+    tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
+    pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/', forgotPassword: '/forgot-password', resetPassword: '/reset-password' },
+  };
+}
 
 /**
  * Rough entropy estimate in bits: the smaller of length × Shannon entropy per character and the
@@ -203,115 +234,232 @@ function shannonBits(secret: string): number {
   return perChar * secret.length;
 }
 
-function checkSecret(secret: unknown, environment: Environment): asserts secret is string {
-  if (typeof secret !== 'string' || secret === '') {
-    throw new ConfigError('SECRET_KEY', 'is required (generate one: openssl rand -base64 48)');
-  }
-  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
-    throw new ConfigError('SECRET_KEY', `must be at least ${MIN_SECRET_BYTES} bytes (generate one: openssl rand -base64 48)`);
-  }
-  if (environment === 'production' && (estimateSecretBits(secret) < 128 || /^(.{1,32}?)\1+$/s.test(secret))) {
-    throw new ConfigError('SECRET_KEY', 'looks weak (too little entropy); generate one: openssl rand -base64 48');
-  }
-}
+// The leaves of the schema. Each gives one message whichever check fails, so that a value refused
+// from code and the same value refused from the environment read alike.
 
-export function checkOrigin(origin: string, setting: string): string {
-  let url: URL;
+const wholeNumber = (min: number, max: number, error = `must be a whole number from ${min} to ${max}`) =>
+  z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+
+/** Whole milliseconds; text that is no duration (only the environment can give text) is told the format. */
+const duration = (min = 1, max = MAX_DURATION_MS) => {
+  const range = `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(max)}`;
+  return z
+    .number({ error: (issue) => (typeof issue.input === 'string' ? 'must be a duration like 500ms, 30s, 10m, 2h or 30d' : range) })
+    .int({ error: range })
+    .min(min, { error: range })
+    .max(max, { error: range });
+};
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be ${values.slice(0, -1).join(', ')} or ${values.at(-1)}` });
+
+const bool = () => z.boolean({ error: 'must be true or false' });
+
+const rule = () =>
+  z.strictObject({ count: wholeNumber(1, MAX_COUNT), windowMs: duration() }, { error: 'must be COUNT/WINDOW, e.g. 5/1m (in code: { count, windowMs })' });
+
+function isHttpUrl(text: string): boolean {
   try {
-    url = new URL(origin);
+    return ['http:', 'https:'].includes(new URL(text).protocol);
   } catch {
-    throw new ConfigError(setting, `must be an absolute http(s) URL (got ${JSON.stringify(origin)})`);
+    return false;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(setting, 'must use http: or https:');
-  return url.origin;
 }
 
-function merge<T extends object>(base: T, patch: object | undefined): T {
-  if (!patch) return base;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+const HTTP_URL = 'must be an absolute http(s) URL';
+const httpUrl = (whenMissing = HTTP_URL) => z.string({ error: (issue) => (issue.input === undefined ? whenMissing : HTTP_URL) }).refine(isHttpUrl, { error: HTTP_URL });
+/** An http(s) URL, kept as its origin. */
+const origin = (whenMissing?: string) => httpUrl(whenMissing).transform((text) => new URL(text).origin);
+
+/** A page on this site: a path, never another origin (`//evil.example`). */
+const pagePath = () =>
+  z.string({ error: 'must be a path starting with "/"' }).refine((path) => /^\/(?![/\\])/.test(path) && path.length <= 2048, { error: 'must be a path starting with "/"' });
+
+const text = (min: number, max: number, error = `must be text of ${min} to ${max} characters`) => z.string({ error }).min(min, { error }).max(max, { error });
+
+const secretKey = (environment: Environment) =>
+  z
+    .string({ error: 'is required (generate one: openssl rand -base64 48)' })
+    .min(1, { error: 'is required (generate one: openssl rand -base64 48)' })
+    .superRefine((secret, ctx) => {
+      if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+        ctx.addIssue({ code: 'custom', message: `must be at least ${MIN_SECRET_BYTES} bytes (generate one: openssl rand -base64 48)` });
+      } else if (environment === 'production' && (estimateSecretBits(secret) < 128 || /^(.{1,32}?)\1+$/s.test(secret))) {
+        ctx.addIssue({ code: 'custom', message: 'looks weak (too little entropy); generate one: openssl rand -base64 48' });
+      }
+    });
+
+const TRUST_PROXY_SYNTAX = 'must be false, loopback, a hop count, or a comma list of CIDRs';
+const isTrustProxy = (value: unknown): value is TrustProxy => {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'none' || kind === 'hops' || kind === 'cidrs';
+};
+const trustProxy = () =>
+  z.custom<TrustProxy | string>((value) => typeof value === 'string' || isTrustProxy(value), { error: TRUST_PROXY_SYNTAX }).transform((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const parsed = parseTrustProxy(value);
+    if (typeof parsed !== 'string') return parsed;
+    // The message names the bad entry itself: no input, so no "(got …)" after it.
+    ctx.issues.push({ code: 'custom', message: parsed, input: undefined });
+    return z.NEVER;
+  });
+
+const MAX_LENGTH_RULE = 'must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096';
+
+function schemaFor(environment: Environment) {
+  return z.strictObject({
+    environment: oneOf(['development', 'production', 'test']),
+    secretKey: secretKey(environment),
+    // Missing only in production, which has no default.
+    publicOrigin: origin('is required in production'),
+    trustProxy: trustProxy(),
+    // Header names are case-insensitive: `X-Forwarded-For` is accepted as written.
+    trustProxyHeader: z
+      .string({ error: 'must be x-forwarded-for or forwarded' })
+      .transform((text) => text.trim().toLowerCase())
+      .pipe(z.enum(TRUST_PROXY_HEADERS as [TrustProxyHeader, ...TrustProxyHeader[]], { error: 'must be x-forwarded-for or forwarded' })),
+    forceHttps: bool(),
+    basePath: z.string({ error: 'must start with "/" and not end with one' }).refine((path) => /^(\/[^/?#\s]+)+$/.test(path), { error: 'must start with "/" and not end with one' }),
+    bodyLimitBytes: wholeNumber(1024, 100 * 1024 * 1024, 'must be a whole number of bytes from 1024 (1 KiB) to 104857600 (100 MiB)'),
+    session: z.strictObject({
+      idleTimeoutMs: duration(),
+      maxAgeMs: duration(),
+      rememberMeMaxAgeMs: duration(),
+      protection: oneOf(['off', 'basic', 'strong']),
+      sameSite: oneOf(['Strict', 'Lax']),
+      touchIntervalMs: duration(0),
+    }),
+    freshnessMs: duration(),
+    // A route that must not check freshness says so itself: `fresh({ withinMs: -1 })`; the global default stays positive.
+    freshnessGraceMs: duration(0),
+    bootstrapAdminEmail: z
+      .string({ error: 'must be an e-mail address' })
+      .refine((email) => email.includes('@') && email.length <= 320, { error: 'must be an e-mail address' })
+      .nullable(),
+    password: z
+      .strictObject({
+        minLength: wholeNumber(1, 256),
+        maxLength: wholeNumber(1, 4096, MAX_LENGTH_RULE),
+        normalization: oneOf(['NFKC', 'NFC', 'none']),
+        minStrength: z.literal([0, 1, 2, 3, 4], { error: 'must be 0, 1, 2, 3 or 4' }),
+        breachCheck: oneOf(['off', 'fail-open', 'fail-closed']),
+        breachCheckUrl: httpUrl(),
+        // An AbortSignal timeout: past a minute, a sign-up would wait on the range API longer than any browser.
+        breachCheckTimeoutMs: duration(1, 60_000),
+        argon2: z.strictObject({ memoryCost: wholeNumber(8, 4_194_304), timeCost: wholeNumber(1, 100), parallelism: wholeNumber(1, 64) }),
+        hashing: z.strictObject({
+          threads: z.union([z.literal('cores'), wholeNumber(1, 256, 'must be "cores" or a whole number from 1 to 256')], { error: 'must be "cores" or a whole number from 1 to 256' }),
+          niceness: wholeNumber(0, 19),
+          maxQueue: z.union([z.literal('auto'), wholeNumber(0, 100_000, 'must be "auto" or a whole number from 0 to 100000')], { error: 'must be "auto" or a whole number from 0 to 100000' }),
+        }),
+        resetTokenTtlMs: duration(),
+      })
+      .superRefine((password, ctx) => {
+        if (password.maxLength < password.minLength) ctx.addIssue({ code: 'custom', path: ['maxLength'], message: MAX_LENGTH_RULE, input: password.maxLength });
+      }),
+    mailFrom: text(3, 320),
+    rateLimits: z.strictObject({ login: rule(), register: rule(), reset: rule(), refresh: rule() }),
+    lockout: z.strictObject({
+      threshold: wholeNumber(1, 1_000_000),
+      baseDelayMs: duration(),
+      maxDelayMs: duration(),
+      failureWindowMs: duration(),
+      knownDeviceMs: duration(),
+      ipFailureBudget: rule(),
+      clientChecksInFlight: wholeNumber(1, 10_000),
+    }),
+    ipv6PrefixLength: wholeNumber(16, 128),
+    csrf: z.strictObject({
+      mechanisms: z.array(oneOf(['session', 'basic']), { error: 'must list only session and basic' }),
+      trustedOrigins: z.array(origin(), { error: 'must be a list of http(s) origins' }),
+      xsrfCookie: bool(),
+    }),
+    tokens: z.strictObject({
+      accessTtlMs: duration(),
+      refreshTtlMs: duration(),
+      refreshIdleMs: duration(),
+      // 0: no cache, every bearer request reads the user's state.
+      stateCacheTtlMs: duration(0),
+      issuer: text(1, 2048).nullable(),
+      audience: text(1, 2048).nullable(),
+    }),
+    pages: z.strictObject({
+      login: pagePath(),
+      verify: pagePath(),
+      afterLogin: pagePath(),
+      afterLogout: pagePath(),
+      forgotPassword: pagePath(),
+      resetPassword: pagePath(),
+    }),
+  });
+}
+
+type ConfigSchema = ReturnType<typeof schemaFor>;
+const SCHEMAS = new Map<Environment, ConfigSchema>();
+const ENVIRONMENT = oneOf(['development', 'production', 'test']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** Options over defaults, key by key into plain objects; `undefined` leaves the default. */
+function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     const current = out[key];
-    out[key] =
-      current && typeof current === 'object' && !Array.isArray(current) && typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? merge(current as object, value as object)
-        : value;
+    out[key] = isPlainObject(current) && isPlainObject(value) && key !== 'trustProxy' ? merge(current, value) : value;
   }
-  return out as T;
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Array.isArray(value))) {
+  if (Array.isArray(value) || isPlainObject(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);
   }
   return value;
 }
 
-/** Defaults, merges and validates code options into a frozen AuthConfig. */
-export function defineConfig(options: AuthOptions): AuthConfig {
-  const environment = options.environment ?? DEFAULTS.environment;
-  checkSecret(options.secretKey, environment);
-  if (environment === 'production' && !options.publicOrigin) {
-    throw new ConfigError('PUBLIC_URL', 'is required in production');
+function describeInput(path: string, input: unknown): string {
+  if (path === 'secretKey' || input === undefined) return '';
+  if (typeof input === 'number') return ` (got ${path.endsWith('Ms') && Number.isSafeInteger(input) ? formatDurationMs(input) : input})`;
+  if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)})`;
+  if (typeof input === 'boolean' || input === null) return ` (got ${input})`;
+  return '';
+}
+
+/** The first issue as one line: `lockout.threshold (AUTH_LOCKOUT_THRESHOLD) must be … (got 0)`. */
+function configErrorOf(issue: z.core.$ZodIssue): ConfigError {
+  const segments = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const path = [...segments, issue.keys[0] ?? ''].join('.');
+    return new ConfigError({ path }, 'is not an option');
   }
-  const publicOrigin = checkOrigin(options.publicOrigin ?? 'http://127.0.0.1:3000', 'PUBLIC_URL');
-  const trustProxy = typeof options.trustProxy === 'string' ? parseTrustProxyOrThrow(options.trustProxy) : (options.trustProxy ?? DEFAULTS.trustProxy);
-  const { trustProxy: _ignored, ...rest } = options;
-  // In production the breach check is on (failing open: an outage of the range API does not stop sign-ups).
-  const defaults = environment === 'production' ? { ...DEFAULTS, password: { ...DEFAULTS.password, breachCheck: 'fail-open' as const } } : DEFAULTS;
-  const merged = merge({ ...defaults, environment, publicOrigin, forceHttps: environment === 'production', secretKey: options.secretKey }, rest);
-  const config = { ...merged, publicOrigin, trustProxy } as AuthConfig;
-  for (const [name, value] of [
-    ['SESSION_IDLE_TIMEOUT', config.session.idleTimeoutMs],
-    ['SESSION_MAX_AGE', config.session.maxAgeMs],
-    ['REMEMBER_ME_MAX_AGE', config.session.rememberMeMaxAgeMs],
-    ['AUTH_LOCKOUT_BASE_DELAY', config.lockout.baseDelayMs],
-    ['AUTH_LOCKOUT_MAX_DELAY', config.lockout.maxDelayMs],
-    ['AUTH_LOCKOUT_WINDOW', config.lockout.failureWindowMs],
-    ['AUTH_LOCKOUT_KNOWN_DEVICE', config.lockout.knownDeviceMs],
-    ['ACCESS_TOKEN_TTL', config.tokens.accessTtlMs],
-    ['REFRESH_TOKEN_TTL', config.tokens.refreshTtlMs],
-    ['REFRESH_TOKEN_IDLE', config.tokens.refreshIdleMs],
-    ['FRESHNESS', config.freshnessMs],
-    ['PASSWORD_BREACH_CHECK_TIMEOUT', config.password.breachCheckTimeoutMs],
-    ['PASSWORD_RESET_TTL', config.password.resetTokenTtlMs],
-  ] as const) {
-    if (!(Number.isFinite(value) && value > 0)) throw new ConfigError(name, 'must be a positive duration');
-  }
-  // A route that must not check freshness says so itself: `fresh({ withinMs: -1 })`; the global default stays positive.
-  if (!(config.freshnessGraceMs >= 0)) throw new ConfigError('FRESHNESS_GRACE', 'must not be negative');
-  const { minLength, maxLength, minStrength } = config.password;
-  if (!Number.isInteger(minLength) || minLength < 1 || minLength > 256) throw new ConfigError('PASSWORD_MIN_LENGTH', 'must be a whole number from 1 to 256');
-  if (!Number.isInteger(maxLength) || maxLength < minLength || maxLength > 4096) throw new ConfigError('PASSWORD_MAX_LENGTH', 'must be a whole number from PASSWORD_MIN_LENGTH to 4096');
-  if (![0, 1, 2, 3, 4].includes(minStrength)) throw new ConfigError('PASSWORD_MIN_STRENGTH', 'must be 0, 1, 2, 3 or 4');
-  if (!['NFKC', 'NFC', 'none'].includes(config.password.normalization)) throw new ConfigError('PASSWORD_NORMALIZATION', 'must be NFKC, NFC or none');
-  checkOrigin(config.password.breachCheckUrl, 'PASSWORD_BREACH_CHECK_URL');
-  const { threads, niceness, maxQueue } = config.password.hashing;
-  if (threads !== 'cores' && (!Number.isInteger(threads) || threads < 1 || threads > 256)) {
-    throw new ConfigError('ARGON2_THREADS', 'must be "cores" or a whole number from 1 to 256');
-  }
-  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new ConfigError('ARGON2_NICENESS', 'must be a whole number from 0 to 19');
-  if (maxQueue !== 'auto' && (!Number.isInteger(maxQueue) || maxQueue < 0 || maxQueue > 100_000)) {
-    throw new ConfigError('ARGON2_MAX_QUEUE', 'must be "auto" or a whole number from 0 to 100000');
-  }
-  const inFlight = config.lockout.clientChecksInFlight;
-  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 10_000) throw new ConfigError('AUTH_CLIENT_CHECKS_IN_FLIGHT', 'must be a whole number from 1 to 10000');
-  if (!Number.isInteger(config.ipv6PrefixLength) || config.ipv6PrefixLength < 16 || config.ipv6PrefixLength > 128) {
-    throw new ConfigError('AUTH_IPV6_PREFIX', 'must be a whole number from 16 to 128');
-  }
-  const trustedOrigins = config.csrf.trustedOrigins.map((origin) => checkOrigin(origin, 'CSRF_TRUSTED_ORIGINS'));
-  Object.assign(config, { csrf: { ...config.csrf, trustedOrigins } });
-  if (!TRUST_PROXY_HEADERS.includes(config.trustProxyHeader)) throw new ConfigError('TRUST_PROXY_HEADER', 'must be x-forwarded-for or forwarded');
-  if (!config.basePath.startsWith('/') || config.basePath.endsWith('/')) {
-    throw new ConfigError('basePath', 'must start with "/" and not end with one');
-  }
+  const path = segments.join('.');
+  const variable = variableOfOption(path);
+  const shown = path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+  const got = describeInput(path, issue.input);
+  return new ConfigError({ path: shown || 'options', ...(variable ? { variable } : {}) }, `${issue.message}${got}`);
+}
+
+/**
+ * Validates options (from code, or the environment's through `readEnvOptions`) once: defaults
+ * merged — some depend on `environment` — every bound checked, the result deep-frozen.
+ * Throws a ConfigError naming the option path and its variable.
+ */
+export function parseConfig(options: AuthOptions): AuthConfig {
+  const given: Record<string, unknown> = isPlainObject(options) ? options : {};
+  const environmentResult = ENVIRONMENT.safeParse(given.environment ?? 'development', { reportInput: true });
+  if (!environmentResult.success) throw configErrorOf({ ...(environmentResult.error.issues[0] as z.core.$ZodIssue), path: ['environment'] });
+  const environment = environmentResult.data;
+  const schema = SCHEMAS.get(environment) ?? schemaFor(environment);
+  SCHEMAS.set(environment, schema);
+  const result = schema.safeParse(merge(defaultsFor(environment), given), { reportInput: true });
+  if (!result.success) throw configErrorOf(result.error.issues[0] as z.core.$ZodIssue);
+  const config: AuthConfig = result.data;
   return deepFreeze(config);
 }
 
-/** TRUST_PROXY text → TrustProxy, or a ConfigError naming the variable. */
-export function parseTrustProxyOrThrow(text: string): TrustProxy {
-  const result = parseTrustProxy(text);
-  if (typeof result === 'string') throw new ConfigError('TRUST_PROXY', result);
-  return result;
-}
+/** @deprecated The earlier name of `parseConfig`; kept one release for callers that used it. */
+export const defineConfig = parseConfig;

@@ -99,7 +99,7 @@ describe('portcullis doctor (child process)', { timeout: 120_000 }, () => {
   it('prints findings for people, and reports a configuration error as a finding (the server would not start)', async () => {
     const result = await runCli(['doctor'], { env: { ...GOOD, AUTH_LOCKOUT_BASE_DELAY: 'soon', PASSWORD_MIN_LENGTH: '12' } });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^ERROR +AUTH_LOCKOUT_BASE_DELAY +\[config-invalid\]\n +AUTH_LOCKOUT_BASE_DELAY must be a duration/);
+    expect(result.stdout).toMatch(/^ERROR +AUTH_LOCKOUT_BASE_DELAY +\[config-invalid\]\n +lockout\.baseDelayMs \(AUTH_LOCKOUT_BASE_DELAY\) must be a duration/);
     expect(result.stdout).toMatch(/INFO +PASSWORD_MIN_LENGTH +\[password-min-length-no-mfa\]\n.*\n +fix: Set PASSWORD_MIN_LENGTH=15/);
     expect(result.stdout.trim().split('\n').at(-1)).toBe('1 error, 0 warnings, 1 note.');
   });

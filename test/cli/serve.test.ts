@@ -43,6 +43,6 @@ describe('portcullis serve', { timeout: 120_000 }, () => {
   it('refuses bad configuration in one line naming the variable, exit 1', async () => {
     const result = await runCli(['serve'], { env: { ...db.env, SESSION_PROTECTION: 'paranoid' } });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('error: Invalid configuration: SESSION_PROTECTION must be off, basic or strong\n');
+    expect(result.stderr).toBe('error: Invalid configuration: session.protection (SESSION_PROTECTION) must be off, basic or strong (got "paranoid")\n');
   });
 });
