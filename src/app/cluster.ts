@@ -7,7 +7,8 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, migrateToLatest, openDatabase, readEnvConfig } from '../index.ts';
+import { ConfigError, readEnvConfig } from '../index.ts';
+import { migrateToLatest, openDatabase } from '../sql.ts';
 
 async function primary(): Promise<void> {
   const { server } = readEnvConfig(process.env);

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, createSqlStores, readEnvConfig, type Auth, type ClientInfo, type Principal, type SqlStores, type UserRecord } from '../index.ts';
+import { createAuth, readEnvConfig, type Auth, type ClientInfo, type Principal, type UserRecord } from '../index.ts';
+import { createSqlStores, type SqlStores } from '../sql.ts';
 import { CliError } from './cli-error.ts';
 import { emailKey } from './identity.ts';
 

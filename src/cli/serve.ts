@@ -1,6 +1,7 @@
 /** @module `portcullis serve` (the reference server, as `npm start`) and `portcullis migrate`. */
 import type { Command } from 'commander';
-import { migrateToLatest, openDatabase, readEnvConfig } from '../index.ts';
+import { readEnvConfig } from '../index.ts';
+import { migrateToLatest, openDatabase } from '../sql.ts';
 import { parseCount, type Env } from './options.ts';
 import { writeLine } from './output.ts';
 
