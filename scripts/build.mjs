@@ -89,7 +89,11 @@ export function publishedManifest() {
   };
 }
 
-/** Newest modification time among the build's inputs (test files excluded: they are not built). */
+/**
+ * Newest modification time among the inputs that change what runs (test files excluded: they are
+ * not built; README.md too: a docs edit should not rebuild before `npm start` — `npm run build`,
+ * which publishing uses, always builds everything).
+ */
 function newestSourceMs() {
   let newest = 0;
   const visit = (path) => {
@@ -101,7 +105,7 @@ function newestSourceMs() {
     }
   };
   visit(join(root, 'src'));
-  for (const file of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) visit(join(root, file));
+  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) visit(join(root, file));
   return newest;
 }
 
