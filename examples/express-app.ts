@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { AuthError, createAuth, createSqlStores, type Auth } from 'portcullis';
+import { AuthError, createAuth, type Auth } from 'portcullis';
+import { createSqlStores } from 'portcullis/sql';
 import { expressAuth, type ExpressAuth } from 'portcullis/express';
 
 /** `addRoutes` adds your own routes after these, before the error handler (the tests add a few). */

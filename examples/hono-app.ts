@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { AuthError, createAuth, createSqlStores, type Auth } from 'portcullis';
+import { AuthError, createAuth, type Auth } from 'portcullis';
+import { createSqlStores } from 'portcullis/sql';
 import { honoAuth, type AuthEnv, type HonoAuth } from 'portcullis/hono';
 
 /** `addRoutes` adds your own routes after these (the tests add a few). */

@@ -1,4 +1,9 @@
-/** @module `portcullis`: the public door — createAuth, configuration, errors, stores, types. */
+/**
+ * @module `portcullis`: the public door — createAuth, configuration, errors, store contracts, types.
+ * It loads no database, Redis or SMTP driver: those live behind `portcullis/sql`, `portcullis/redis`
+ * and `portcullis/mail` (drivers are optional peer dependencies); the conformance suites behind
+ * `portcullis/testing`. test/pack proves that importing this module resolves none of them.
+ */
 export {
   createAuth,
   type Auth,
@@ -18,10 +23,7 @@ export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
-export { createSqlStores, migrateToLatest, openDatabase, type SqlStores } from './stores/sql/index.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
-export { createRedisCounterStore, type RedisCounterOptions, type RedisHealth } from './stores/redis/counter-store.ts';
-export { createRedisInvalidationBus, type RedisBusOptions } from './stores/redis/invalidation-bus.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';
 export { createPasswordHasher, closeHashPools, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params, type HashPoolOptions } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
@@ -38,7 +40,7 @@ export { ADMIN_ROLE } from './features/rbac/index.ts';
 export { generateSigningKeyPem, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX } from './features/tokens/index.ts';
 export { isSafeNext, safeNext } from './features/redirects/index.ts';
 export { constantTimeEqual, sha256Hex } from './core/crypto/index.ts';
-export { createSmtpMailer, createOutboxMailer, readOutbox, type Mailer, type MailMessage, type OutboxEntry } from './features/mail/index.ts';
+export type { Mailer, MailMessage } from './features/mail/message.ts';
 export {
   createPasswordPolicy,
   createPwnedPasswordsCheck,

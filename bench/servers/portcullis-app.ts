@@ -3,7 +3,8 @@
  * the full middleware, the auth routes, and `/bench/me` behind `required()` + `roles('member')`.
  */
 import { Hono } from 'hono';
-import { createAuth, type Auth, type ClientInfo, type CounterStore, type SqlStores } from 'portcullis';
+import { createAuth, type Auth, type ClientInfo, type CounterStore } from 'portcullis';
+import type { SqlStores } from 'portcullis/sql';
 import { honoAuth, type AuthEnv } from 'portcullis/hono';
 import { BENCH_USER } from './bench-user.ts';
 

@@ -3,7 +3,9 @@
  * with Redis counters when BENCH_REDIS_URL is set. Library defaults otherwise (no TRUST_PROXY).
  */
 import { serve } from '@hono/node-server';
-import { createMemoryCounterStore, createRedisCounterStore, createSqlStores } from 'portcullis';
+import { createMemoryCounterStore } from 'portcullis';
+import { createRedisCounterStore } from 'portcullis/redis';
+import { createSqlStores } from 'portcullis/sql';
 import { createBenchApp, ensureBenchUser } from './portcullis-app.ts';
 import { exitOnSignal, HOST, listenPort } from './exit-on-signal.ts';
 

@@ -4,7 +4,7 @@
  * Kysely in batches of 1,000 inside transactions: a million sessions in seconds, not hours.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createSqlStores } from 'portcullis';
+import { createSqlStores } from 'portcullis/sql';
 
 const databaseUrl = process.env.DATABASE_URL;
 const count = Number(process.env.BENCH_SEED_SESSIONS);

@@ -7,7 +7,8 @@
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, migrateToLatest, openDatabase, parseConfig } from '../index.ts';
+import { ConfigError, parseConfig } from '../index.ts';
+import { migrateToLatest, openDatabase } from '../sql.ts';
 import { loadOrCreateDevSecret } from './secret.ts';
 import { readAppConfig } from './settings.ts';
 

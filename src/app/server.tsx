@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
-import { AuthError, constantTimeEqual, isSafeNext, readOutbox, type Auth, type Principal, type SqlStores } from '../index.ts';
+import { AuthError, constantTimeEqual, isSafeNext, type Auth, type Principal } from '../index.ts';
+import { readOutbox } from '../mail.ts';
+import type { SqlStores } from '../sql.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import {
   ChangePasswordPage,

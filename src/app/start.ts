@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { ConfigError, createAuth, createRedisInvalidationBus, type RedisHealth, createOutboxMailer, createSmtpMailer, parseConfig, generateSigningKeyPem, createMemoryCounterStore, createRedisCounterStore, createSqlStores, type Auth, type CounterStore, type SqlStores } from '../index.ts';
+import { ConfigError, createAuth, parseConfig, generateSigningKeyPem, createMemoryCounterStore, type Auth, type CounterStore } from '../index.ts';
+import { createOutboxMailer, createSmtpMailer } from '../mail.ts';
+import type { RedisHealth } from '../redis.ts';
+import { createSqlStores, type SqlStores } from '../sql.ts';
 import { loadOrCreateDevSecret, loadOrCreateDevSigningKeys, readSigningKeyFile } from './secret.ts';
 import { createReferenceApp } from './server.tsx';
 import { readAppConfig } from './settings.ts';
@@ -58,13 +61,15 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   const onHealthChange = (lost: string, back: string) => (health: RedisHealth, detail: string) =>
     health === 'lost' ? log.warn({ detail }, `Redis lost: ${lost}`) : log.info(`Redis back: ${back}`);
   const redisOptions = server.redisUrl ? { keyPrefix: server.redisKeyPrefix } : null;
+  // portcullis/redis (and ioredis under it) is loaded only when Redis was asked for.
+  const redis = redisOptions ? await import('../redis.ts') : undefined;
   const counters: CounterStore =
-    server.redisUrl && redisOptions
-      ? await createRedisCounterStore(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('rate limits and lock-outs count per process until it returns', 'shared counters restored') })
+    server.redisUrl && redisOptions && redis
+      ? await redis.createRedisCounterStore(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('rate limits and lock-outs count per process until it returns', 'shared counters restored') })
       : createMemoryCounterStore();
   const invalidationBus =
-    server.redisUrl && redisOptions
-      ? await createRedisInvalidationBus(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('token-state caches fall back to their TTL', 'cache invalidation restored') }).catch(async (error: unknown) => {
+    server.redisUrl && redisOptions && redis
+      ? await redis.createRedisInvalidationBus(server.redisUrl, { ...redisOptions, onHealthChange: onHealthChange('token-state caches fall back to their TTL', 'cache invalidation restored') }).catch(async (error: unknown) => {
           await counters.close();
           throw error;
         })

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, createSqlStores, type Auth, type ClientInfo, type Principal, type SqlStores, type UserRecord } from '../index.ts';
+import { createAuth, type Auth, type ClientInfo, type Principal, type UserRecord } from '../index.ts';
 import { readAppConfig } from '../app/settings.ts';
+import { createSqlStores, type SqlStores } from '../sql.ts';
 import { CliError } from './cli-error.ts';
 import { emailKey } from './identity.ts';
 

@@ -1,5 +1,5 @@
 /**
- * @module `portcullis`: the command line (bin/portcullis.mjs loads it through tsx). Every command
+ * @module `portcullis`: the command line (compiled to dist/cli/main.js; see bin/portcullis.mjs). Every command
  * reads its configuration from the environment as `npm start` does. Exit codes: 0 ok, 1 failure,
  * 2 usage; errors are one line on stderr, never a stack trace.
  */
@@ -14,12 +14,16 @@ import { registerRoleCommands, registerSessionCommands } from './roles.ts';
 import { registerServerCommands } from './serve.ts';
 import { registerUserCommands } from './users.ts';
 
+/** The package's version: `../package.json` in the published package (and dist/), `../../package.json` from src/. */
 function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const path of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    } catch {
+      // not there: try the next
+    }
   }
+  return '0.0.0';
 }
 
 export function createProgram(env: Env): Command {

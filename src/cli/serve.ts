@@ -1,7 +1,7 @@
 /** @module `portcullis serve` (the reference server, as `npm start`) and `portcullis migrate`. */
 import type { Command } from 'commander';
-import { migrateToLatest, openDatabase } from '../index.ts';
 import { readServerSettings } from '../app/settings.ts';
+import { migrateToLatest, openDatabase } from '../sql.ts';
 import { parseCount, type Env } from './options.ts';
 import { writeLine } from './output.ts';
 

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createAuth, createSqlStores, type Auth, type ClientInfo, type SqlStores } from '../../src/index.ts';
+import { createAuth, type Auth, type ClientInfo } from '../../src/index.ts';
+import { createSqlStores, type SqlStores } from '../../src/sql.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.mjs');
 

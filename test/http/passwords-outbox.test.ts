@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOutboxMailer, readOutbox } from '../../src/index.ts';
+import { createOutboxMailer, readOutbox } from '../../src/mail.ts';
 import { createTestApp, uniqueEmail, type TestApp } from './harness.ts';
 import { appOnStores } from './password-helpers.ts';
 

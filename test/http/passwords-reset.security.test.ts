@@ -6,7 +6,7 @@
  * (reuse, expiry, truncation, forgery, another user's link) are refused, audited, and change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSmtpMailer } from '../../src/index.ts';
+import { createSmtpMailer } from '../../src/mail.ts';
 import { HOUR, MINUTE, createTestApp, csrfFromHtml, errorShape, locationOf, sha256Hex, uniqueEmail, type Client, type TestApp } from './harness.ts';
 import { decodeMail, resetLinkIn, startSmtpSink, tokenOfLink, type SmtpSink } from './password-helpers.ts';
 import { RATE_LIMITED, accountWithEveryCredential, meWith, refresh, type CredentialedAccount } from './token-helpers.ts';

@@ -1,9 +1,10 @@
 /** @module Opening the database named by DATABASE_URL (SQLite file or PostgreSQL) and migrating it. */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './schema.ts';
 import { migrationProvider } from './migrations/index.ts';
 
@@ -23,11 +24,34 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number;
 }
 
+/**
+ * The drivers are optional peer dependencies of the published package: each is loaded when a URL
+ * names its database, never at import, so a PostgreSQL deployment needs no better-sqlite3 (and the
+ * reverse), and `import 'portcullis/sql'` itself loads no driver. Both are CommonJS packages, so a
+ * synchronous require keeps openDatabase synchronous.
+ */
+const requireDriver = createRequire(import.meta.url);
+const DRIVER_RANGES = { 'better-sqlite3': '^12', pg: '^8' } as const;
+
+function loadDriver<T>(name: keyof typeof DRIVER_RANGES, database: string): T {
+  try {
+    return requireDriver(name) as T;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'MODULE_NOT_FOUND' && error instanceof Error && error.message.includes(`'${name}'`)) {
+      throw new Error(`DATABASE_URL names ${database}, but its driver is not installed: npm install ${name}@${DRIVER_RANGES[name]}`);
+    }
+    throw error;
+  }
+}
+
 /** int8 → number: our bigints are millisecond timestamps, far below 2^53. */
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
+function pgTypesOf(driver: typeof pg) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === 20 ? (value: string) => Number(value) : driver.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+  };
+}
 
 function sqlitePath(url: string): string {
   const path = url.slice('sqlite:'.length);
@@ -39,14 +63,16 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Sq
   if (url.startsWith('sqlite:')) {
     const path = sqlitePath(url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const file = new SQLite(path);
+    const Driver = loadDriver<typeof SQLite>('better-sqlite3', 'SQLite');
+    const file = new Driver(path);
     file.pragma('journal_mode = WAL');
     file.pragma('synchronous = NORMAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) }), dialect: 'sqlite', raw: { kind: 'sqlite', file } };
   }
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+  const driver = loadDriver<typeof pg>('pg', 'PostgreSQL');
+  const pool = new driver.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypesOf(driver) });
   // A client that loses its server emits 'error': an idle one on the pool, a busy one on itself.
   // Without listeners the process would crash; the failed query itself rejects (→ 503) and the
   // pool replaces the client.
