@@ -99,7 +99,9 @@ export function expressAuth(auth: Auth, options: ExpressAuthOptions = {}): Expre
 
   const routes: RequestHandler = async function portcullisRoutes(req, res, next) {
     const state = findState(req) ?? begin(req).state;
-    const found = core.findRoute(req.method, req.path);
+    // By the full path (mount points included), so that the routes answer at basePath wherever they are mounted.
+    const base = auth.config.basePath;
+    const found = state.path.startsWith(`${base}/`) ? core.findRoute(req.method, state.path.slice(base.length)) : undefined;
     if (!found) return next();
     let response: globalThis.Response;
     try {
