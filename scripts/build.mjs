@@ -25,10 +25,10 @@ const TSC = join(root, 'node_modules/typescript/bin/tsc');
 /**
  * Optional peers of the published package. The drivers, loaded only when asked (portcullis/sql,
  * /redis, /mail), keep this repository's ranges — the reference server depends on them; express
- * for portcullis/express; vitest for portcullis/testing (the conformance suites register tests).
+ * for portcullis/express, fastify for portcullis/fastify; vitest for portcullis/testing (the conformance suites register tests).
  */
 const DRIVERS = ['better-sqlite3', 'pg', 'ioredis', 'nodemailer'];
-const OTHER_OPTIONAL_PEERS = { express: '^5.0.0', vitest: '^4.1.0' };
+const OTHER_OPTIONAL_PEERS = { express: '^5.0.0', fastify: '^5.0.0', vitest: '^4.1.0' };
 /** Needed only to develop this repository, never by the published package. */
 const NOT_PUBLISHED = new Set(['tsx']);
 
@@ -77,6 +77,7 @@ export function publishedManifest() {
       '.': entry('index'),
       './hono': entry('adapters/hono/index'),
       './express': entry('adapters/express/index'),
+      './fastify': entry('adapters/fastify/index'),
       './sql': entry('sql'),
       './redis': entry('redis'),
       './mail': entry('mail'),

@@ -24,6 +24,9 @@ import type { SessionSummary } from './flows/manage-sessions.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import type { TokenPair } from './flows/tokens.ts';
 
+/** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
+export type { Mechanism, Principal, PublicUser, RateLimitRule, StartedSession };
+
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
   /** Counters for rate limits and lock-outs; default in-process (give a Redis one for several processes). */
@@ -69,19 +72,11 @@ export interface CsrfRequest {
 }
 
 /**
- * One unsafe-or-safe request as the CSRF gate sees it. Both adapters build this and call
- * `auth.enforceCsrf`: the decision (which methods, which mechanisms, which token, which binding)
- * is made there and nowhere else.
+ * Memo of one request's authentication: the session lookup runs at most once per request, however
+ * many guards ask (with whatever mechanisms). Keep one per request, never across requests.
  */
-export interface CsrfGateRequest {
-  readonly method: string;
-  readonly headers: Headers;
-  readonly path: string;
-  readonly client: ClientInfo;
-  /** Whoever the request is authenticated as (by any guard or `identify()`), or null. */
-  readonly principal: Principal | null;
-  /** The urlencoded form; read only when the token is not in `X-CSRF-Token`. */
-  readForm(): Promise<Readonly<Record<string, unknown>>>;
+export interface AuthenticationMemo {
+  session?: Promise<Principal | null>;
 }
 
 /** Where one request comes from, as the socket reports it. */
@@ -96,8 +91,11 @@ export interface Auth {
   readonly clock: Clock;
   /** The client's IP and scheme, believing proxies only as TRUST_PROXY says. */
   resolveClient(peer: PeerInfo, headers: Headers): ClientInfo;
-  /** Tries the allowed mechanisms in the fixed order token → session → basic. */
-  authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[]): Promise<Principal | null>;
+  /**
+   * Tries the allowed mechanisms in the fixed order token → session → basic (the one place that
+   * order lives). With a per-request `memo`, the session is looked up at most once.
+   */
+  authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[], memo?: AuthenticationMemo): Promise<Principal | null>;
   /** Whether the request carries a session cookie at all (valid or not). */
   hasSessionCookie(headers: Headers, client: ClientInfo): boolean;
   sessionCookie(started: StartedSession, client: ClientInfo): string;
@@ -110,21 +108,21 @@ export interface Auth {
    * origin / fetch-metadata first, then the token. Emits `csrf.failed`; true when it passes.
    */
   checkCsrf(request: CsrfRequest): boolean;
-  /**
-   * The one CSRF gate: a safe method, or a principal whose mechanism rides no ambient credential
-   * (bearer), passes; anything else needs a valid token for its session (or pre-session).
-   * Throws CSRF_FAILED; resolves when the request may go on.
-   */
-  enforceCsrf(request: CsrfGateRequest): Promise<void>;
   /** Whether requests authenticated this way need a CSRF token (CSRF_MECHANISMS; never bearer). */
   needsCsrf(via: Mechanism): boolean;
   isSameOrigin(headers: Headers): boolean;
   /** The JS-readable `XSRF-TOKEN` cookie (double submit for SPAs), when enabled. */
   xsrfCookie(token: string, client: ClientInfo): string | null;
+  /** The Set-Cookie that deletes the `XSRF-TOKEN` cookie, when enabled. */
+  clearXsrfCookie(client: ClientInfo): string | null;
   /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
   rateLimit(route: string, rule: RateLimitRule, client: ClientInfo): Promise<{ decision: RateLimitDecision; headers: ReadonlyArray<readonly [string, string]> }>;
-  register(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
-  login(body: BodyFields, client: ClientInfo): Promise<StartedSession>;
+  /**
+   * Sign-up and sign-in. `previous`: whoever this browser was signed in as; once the new session
+   * exists, the previous session is deleted server-side (one browser, one live session).
+   */
+  register(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  login(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   /**
    * `/auth/verify`: the password again makes the session fresh under a new cookie token (the old
@@ -158,8 +156,11 @@ export interface Auth {
   };
   /** `POST /auth/change-password` (fresh session): returns the new session for this client. */
   changePassword(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
-  /** `POST /auth/forgot-password`: always the same answer; the work happens in the background. */
-  requestPasswordReset(body: BodyFields, client: ClientInfo): void;
+  /**
+   * `POST /auth/forgot-password`: always the same answer (returned: the sentence to show); the
+   * work happens in the background.
+   */
+  requestPasswordReset(body: BodyFields, client: ClientInfo): { readonly message: string };
   resetPassword(body: BodyFields, client: ClientInfo): Promise<void>;
   /** Waits for background work (reset e-mails, audit writes): before shutdown, and in tests. */
   flushBackground(): Promise<void>;

@@ -17,7 +17,7 @@ import { createInFlightLimit, rateLimitHeaders, type RateLimitDecision } from '.
 import { consumeRateLimit } from './flows/rate-limit.ts';
 import type { RateLimitRule } from './core/config.ts';
 import { createAudit, type SecurityLogger } from './features/audit/index.ts';
-import { createCsrfToken, isSameOriginRequest, isUnsafeMethod, presentedCsrfToken, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
+import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
 import { toPublicUser, type PublicUser } from './features/identity/index.ts';
 import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
@@ -38,7 +38,7 @@ import { readSignInInput, signIn } from './flows/sign-in.ts';
 import { signOut } from './flows/sign-out.ts';
 import { checkNewPassword, createUser, readSignUpInput, signUp } from './flows/sign-up.ts';
 import { changePassword } from './flows/change-password.ts';
-import { requestPasswordReset, resetPassword } from './flows/password-reset.ts';
+import { RESET_REQUESTED_MESSAGE, requestPasswordReset, resetPassword } from './flows/password-reset.ts';
 import { setNewPassword } from './flows/set-password.ts';
 import { createBackgroundTasks } from './core/background.ts';
 import { AuthError } from './core/errors.ts';
@@ -47,8 +47,8 @@ import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
-export type { Auth, CreateAuthOptions, CsrfGateRequest, CsrfRequest, PeerInfo } from './auth.ts';
-import type { Auth, CreateAuthOptions } from './auth.ts';
+export type { Auth, AuthenticationMemo, CreateAuthOptions, CsrfRequest, PeerInfo } from './auth.ts';
+import type { Auth, AuthenticationMemo, CreateAuthOptions } from './auth.ts';
 export { RESET_REQUESTED_MESSAGE } from './flows/password-reset.ts';
 
 /** The hasher with its work timed into the metrics (when they are on). */
@@ -152,12 +152,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
   const cookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: config.session.sameSite, path: '/' }) as const;
 
-  async function authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[]): Promise<Principal | null> {
+  async function authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[], memo?: AuthenticationMemo): Promise<Principal | null> {
     for (const mechanism of MECHANISM_ORDER) {
       if (!via.includes(mechanism)) continue;
       if (mechanism === 'session') {
-        const token = readCookie(headers.get('cookie'), sessionCookieNameFor(client));
-        const principal = token ? await authenticateSession(kernel, token, client) : null;
+        const lookup = () => {
+          const token = readCookie(headers.get('cookie'), sessionCookieNameFor(client));
+          return token ? authenticateSession(kernel, token, client) : Promise.resolve(null);
+        };
+        if (memo && !memo.session) memo.session = lookup();
+        const principal = await (memo?.session ?? lookup());
         if (principal) return principal;
       } else if (mechanism === 'token') {
         const principal = await authenticateBearer(kernel, headers.get('authorization'), client);
@@ -168,6 +172,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       }
     }
     return null;
+  }
+
+  /** A sign-in from a browser that held a session: that session ends once the new one exists. */
+  async function endPreviousSession(previous: Principal | null | undefined, started: StartedSession): Promise<StartedSession> {
+    if (previous?.session) await stores.sessions.deleteSession(previous.session.id);
+    return started;
   }
 
   const auth: Auth = {
@@ -212,22 +222,17 @@ export function createAuth(options: CreateAuthOptions): Auth {
       emit({ type: 'csrf.failed', path: path.slice(0, 200), reason, ...(userId ? { userId } : {}), ip: client.ip, userAgent: client.userAgent, atMs: clock.nowMs() });
       return false;
     },
-    async enforceCsrf({ method, headers, path, client, principal, readForm }) {
-      if (!isUnsafeMethod(method)) return;
-      if (principal && !csrfMechanisms.has(principal.via)) return;
-      const token = await presentedCsrfToken(headers, readForm);
-      if (!auth.checkCsrf({ headers, path, token, principal, client })) throw new AuthError('CSRF_FAILED');
-    },
     needsCsrf: (via) => csrfMechanisms.has(via),
     isSameOrigin: (headers) => isSameOriginRequest(headers, allowedOrigins),
     xsrfCookie: (token, client) =>
       config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
+    clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
     async rateLimit(route, rule, client) {
       const decision = await consumeRateLimit(kernel, route, rule, client);
       return { decision, headers: rateLimitHeaders(decision, rule) };
     },
-    register: (body, client) => signUp(kernel, readSignUpInput(body, kernel), client),
-    login: (body, client) => signIn(kernel, readSignInInput(body, kernel), client),
+    register: async (body, client, previous) => endPreviousSession(previous, await signUp(kernel, readSignUpInput(body, kernel), client)),
+    login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
     logout: (principal, client) => signOut(kernel, principal, client),
     verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
     isFresh: (principal, rule) =>
@@ -271,7 +276,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
     },
     changePassword: (principal, body, client) => changePassword(kernel, principal, body, client),
-    requestPasswordReset: (body, client) => requestPasswordReset(kernel, body, client, background.run),
+    requestPasswordReset: (body, client) => {
+      requestPasswordReset(kernel, body, client, background.run);
+      return { message: RESET_REQUESTED_MESSAGE };
+    },
     resetPassword: (body, client) => resetPassword(kernel, body, client),
     flushBackground: async () => {
       await background.flush();

@@ -51,3 +51,7 @@ export {
   type PasswordValidator,
   type PasswordContext,
 } from './features/passwords/index.ts';
+
+// --- The framework-free request core (src/http): `handler(auth)` serves the auth routes to anything that speaks fetch; `http.*` is what adapters wire. ---
+export { handler, type FetchHandler, type PeerDetails } from './http/index.ts';
+export * as http from './http/index.ts';

@@ -1,172 +1,69 @@
 /**
- * @module Route guards as Express middleware over the framework-free Auth: `required`, `roles`,
- * `anyRole`, `permissions`, `fresh`, `rateLimit`, `unauthCsrf`. Each is built once; it passes
- * (`next()`) or rejects with an AuthError that `errorHandler` maps to a response. An
- * authorisation guard on an anonymous request answers 401 (or the login redirect), never 403.
+ * @module The request core's guards as Express middleware: each runs the core guard on the
+ * request's state and either sends its Response (deny) or calls `next()`, with `req.user` /
+ * `req.principal` mirrored from the core. Nothing is decided here.
  */
-import type { Request, RequestHandler } from 'express';
-import { AuthError, type Auth, type Mechanism, type Principal } from '../../index.ts';
-import { formOf, fullPathOf, stateOf } from './request-state.ts';
+import type { Request, RequestHandler, Response } from 'express';
+import { http, type Auth, type Mechanism, type Principal } from '../../index.ts';
+import { flushPending, sendResponse, stateOf } from './request-state.ts';
 
 export type RateLimitRule = Parameters<Auth['rateLimit']>[1];
+export type RequiredOptions = http.RequiredOptions;
+export type FreshOptions = http.FreshOptions;
 
-export interface RequiredOptions {
-  /** Mechanisms this route accepts; tried in the fixed order token → session → basic. */
-  readonly via?: readonly Mechanism[];
+/** Mirrors who the core says the request is onto `req.principal` / `req.user`. */
+export function syncRequest(req: Request, state: http.RequestState): void {
+  const principal = state.principal ?? undefined;
+  if (req.principal === principal) return;
+  req.principal = principal;
+  req.user = principal ? state.auth.publicUser(principal) : undefined;
 }
 
-export interface FreshOptions {
-  /** How recent the password must be (ms); default FRESHNESS. Negative disables the check. */
-  readonly withinMs?: number;
-  /** After a passed check, stay fresh this long (ms) for multi-step flows; default FRESHNESS_GRACE. */
-  readonly graceMs?: number;
-}
-
-const BASIC_REALM = 'portcullis';
-const DEFAULT_VIA: readonly Mechanism[] = ['session'];
-
-/** Authenticates (once per request) with the allowed mechanisms; null when none succeeds. */
-export async function identify(req: Request, via: readonly Mechanism[] = DEFAULT_VIA): Promise<Principal | null> {
-  const state = stateOf(req);
-  if (state.principal && via.includes(state.principal.via)) return state.principal;
-  const { auth, headers, client } = state;
-  let principal: Principal | null = null;
-  if (via.includes('token')) principal = await auth.authenticate(headers, client, ['token']);
-  if (!principal && via.includes('session')) {
-    state.sessionPrincipal ??= auth.authenticate(headers, client, ['session']);
-    principal = await state.sessionPrincipal;
-  }
-  if (!principal && via.includes('basic')) principal = await auth.authenticate(headers, client, ['basic']);
-  if (principal) {
-    state.principal = principal;
-    req.principal = principal;
-    req.user = auth.publicUser(principal);
-  }
-  return principal;
-}
-
-/**
- * CSRF for this request and this principal: the decision is `auth.enforceCsrf`'s, the same one the
- * Hono adapter calls; this hands it the request (the form read through `formOf`) and remembers, per
- * request, for whom it passed — so every guard asks, whoever identified the principal.
- */
-export async function enforceCsrf(req: Request, principal: Principal | null): Promise<void> {
-  const state = stateOf(req);
-  if (state.csrfPassedFor !== undefined && state.csrfPassedFor === principal) return;
-  await state.auth.enforceCsrf({ method: req.method, headers: state.headers, path: fullPathOf(req), client: state.client, principal, readForm: () => formOf(req) });
-  state.csrfPassedFor = principal;
-}
-
-async function requirePrincipal(req: Request, res: { setHeader(name: string, value: string): unknown }, via: readonly Mechanism[]): Promise<Principal> {
-  const principal = await identify(req, via);
-  if (!principal) {
-    if (via.includes('basic')) res.setHeader('WWW-Authenticate', `Basic realm="${BASIC_REALM}", charset="UTF-8"`);
-    throw new AuthError('UNAUTHENTICATED');
-  }
-  await enforceCsrf(req, principal);
-  return principal;
-}
-
-function named<T extends RequestHandler>(name: string, handler: T): T {
-  Object.defineProperty(handler, 'name', { value: name });
-  return handler;
-}
-
-function nonEmpty(list: readonly string[], what: string): readonly string[] {
-  if (list.length === 0) throw new Error(`${what}() needs at least one name`);
-  return [...list];
-}
-
-export function createGuards(auth: Auth) {
-  /**
-   * The principal established earlier in the chain (by a guard, or the app's own `identify()`), or
-   * the session's — CSRF-checked here in every case: `identify()` checks nothing.
-   */
-  async function currentPrincipal(req: Request, res: Parameters<RequestHandler>[1]): Promise<Principal> {
-    const known = stateOf(req).principal;
-    if (!known) return requirePrincipal(req, res, DEFAULT_VIA);
-    await enforceCsrf(req, known);
-    return known;
-  }
-
-  function authorization(name: string, check: (principal: Principal) => boolean): RequestHandler {
-    return named(name, async (req, res, next) => {
-      if (!check(await currentPrincipal(req, res))) throw new AuthError('FORBIDDEN');
+export function createGuards(core: http.HttpCore<Request>) {
+  function fromGuard(guard: http.Guard): RequestHandler {
+    const middleware: RequestHandler = async (req, res, next) => {
+      const state = stateOf(req);
+      const denied = await guard(state.request, state);
+      syncRequest(req, state);
+      if (denied) return sendResponse(core, state, res, denied);
+      flushPending(state, res);
       next();
-    });
+    };
+    Object.defineProperty(middleware, 'name', { value: guard.name });
+    return middleware;
   }
 
   return {
-    /** The session's principal, if any, without requiring one (for public pages that adapt). */
-    identify: (req: Request) => identify(req),
-    required(options: RequiredOptions = {}): RequestHandler {
-      const via = options.via && options.via.length > 0 ? [...options.via] : DEFAULT_VIA;
-      return named('requiredGuard', async (req, res, next) => {
-        await requirePrincipal(req, res, via);
-        next();
-      });
+    /** The session's principal, if any, without requiring one (for public pages that adapt); checks no CSRF — every guard after it does. */
+    async identify(req: Request, via?: readonly Mechanism[]): Promise<Principal | null> {
+      const state = stateOf(req);
+      const principal = await http.identify(state, via);
+      syncRequest(req, state);
+      return principal;
     },
+    required: (options?: RequiredOptions): RequestHandler => fromGuard(http.required(options)),
     /** All of these roles. */
-    roles(...names: string[]): RequestHandler {
-      const wanted = nonEmpty(names, 'roles');
-      return authorization('rolesGuard', (p) => auth.hasAllRoles(p, wanted));
-    },
+    roles: (...names: string[]): RequestHandler => fromGuard(http.roles(...names)),
     /** At least one of these roles. */
-    anyRole(...names: string[]): RequestHandler {
-      const wanted = nonEmpty(names, 'anyRole');
-      return authorization('anyRoleGuard', (p) => auth.hasAnyRole(p, wanted));
-    },
+    anyRole: (...names: string[]): RequestHandler => fromGuard(http.anyRole(...names)),
     /** All of these permissions, granted through any of the user's roles. */
-    permissions(...names: string[]): RequestHandler {
-      const wanted = nonEmpty(names, 'permissions');
-      return authorization('permissionsGuard', (p) => auth.hasAllPermissions(p, wanted));
-    },
+    permissions: (...names: string[]): RequestHandler => fromGuard(http.permissions(...names)),
     /** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
-    fresh(options: FreshOptions = {}): RequestHandler {
-      const rule = {
-        ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}),
-        ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
-      };
-      return named('freshGuard', async (req, res, next) => {
-        if (!(await auth.isFresh(await currentPrincipal(req, res), rule))) throw new AuthError('REAUTH_REQUIRED');
-        next();
-      });
-    },
+    fresh: (options?: FreshOptions): RequestHandler => fromGuard(http.fresh(options)),
     /** Per-route, per-client limit (429 + Retry-After beyond it); `RateLimit-*` headers on every answer. */
-    rateLimit(name: string, rule: RateLimitRule | ((auth: Auth) => RateLimitRule)): RequestHandler {
-      const fixed = typeof rule === 'function' ? rule(auth) : rule;
-      return named('rateLimitGuard', async (req, res, next) => {
-        const { decision, headers } = await auth.rateLimit(name, fixed, stateOf(req).client);
-        for (const [header, value] of headers) res.setHeader(header, value);
-        if (!decision.allowed) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: decision.resetSeconds });
-        next();
-      });
-    },
+    rateLimit: (name: string, rule: RateLimitRule | ((auth: Auth) => RateLimitRule)): RequestHandler => fromGuard(http.rateLimit(name, rule)),
     /** CSRF check for unsafe routes that have no login (e.g. a public contact form). */
-    unauthCsrf(): RequestHandler {
-      return named('unauthCsrfGuard', async (req, _res, next) => {
-        await enforceCsrf(req, await identify(req));
-        next();
-      });
-    },
+    unauthCsrf: (): RequestHandler => fromGuard(http.unauthCsrf()),
     /** For handlers: FORBIDDEN (with your message) unless the user owns the thing or is an admin. */
     assertOwnerOrAdmin(req: Request, ownerId: string, message?: string): void {
-      const { principal } = stateOf(req);
-      if (!principal) throw new AuthError('UNAUTHENTICATED');
-      if (!auth.isOwnerOrAdmin(principal, ownerId)) throw new AuthError('FORBIDDEN', message ? { message } : {});
+      http.assertOwnerOrAdmin(stateOf(req), ownerId, message);
     },
-    /** The CSRF token for a page or SPA: bound to the session, or to a pre-session cookie. */
+    /** The CSRF token for a page or SPA: bound to the session, or to a pre-session cookie (set on `res` now). */
     csrfToken(req: Request): string {
       const state = stateOf(req);
-      const session = state.principal?.session;
-      if (session) return auth.csrfToken({ kind: 'session', sessionId: session.id });
-      // One pre-session per request, however many forms the page renders.
-      const pre = (state.preSession ??= auth.preSession(state.headers, state.client));
-      if (pre.setCookie && req.res && !req.res.headersSent) {
-        req.res.append('Set-Cookie', pre.setCookie);
-        pre.setCookie = null;
-      }
-      return auth.csrfToken({ kind: 'pre-session', id: pre.id });
+      const token = http.csrfTokenFor(state);
+      if (req.res) flushPending(state, req.res as Response);
+      return token;
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * @module `portcullis/express`: the middleware, guards, auth routes and error handler for an
- * Express 5 app — the same config object and the same behaviour as `portcullis/hono`.
+ * @module `portcullis/express`: the request core (src/http) wired into an Express 5 app — the same
+ * config object and the same behaviour as `portcullis/hono`, with one Node ⇄ Web conversion
+ * (request-state.ts) and no other framework inside.
  *
  *   const pc = expressAuth(auth);
  *   app.use(pc.middleware);
@@ -9,14 +10,15 @@
  *   app.use(pc.errorHandler);              // last
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, isAuthError, type Auth, type ErrorCode, type Principal, type PublicUser } from '../../index.ts';
-import type { AuthViews } from '../hono/index.ts';
-import { createGuards, type ExpressGuards } from './guards.ts';
-import { createHonoBridge } from './hono-bridge.ts';
-import { attachState, fullPathOf, peerOf, stateOf, webHeadersOf } from './request-state.ts';
+import { AuthError, http, isAuthError, type Auth, type ErrorCode, type Principal, type PublicUser } from '../../index.ts';
+import { createGuards, syncRequest, type ExpressGuards } from './guards.ts';
+import { attachState, bodyLeftOnSocket, findState, fullPathOf, peerOf, readExpressBody, sendResponse, webRequestOf } from './request-state.ts';
 
 export type { RequiredOptions, FreshOptions, RateLimitRule } from './guards.ts';
-export type { AuthViews, FormView, ErrorView, HtmlContent } from '../hono/index.ts';
+export type AuthViews = http.AuthViews;
+export type FormView = http.FormView;
+export type ErrorView = http.ErrorView;
+export type HtmlContent = http.HtmlContent;
 
 declare global {
   // Declaration merging is how Express types per-request fields.
@@ -69,46 +71,53 @@ function toRenderable(error: unknown): unknown {
 }
 
 export function expressAuth(auth: Auth, options: ExpressAuthOptions = {}): ExpressAuth {
-  const bridge = createHonoBridge(auth, options);
-  const guards = createGuards(auth);
-  const exempt = new Set(options.httpsExemptPaths ?? ['/healthz']);
-  // Read once from the Hono middleware, so that both adapters send the very same headers.
-  const headersByScheme = Promise.all([bridge.everyResponseHeaders(false), bridge.everyResponseHeaders(true)]);
+  const core = http.createHttpCore<Request>(auth, options);
+  const guards = createGuards(core);
 
-  const middleware: RequestHandler = async function portcullis(req: Request, res: Response, next: NextFunction) {
-    const headers = webHeadersOf(req);
-    const client = auth.resolveClient(peerOf(req), headers);
-    attachState(req, { auth, client, headers, sessionPrincipal: undefined, principal: null, form: undefined, preSession: undefined });
+  /** transport → identify: the core's state for this request, on the request. */
+  function begin(req: Request): http.BegunRequest {
+    const peer = peerOf(req);
+    const begun = core.beginRequest(webRequestOf(req, peer), peer, {
+      path: fullPathOf(req),
+      readBody: (state) => readExpressBody(req, state),
+      bodyLeftOnSocket: () => bodyLeftOnSocket(req),
+    });
+    attachState(req, begun.state);
     req.user = undefined;
     req.principal = undefined;
+    return begun;
+  }
+
+  const middleware: RequestHandler = async function portcullis(req: Request, res: Response, next: NextFunction) {
+    const { state, response } = begin(req);
     res.removeHeader('X-Powered-By');
-    // The Hono middleware answers the redirect (same target, status and headers).
-    if (auth.config.forceHttps && !client.secure && !exempt.has(fullPathOf(req))) return bridge.forward(req, res, next);
-    const [plain, secure] = await headersByScheme;
-    for (const [name, value] of client.secure ? secure : plain) res.setHeader(name, value);
+    if (response) return sendResponse(core, state, res, response);
+    for (const [name, value] of core.securityHeadersFor(state.client.secure)) res.setHeader(name, value);
+    res.setHeader('Cache-Control', 'no-store');
     next();
   };
 
-  const routes: RequestHandler = function portcullisRoutes(req, res, next) {
-    return bridge.forward(req, res, next);
-  };
-
-  const errorHandler: ErrorRequestHandler = function portcullisErrors(error: unknown, req, res, next) {
-    if (res.headersSent) return next(error);
-    let principal: Principal | null = null;
+  const routes: RequestHandler = async function portcullisRoutes(req, res, next) {
+    const state = findState(req) ?? begin(req).state;
+    // By the full path (mount points included), so that the routes answer at basePath wherever they are mounted.
+    const base = auth.config.basePath;
+    const found = state.path.startsWith(`${base}/`) ? core.findRoute(req.method, state.path.slice(base.length)) : undefined;
+    if (!found) return next();
+    let response: globalThis.Response;
     try {
-      principal = stateOf(req).principal;
-    } catch {
-      // the middleware is not installed: the Hono side still renders the error
+      response = await core.runRoute(found.route, state, found.params);
+    } catch (error) {
+      response = await core.renderError(state, error, req);
     }
-    return bridge.forward(req, res, next, { thrown: toRenderable(error), principal });
+    syncRequest(req, state);
+    return sendResponse(core, state, res, response);
   };
 
-  return {
-    auth,
-    ...guards,
-    middleware,
-    routes,
-    errorHandler,
+  const errorHandler: ErrorRequestHandler = async function portcullisErrors(error: unknown, req, res, next) {
+    if (res.headersSent) return next(error);
+    const state = findState(req) ?? begin(req).state;
+    return sendResponse(core, state, res, await core.renderError(state, toRenderable(error), req));
   };
+
+  return { auth, ...guards, middleware, routes, errorHandler };
 }

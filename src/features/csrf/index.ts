@@ -28,4 +28,3 @@ export function isSameOriginRequest(headers: Headers, allowedOrigins: readonly s
   return allowedOrigins.includes(origin);
 }
 
-export { UNSAFE_METHODS, isUnsafeMethod, presentedCsrfToken } from './presented-token.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, HSTS_VALUE, httpsRedirect, securityHeaders } from './index.ts';
+import { CONTENT_SECURITY_POLICY, HSTS_VALUE, httpsRedirect, securityHeaders } from './transport.ts';
 
 const asMap = (secure: boolean) => new Map(securityHeaders(secure).map(([name, value]) => [name.toLowerCase(), value]));
 

@@ -1,6 +1,6 @@
 /** @module Unit tests: which methods CSRF concerns, and where a request's token is found. */
 import { describe, expect, it } from 'vitest';
-import { isUnsafeMethod, presentedCsrfToken } from './index.ts';
+import { isUnsafeMethod, presentedCsrfToken } from './csrf-token.ts';
 
 const noForm = () => Promise.reject(new Error('the form must not be read'));
 

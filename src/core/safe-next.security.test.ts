@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeNext, safeNext } from './index.ts';
+import { isSafeNext, safeNext } from './safe-next.ts';
 
 const FALLBACK = '/home';
 const BASE = 'https://app.example';

@@ -1,0 +1,35 @@
+/**
+ * @module Flash messages after redirects. The cookie carries only a key of this fixed catalogue,
+ * so a forged cookie can at most show one of our own sentences.
+ */
+
+export const FLASH_MESSAGES = {
+  registered: { kind: 'success', text: 'Welcome! Your account is ready.' },
+  logged_in: { kind: 'success', text: 'You are logged in.' },
+  logged_out: { kind: 'info', text: 'You have been logged out.' },
+  verified: { kind: 'success', text: 'Thanks — you can continue.' },
+  session_revoked: { kind: 'info', text: 'The session was revoked.' },
+  sessions_revoked: { kind: 'info', text: 'All your other sessions were revoked.' },
+  login_required: { kind: 'info', text: 'Please log in to continue.' },
+  reauth_required: { kind: 'info', text: 'Please confirm your password to continue.' },
+  role_granted: { kind: 'success', text: 'Role granted.' },
+  role_revoked: { kind: 'success', text: 'Role revoked.' },
+  user_activated: { kind: 'success', text: 'User reactivated.' },
+  user_deactivated: { kind: 'success', text: 'User deactivated; their sessions were ended.' },
+  unknown_role: { kind: 'error', text: 'That role does not exist.' },
+  user_unlocked: { kind: 'success', text: 'The login lock-out was cleared.' },
+  user_signed_out: { kind: 'success', text: 'Every session and token of that user was ended.' },
+  api_token_revoked: { kind: 'info', text: 'The API token was revoked.' },
+  reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
+  password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },
+  password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
+} as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
+
+export type FlashKey = keyof typeof FLASH_MESSAGES;
+export type FlashMessage = (typeof FLASH_MESSAGES)[FlashKey];
+
+export const FLASH_COOKIE = 'portcullis_flash';
+
+export function isFlashKey(value: string | undefined): value is FlashKey {
+  return value !== undefined && Object.hasOwn(FLASH_MESSAGES, value);
+}

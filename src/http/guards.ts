@@ -1,0 +1,148 @@
+/**
+ * @module Guards of the request core: `(request, state) → Response | undefined` — a Response
+ * denies, `undefined` passes. Each is built once, checking its options then. An authorisation
+ * guard on an anonymous request answers 401 (or the login redirect), never 403; every guard
+ * checks CSRF for whoever the request is, however that principal was found (a guard or `identify`).
+ */
+import { AuthError } from '../core/errors.ts';
+import type { Auth, Mechanism, Principal, RateLimitRule } from '../auth.ts';
+import { enforceCsrf } from './csrf.ts';
+import { identify, SESSION_ONLY } from './mechanisms.ts';
+import { errorResponse } from './respond.ts';
+import { bodyOf, type RequestState } from './state.ts';
+
+export type Guard = (request: Request, state: RequestState) => Promise<Response | undefined>;
+
+export interface RequiredOptions {
+  /** Mechanisms this route accepts; tried in the fixed order token → session → basic. */
+  readonly via?: readonly Mechanism[];
+}
+
+export interface FreshOptions {
+  /** How recent the password must be (ms); default FRESHNESS. Negative disables the check. */
+  readonly withinMs?: number;
+  /** After a passed check, stay fresh this long (ms) for multi-step flows; default FRESHNESS_GRACE. */
+  readonly graceMs?: number;
+}
+
+const BASIC_CHALLENGE = 'Basic realm="portcullis", charset="UTF-8"';
+
+/** A check that throws AuthError, as a guard that answers it. Other errors go on to the adapter's error path. */
+function guard(name: string, check: (state: RequestState) => Promise<void>): Guard {
+  const run: Guard = async (_request, state) => {
+    try {
+      await check(state);
+      return undefined;
+    } catch (error) {
+      if (error instanceof AuthError) return errorResponse(state, error);
+      throw error;
+    }
+  };
+  Object.defineProperty(run, 'name', { value: name });
+  return run;
+}
+
+/** Authenticated with one of `via` (401 otherwise, with a Basic challenge where Basic is accepted), CSRF-checked. */
+export async function requirePrincipal(state: RequestState, via: readonly Mechanism[]): Promise<Principal> {
+  const principal = await identify(state, via);
+  if (!principal) {
+    if (via.includes('basic')) state.headers.push(['WWW-Authenticate', BASIC_CHALLENGE]);
+    throw new AuthError('UNAUTHENTICATED');
+  }
+  await enforceCsrf(state, principal);
+  return principal;
+}
+
+/** The principal established earlier (by a guard, or the app's own `identify`), or the session's — CSRF-checked in every case. */
+export async function currentPrincipal(state: RequestState): Promise<Principal> {
+  const known = state.principal;
+  if (!known) return requirePrincipal(state, SESSION_ONLY);
+  await enforceCsrf(state, known);
+  return known;
+}
+
+export function required(options: RequiredOptions = {}): Guard {
+  const via = options.via && options.via.length > 0 ? [...options.via] : SESSION_ONLY;
+  return guard('requiredGuard', async (state) => void (await requirePrincipal(state, via)));
+}
+
+function authorization(name: string, allowed: (auth: Auth, principal: Principal) => boolean): Guard {
+  return guard(name, async (state) => {
+    if (!allowed(state.auth, await currentPrincipal(state))) throw new AuthError('FORBIDDEN');
+  });
+}
+
+function nonEmpty(list: readonly string[], what: string): readonly string[] {
+  if (list.length === 0) throw new Error(`${what}() needs at least one name`);
+  return [...list];
+}
+
+/** All of these roles. */
+export function roles(...names: string[]): Guard {
+  const wanted = nonEmpty(names, 'roles');
+  return authorization('rolesGuard', (auth, p) => auth.hasAllRoles(p, wanted));
+}
+
+/** At least one of these roles. */
+export function anyRole(...names: string[]): Guard {
+  const wanted = nonEmpty(names, 'anyRole');
+  return authorization('anyRoleGuard', (auth, p) => auth.hasAnyRole(p, wanted));
+}
+
+/** All of these permissions, granted through any of the user's roles. */
+export function permissions(...names: string[]): Guard {
+  const wanted = nonEmpty(names, 'permissions');
+  return authorization('permissionsGuard', (auth, p) => auth.hasAllPermissions(p, wanted));
+}
+
+/** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
+export function fresh(options: FreshOptions = {}): Guard {
+  const rule = {
+    ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}),
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+  };
+  return guard('freshGuard', async (state) => {
+    if (!(await state.auth.isFresh(await currentPrincipal(state), rule))) throw new AuthError('REAUTH_REQUIRED');
+  });
+}
+
+/**
+ * Per-route, per-client rate limit (429 + Retry-After beyond it). The `RateLimit-*` headers go on
+ * every answer of the route, allowed or refused.
+ */
+export function rateLimit(name: string, rule: RateLimitRule | ((auth: Auth) => RateLimitRule)): Guard {
+  return guard('rateLimitGuard', async (state) => {
+    const { decision, headers } = await state.auth.rateLimit(name, typeof rule === 'function' ? rule(state.auth) : rule, state.client);
+    state.headers.push(...headers);
+    if (!decision.allowed) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: decision.resetSeconds });
+  });
+}
+
+/** CSRF for unsafe routes that have no login (a public contact form): the session's token, else the pre-session's. */
+export function unauthCsrf(): Guard {
+  return guard('unauthCsrfGuard', async (state) => enforceCsrf(state, await identify(state)));
+}
+
+/** Cookie-less JSON endpoints (`/auth/token*`): same-origin or no Origin, JSON only — before any limit is spent. */
+export function cookielessPost(): Guard {
+  return guard('cookielessPostGuard', (state) => enforceCsrf(state, null, 'cookieless'));
+}
+
+/**
+ * Login-like posts: the body is read first (an unsupported or malformed one is 400 before anything
+ * else), then JSON same-origin, or a form with the pre-session (or session) token.
+ */
+export function credentialPost(): Guard {
+  return guard('credentialPostGuard', async (state) => {
+    const current = await identify(state);
+    await bodyOf(state);
+    await enforceCsrf(state, current, 'credential');
+  });
+}
+
+/** For handlers: FORBIDDEN (with your message) unless the current user owns the thing or is an admin. */
+export function assertOwnerOrAdmin(state: RequestState, ownerId: string, message?: string): void {
+  const { auth, principal } = state;
+  if (!principal) throw new AuthError('UNAUTHENTICATED');
+  if (!auth.isOwnerOrAdmin(principal, ownerId)) throw new AuthError('FORBIDDEN', message ? { message } : {});
+}

@@ -1,0 +1,17 @@
+/**
+ * @module The framework-free request core: Web `Request` → `Response`. Adapters (Hono, Express,
+ * Fastify) translate to and from it and decide nothing; `handler(auth)` serves the auth routes to
+ * anything that speaks fetch.
+ */
+export { handler, type FetchHandler, type HandlerOptions, type PeerDetails } from './handler.ts';
+export { createHttpCore, type HttpCore, type HttpCoreOptions } from './core.ts';
+export type { BegunRequest, TransportOptions } from './lifecycle.ts';
+export type { AuthRoute, RouteParams } from './routes.ts';
+export { bodyOf, type RequestState, type RequestExtras } from './state.ts';
+export { readBodyFields as readBody, OVERSIZE_DRAIN_BYTES, type BodyFields } from '../core/input.ts';
+export { identify } from './mechanisms.ts';
+export { enforceCsrf, TOKEN_ENDPOINT_BODY_MESSAGE, type CsrfRule } from './csrf.ts';
+export { required, roles, anyRole, permissions, fresh, rateLimit, unauthCsrf, assertOwnerOrAdmin, type Guard, type RequiredOptions, type FreshOptions } from './guards.ts';
+export { csrfTokenFor, setFlash, takeFlash } from './cookies.ts';
+export { isJsonRequest, redirectAfterPost } from './respond.ts';
+export { defaultViews, escapeHtml, type AuthViews, type FormView, type ErrorView, type HtmlContent } from './views.ts';

@@ -1,0 +1,256 @@
+/**
+ * @module The auth routes of API.md as `Request → Response` handlers (paths relative to
+ * `basePath`, default `/auth`). JSON and HTML forms share each route; content negotiation picks
+ * the answer. Each route lists its lifecycle steps (guards) in order; flows decide, this translates.
+ */
+import { AuthError } from '../core/errors.ts';
+import type { BodyFields } from '../core/input.ts';
+import { safeNext } from '../core/safe-next.ts';
+import type { Principal } from '../auth.ts';
+import { clearSessionCookies, csrfTokenFor, offerXsrfCookie, writeSessionCookie } from './cookies.ts';
+import { enforceCsrf } from './csrf.ts';
+import { cookielessPost, credentialPost, fresh, rateLimit, required, type Guard } from './guards.ts';
+import { identify } from './mechanisms.ts';
+import { html, isJsonRequest, json, noContent, redirectAfterPost } from './respond.ts';
+import { bodyOf, type RequestState } from './state.ts';
+import type { AuthViews, FormView } from './views.ts';
+
+export type RouteParams = Readonly<Record<string, string>>;
+
+export interface AuthRoute {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Relative to `basePath`; `:name` matches one path segment. */
+  readonly path: string;
+  /** Lifecycle steps before the handler, in order (rate limit → csrf → authenticate → authorize). */
+  readonly steps: readonly Guard[];
+  readonly run: (state: RequestState, params: RouteParams) => Promise<Response>;
+}
+
+/** The signed-in principal (a `required` step ran before). */
+function principalOf(state: RequestState): Principal {
+  if (!state.principal) throw new AuthError('UNAUTHENTICATED');
+  return state.principal;
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' && value.isWellFormed() ? value.slice(0, 320) : '';
+}
+
+function nextOf(body: BodyFields, state: RequestState): string | null {
+  const next = body.next ?? new URL(state.request.url).searchParams.get('next') ?? undefined;
+  return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
+}
+
+/** What a re-shown form says above its fields. A lock-out names the wait (it reveals nothing: unknown identities lock too). */
+function formErrorText(error: AuthError): string | null {
+  if (error.code === 'INVALID_CREDENTIALS') return 'Invalid credentials';
+  if (error.code === 'RATE_LIMITED') {
+    const seconds = error.retryAfterSeconds ?? 60;
+    const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+    return `Too many attempts. Try again in ${wait}.`;
+  }
+  return error.fields ? null : error.message;
+}
+
+type Render = (view: FormView) => ReturnType<AuthViews['login']>;
+
+/** Re-shows a form with what went wrong (browsers; bad input, bad credentials, lock-out), or rethrows. */
+async function formFailure(state: RequestState, error: unknown, render: Render, values: Record<string, string>): Promise<Response> {
+  if (!(error instanceof AuthError) || isJsonRequest(state)) throw error;
+  if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS' && error.code !== 'RATE_LIMITED') throw error;
+  const body = await bodyOf(state).catch(() => ({}));
+  const principal = state.principal;
+  const view: FormView = {
+    csrfToken: csrfTokenFor(state),
+    user: principal ? state.auth.publicUser(principal) : null,
+    errors: error.fields ?? {},
+    formError: formErrorText(error),
+    values,
+    next: nextOf(body, state),
+  };
+  return html(await render(view), error.status, error.retryAfterSeconds !== undefined ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined);
+}
+
+export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly afterLogout: string; readonly login: string }): readonly AuthRoute[] {
+  const { afterLogin, afterLogout } = pages;
+  const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
+  const signedIn = required();
+  const anyMechanism = required({ via: ['token', 'session', 'basic'] });
+  const tokenOrSession = required({ via: ['token', 'session'] });
+  const sessionOnly = required({ via: ['session'] });
+  const isFresh = fresh();
+  const credential = credentialPost();
+  const cookieless = cookielessPost();
+  const afterPost = async (state: RequestState) => safeNext((await bodyOf(state)).next, afterLogin);
+
+  return [
+    route('GET', '/csrf', [], async (state) => {
+      await identify(state);
+      offerXsrfCookie(state);
+      return json({ csrf_token: csrfTokenFor(state) });
+    }),
+
+    route('POST', '/register', [rateLimit('register', (a) => a.config.rateLimits.register), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        writeSessionCookie(state, await state.auth.register(body, state.client, state.principal));
+        const user = state.auth.publicUser(principalOf(state));
+        if (isJsonRequest(state)) return json({ user, csrf_token: csrfTokenFor(state) }, 201);
+        return redirectAfterPost(state, safeNext(body.next, afterLogin), 'registered');
+      } catch (error) {
+        return formFailure(state, error, views.register, { email: text(body.email), username: text(body.username) });
+      }
+    }),
+
+    route('POST', '/login', [rateLimit('login', (a) => a.config.rateLimits.login), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        writeSessionCookie(state, await state.auth.login(body, state.client, state.principal));
+        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+        return redirectAfterPost(state, safeNext(body.next, afterLogin), 'logged_in');
+      } catch (error) {
+        return formFailure(state, error, views.login, { email: text(body.email ?? body.username) });
+      }
+    }),
+
+    route('POST', '/logout', [], async (state) => {
+      const current = await identify(state);
+      if (current) await enforceCsrf(state, current);
+      await state.auth.logout(current, state.client);
+      clearSessionCookies(state);
+      if (isJsonRequest(state)) return noContent();
+      return redirectAfterPost(state, afterLogout, current ? 'logged_out' : undefined);
+    }),
+
+    route('GET', '/me', [anyMechanism], async (state) => json({ user: state.auth.publicUser(principalOf(state)) })),
+
+    route('POST', '/verify', [signedIn], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        // Re-authentication comes with a new cookie token (the flow swaps it before the session is fresh).
+        writeSessionCookie(state, await state.auth.verify(principalOf(state), body, state.client));
+        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), fresh: true });
+        return redirectAfterPost(state, safeNext(body.next, afterLogin), 'verified');
+      } catch (error) {
+        return formFailure(state, error, views.verify, {});
+      }
+    }),
+
+    route('GET', '/sessions', [signedIn], async (state) => json({ sessions: await state.auth.listSessions(principalOf(state)) })),
+
+    // Signing other devices out needs a recent password: a stale stolen cookie must not be able to
+    // sign its owner out everywhere (and keep the only live session). Browsers go to /verify first.
+    route('DELETE', '/sessions/:id', [signedIn, isFresh], async (state, params) => {
+      await state.auth.revokeSession(principalOf(state), params.id ?? '', state.client);
+      return noContent();
+    }),
+
+    // HTML forms cannot send DELETE: the same action as a POST, for the account page.
+    route('POST', '/sessions/revoke-others', [signedIn, isFresh], async (state) => {
+      const count = await state.auth.revokeOtherSessions(principalOf(state), state.client);
+      if (isJsonRequest(state)) return json({ revoked: count });
+      return redirectAfterPost(state, await afterPost(state), 'sessions_revoked');
+    }),
+
+    route('POST', '/sessions/:id/revoke', [signedIn, isFresh], async (state, params) => {
+      await state.auth.revokeSession(principalOf(state), params.id ?? '', state.client);
+      if (isJsonRequest(state)) return noContent();
+      return redirectAfterPost(state, await afterPost(state), 'session_revoked');
+    }),
+
+    route('POST', '/change-password', [sessionOnly, isFresh], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        writeSessionCookie(state, await state.auth.changePassword(principalOf(state), body, state.client));
+        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+        return redirectAfterPost(state, safeNext(body.next, afterLogin), 'password_changed');
+      } catch (error) {
+        return formFailure(state, error, views.changePassword, {});
+      }
+    }),
+
+    // The same answer whether or not the account exists; the per-client limit keeps it slow. A
+    // signed-in browser's page carries its session's token: the CSRF step checks against what it holds.
+    route('POST', '/forgot-password', [rateLimit('reset', (a) => a.config.rateLimits.reset), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        const { message } = state.auth.requestPasswordReset(body, state.client);
+        if (isJsonRequest(state)) return json({ message });
+        return redirectAfterPost(state, pages.login, 'reset_sent');
+      } catch (error) {
+        return formFailure(state, error, views.forgotPassword, { email: text(body.email) });
+      }
+    }),
+
+    // Its own budget (same rule): asking for a link must not use up the attempts to use it. The reset
+    // page puts the session's token in the form when the browser is signed in (the link is opened
+    // wherever the mail is read): checked against the session, else the pre-session.
+    route('POST', '/reset-password', [rateLimit('reset-confirm', (a) => a.config.rateLimits.reset), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        await state.auth.resetPassword(body, state.client);
+        if (isJsonRequest(state)) return json({ message: 'Your password has been changed. Log in with the new one.' });
+        return redirectAfterPost(state, pages.login, 'password_reset');
+      } catch (error) {
+        return formFailure(state, error, views.resetPassword, { token: text(body.token).slice(0, 64) });
+      }
+    }),
+
+    // API tokens: no cookie is read or set, so no CSRF token; JSON only and no cross-site caller
+    // (before the limit: a page's refused posts spend none of its visitor's budget); credential
+    // attempts share the login lockout.
+    route('POST', '/token', [cookieless, rateLimit('token', (a) => a.config.rateLimits.login)], async (state) =>
+      json(await state.auth.issueTokens(await bodyOf(state), state.client)),
+    ),
+
+    route('POST', '/token/refresh', [cookieless, rateLimit('refresh', (a) => a.config.rateLimits.refresh)], async (state) =>
+      json(await state.auth.refreshTokens(await bodyOf(state), state.client)),
+    ),
+
+    route('POST', '/token/revoke', [cookieless, rateLimit('refresh', (a) => a.config.rateLimits.refresh)], async (state) => {
+      await state.auth.revokeRefreshToken(await bodyOf(state), state.client);
+      return json({});
+    }),
+
+    route('GET', '/api-tokens', [tokenOrSession], async (state) => json({ api_tokens: await state.auth.listApiTokens(principalOf(state)) })),
+
+    // A new personal access token needs a fresh password login: a stolen cookie alone cannot mint one.
+    route('POST', '/api-tokens', [sessionOnly, isFresh], async (state) => {
+      const { token, summary } = await state.auth.createApiToken(principalOf(state), await bodyOf(state), state.client);
+      return json({ token, api_token: summary }, 201);
+    }),
+
+    route('DELETE', '/api-tokens/:id', [tokenOrSession], async (state, params) => {
+      await state.auth.revokeApiToken(principalOf(state), params.id ?? '', state.client);
+      return noContent();
+    }),
+
+    route('POST', '/api-tokens/:id/revoke', [sessionOnly], async (state, params) => {
+      await state.auth.revokeApiToken(principalOf(state), params.id ?? '', state.client);
+      if (isJsonRequest(state)) return noContent();
+      return redirectAfterPost(state, await afterPost(state), 'api_token_revoked');
+    }),
+  ];
+}
+
+/** Matches `path` (relative to basePath) against a route pattern; the `:name` segments, or null. */
+export function matchPath(pattern: string, path: string): RouteParams | null {
+  if (!pattern.includes(':')) return pattern === path ? {} : null;
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const segment = want[i] as string;
+    const actual = got[i] as string;
+    if (segment.startsWith(':')) {
+      if (actual === '') return null;
+      try {
+        params[segment.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return null;
+      }
+    } else if (segment !== actual) return null;
+  }
+  return params;
+}
