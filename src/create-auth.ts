@@ -1,27 +1,24 @@
 /**
  * @module The composition root: configuration + stores + features + flows → Auth. The only file
- * that sees everything; adapters (Hono, Express) translate HTTP to the framework-free Auth below.
+ * that sees everything; src/http and the adapters (Hono, Express, Fastify) serve HTTP on the Auth below.
  */
 import { pino } from 'pino';
 import { resolveClientAddress } from './core/client-ip.ts';
-import { systemClock, type Clock } from './core/clock.ts';
+import { systemClock, } from './core/clock.ts';
 import { parseConfig, type AuthConfig } from './core/config.ts';
 import { cookieName, readCookie, serializeCookie } from './core/cookies.ts';
-import { createSecretToken, secureRandom, type RandomSource } from './core/crypto/index.ts';
-import { fanOut, type AuthEvent, type EventSink } from './core/events.ts';
-import type { BodyFields } from './core/input.ts';
+import { createSecretToken, secureRandom, } from './core/crypto/index.ts';
+import { fanOut, type EventSink } from './core/events.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
-import type { ApiTokenRecord, AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, TokenFamilyRecord, UserPage } from './core/stores.ts';
+import type { ApiTokenRecord, TokenFamilyRecord, } from './core/stores.ts';
 import { createMemoryCounterStore } from './stores/memory/counter-store.ts';
-import { createInFlightLimit, rateLimitHeaders, type RateLimitDecision } from './features/ratelimit/index.ts';
+import { createInFlightLimit, rateLimitHeaders, } from './features/ratelimit/index.ts';
 import { consumeRateLimit } from './flows/rate-limit.ts';
-import type { RateLimitRule } from './core/config.ts';
 import { createAudit, type SecurityLogger } from './features/audit/index.ts';
-import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, type CsrfBinding } from './features/csrf/index.ts';
-import { toPublicUser, type PublicUser } from './features/identity/index.ts';
-import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, type PasswordValidator } from './features/passwords/index.ts';
+import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, } from './features/csrf/index.ts';
+import { toPublicUser, } from './features/identity/index.ts';
+import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
-import type { FreshnessRule } from './features/sessions/index.ts';
 import { grantRole, revokeRole, revokeUserCredentials, setUserActive, unlockUser } from './flows/administer-users.ts';
 import { MECHANISM_ORDER, authenticateBasic, authenticateSession } from './flows/authenticate.ts';
 import { isPrincipalFresh } from './flows/freshness.ts';
@@ -31,8 +28,7 @@ import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenSummary } f
 import { createAccessTokenCodec, generateSigningKeyPem, importSigningKeys, type SigningKeySet, type AccessTokenCodec } from './features/tokens/index.ts';
 import { createTtlCache } from './core/ttl-cache.ts';
 import { createAuthMetrics, type AuthMetrics } from './features/metrics/index.ts';
-import { announcing, applyInvalidations, type InvalidationBus } from './core/invalidation.ts';
-import type { JWK } from 'jose';
+import { announcing, applyInvalidations, } from './core/invalidation.ts';
 import { listSessions, revokeOtherSessions, revokeSession, type SessionSummary } from './flows/manage-sessions.ts';
 import { readSignInInput, signIn } from './flows/sign-in.ts';
 import { signOut } from './flows/sign-out.ts';
@@ -42,7 +38,7 @@ import { RESET_REQUESTED_MESSAGE, requestPasswordReset, resetPassword } from './
 import { setNewPassword } from './flows/set-password.ts';
 import { createBackgroundTasks } from './core/background.ts';
 import { AuthError } from './core/errors.ts';
-import type { MailMessage, Mailer } from './features/mail/index.ts';
+import type { MailMessage, } from './features/mail/index.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
