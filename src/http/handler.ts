@@ -42,7 +42,9 @@ export function handler(auth: Auth, options: HandlerOptions = {}): FetchHandler 
   const core = createHttpCore<Request>(auth, options);
   const base = auth.config.basePath;
   return async function portcullis(request, info) {
-    const peer = { address: info?.remoteAddress ?? '127.0.0.1', secure: info?.encrypted ?? request.url.startsWith('https:') };
+    // No address from the host: unknown, never loopback (a loopback default would hand every caller
+    // the loopback-only gates and one shared budget). Hosts without a socket set TRUST_PROXY.
+    const peer = { address: info?.remoteAddress ?? '0.0.0.0', secure: info?.encrypted ?? request.url.startsWith('https:') };
     const { state, response: early } = core.beginRequest(request, peer, info?.bodyLeftOnSocket ? { bodyLeftOnSocket: info.bodyLeftOnSocket } : undefined);
     let response = early;
     if (!response) {
