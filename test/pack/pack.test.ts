@@ -60,7 +60,7 @@ describe('npm pack → install in an empty project', () => {
       expect(manifest.peerDependenciesMeta?.[driver]).toEqual({ optional: true });
     }
     expect(manifest.dependencies).not.toHaveProperty('tsx');
-    expect(Object.keys(manifest.exports!).sort()).toEqual(['.', './express', './hono', './mail', './redis', './sql', './testing']);
+    expect(Object.keys(manifest.exports!).sort()).toEqual(['.', './express', './fastify', './hono', './mail', './redis', './sql', './testing']);
     for (const driver of ['pg', 'ioredis', 'nodemailer', 'tsx']) expect(existsSync(join(project, 'node_modules', driver))).toBe(false);
   });
 
