@@ -1,0 +1,168 @@
+/**
+ * @module Attack suite — where the adapters and the bare handler answer differently from the core's
+ * contract (review of the request-core refactor). Each case runs the same request against the
+ * examples the shared suite drives (Hono, Express, Fastify, `handler(auth)` on node:http); the
+ * adapters that honour the contract are controls.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FixedClock, createAuth, type Auth, type CreateAuthOptions } from '../../src/index.ts';
+import { openTestStores, type TestStores } from '../../src/testing/test-database.ts';
+import { createApp as createHonoApp } from '../../examples/hono-app.ts';
+import { createApp as createExpressApp } from '../../examples/express-app.ts';
+import { createApp as createFastifyApp } from '../../examples/fastify-app.ts';
+import { createApp as createFetchApp, nodeListener } from '../../examples/fetch-app.ts';
+
+const PUBLIC_ORIGIN = 'http://localhost:3000';
+/** A redirect target with a character between U+0080 and U+00FF (Node would write it as one raw byte). */
+const NON_ASCII_TARGET = '/caf\u00e9';
+const REDIRECT_ROUTE = '/go-somewhere';
+
+interface Running {
+  readonly name: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Every example app on one Auth, listening on 127.0.0.1, each with one app route that redirects to NON_ASCII_TARGET. */
+async function startAll(auth: Auth): Promise<Running[]> {
+  const out: Running[] = [];
+  const hono = createHonoApp(auth, (app) => app.get(REDIRECT_ROUTE, (c) => c.redirect(NON_ASCII_TARGET, 302)));
+  const honoServer = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((ready) => honoServer.once('listening', ready));
+  out.push({ name: 'hono', port: (honoServer.address() as AddressInfo).port, close: () => new Promise((done) => honoServer.close(() => done())) });
+
+  const express = createExpressApp(auth, (app) => app.get(REDIRECT_ROUTE, (_req, res) => res.redirect(302, NON_ASCII_TARGET)));
+  const expressServer = express.listen(0, '127.0.0.1');
+  await new Promise((ready) => expressServer.once('listening', ready));
+  out.push({ name: 'express', port: (expressServer.address() as AddressInfo).port, close: () => new Promise((done) => expressServer.close(() => done())) });
+
+  const fastify = await createFastifyApp(auth, (app) => app.get(REDIRECT_ROUTE, async (_request, reply) => reply.redirect(NON_ASCII_TARGET, 302)));
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  out.push({ name: 'fastify', port: (fastify.server.address() as AddressInfo).port, close: () => fastify.close() });
+
+  const fetchApp = createFetchApp(auth, (add) => add('GET', REDIRECT_ROUTE, () => new Response(null, { status: 302, headers: { Location: NON_ASCII_TARGET } })));
+  const fetchServer = createServer(nodeListener(fetchApp));
+  await new Promise<void>((ready) => fetchServer.listen(0, '127.0.0.1', () => ready()));
+  out.push({ name: 'fetch handler', port: (fetchServer.address() as AddressInfo).port, close: () => new Promise((done) => fetchServer.close(() => done())) });
+  return out;
+}
+
+interface RawAnswer {
+  readonly status: number;
+  /** Header lines, names lower-cased, values as the bytes arrived (latin1). */
+  readonly headers: Map<string, string>;
+  readonly body: string;
+}
+
+/** One request written byte for byte on a socket (what a browser or proxy sees back, unparsed by fetch). */
+function rawExchange(port: number, head: string, body = ''): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const [headText = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = headText.split('\r\n');
+      const headers = new Map<string, string>();
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+    socket.end(`${head}Host: localhost:3000\r\nAccept: application/json\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+let db: TestStores;
+let apps: Running[];
+
+const authFor = (overrides: Partial<CreateAuthOptions> = {}) =>
+  createAuth({
+    stores: db.stores,
+    clock: new FixedClock(),
+    secretKey: randomBytes(48).toString('base64url'),
+    environment: 'test',
+    publicOrigin: PUBLIC_ORIGIN,
+    ...overrides,
+  });
+
+beforeAll(async () => {
+  db = await openTestStores();
+  apps = await startAll(authFor());
+});
+
+afterAll(async () => {
+  for (const app of apps ?? []) await app.close();
+  await db?.dispose();
+});
+
+const byName = (name: string) => () => apps.find((app) => app.name === name) as Running;
+const ADAPTERS = [['hono', byName('hono')], ['express', byName('express')], ['fastify', byName('fastify')], ['fetch handler', byName('fetch handler')]] as const;
+
+describe.each(ADAPTERS)('%s', (_name, app) => {
+  it('a URL the router cannot decode (GET /%zz) still gets the security headers, no-store and no framework internals', async () => {
+    const res = await rawExchange(app().port, 'GET /%zz HTTP/1.1\r\n');
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy') ?? '').toMatch(/^default-src '(self|none)'/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).not.toMatch(/FST_ERR|not a valid url component/);
+  });
+
+  it("the app's own redirect leaves with an ASCII-only Location (UTF-8 percent-encoded), as docs/security.md promises", async () => {
+    const res = await rawExchange(app().port, `GET ${REDIRECT_ROUTE} HTTP/1.1\r\n`);
+    expect(res.status).toBe(302);
+    const location = res.headers.get('location') ?? '';
+    expect([...location].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) <= 0x7e), `Location ${JSON.stringify(location)}`).toBe(true);
+    expect(location).toMatch(/\/caf%C3%A9$/);
+  });
+
+  it('an over-limit login body is answered by the login route: its RateLimit-* headers are on the 413 (every answer of a limited route carries them)', async () => {
+    const body = `{"email":"x@example.com","password":"${'a'.repeat(70_000)}"}`;
+    const res = await rawExchange(app().port, `POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`, body);
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toEqual({ error: 'Request body too large', code: 'PAYLOAD_TOO_LARGE' });
+    expect(res.headers.get('ratelimit-limit')).toBe('5');
+    expect(res.headers.get('ratelimit-policy')).toBe('5;w=60');
+  });
+});
+
+/**
+ * Hono runs on Bun, Deno and Workers, where there are no @hono/node-server bindings: the Hono adapter
+ * then takes every peer for 127.0.0.1 (src/adapters/hono/request.ts). `handler(auth)` was fixed for
+ * exactly this ("a request without a peer address is unknown (0.0.0.0), never loopback"); the Hono
+ * adapter was not. With TRUST_PROXY=loopback, any client's own X-Forwarded-For is then believed: a
+ * fresh rate-limit and failure budget per request, any audit IP it likes.
+ */
+describe('a host without a socket address (Bun, Deno, Workers): the peer is unknown, never loopback', () => {
+  const attempts = 8;
+  const login = (ip: string) => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ email: `nobody.${randomBytes(4).toString('hex')}@example.com`, password: 'wrong password, no account' }),
+  });
+
+  it('handler(auth) without info: rotating X-Forwarded-For buys nothing, the login limit (5/1m) bites (control)', async () => {
+    const fetchApp = createFetchApp(authFor({ trustProxy: 'loopback' }));
+    const statuses: number[] = [];
+    for (let i = 0; i < attempts; i++) statuses.push((await fetchApp(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)))).status);
+    expect(statuses).toContain(429);
+  });
+
+  it('the Hono adapter without Node bindings: rotating X-Forwarded-For must not buy a fresh login budget per request', async () => {
+    const hono = createHonoApp(authFor({ trustProxy: 'loopback' }));
+    const statuses: number[] = [];
+    // As Bun.serve / Deno.serve call app.fetch: a Request, and an env without `incoming`.
+    for (let i = 0; i < attempts; i++) statuses.push((await hono.fetch(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)), {})).status);
+    expect(statuses).toContain(429);
+  });
+});
