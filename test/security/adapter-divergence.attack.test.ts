@@ -166,3 +166,126 @@ describe('a host without a socket address (Bun, Deno, Workers): the peer is unkn
     expect(statuses).toContain(429);
   });
 });
+
+/**
+ * Controls across all four: CSRF for Basic on an unsafe route (browsers replay cached Basic
+ * credentials cross-site), `fresh()` alone after the layout's identify(), and login CSRF with a
+ * valid pre-session token but a foreign / `null` Origin or `Sec-Fetch-Site: cross-site`.
+ */
+describe('CSRF on every adapter (controls)', () => {
+  const PASSWORD = 'correct horse battery staple';
+  let running: Running[] = [];
+  let email = '';
+
+  beforeAll(async () => {
+    const auth = authFor({ trustProxy: 'loopback' });
+    const hono = createHonoApp(auth, (app, pc) => {
+      app.post('/basic-post', pc.required({ via: ['session', 'basic'] }), (c) => c.json({ ok: true }));
+      app.post('/fresh-alone', async (c, next) => { await pc.identify(c, ['session', 'basic']); await next(); }, pc.fresh(), (c) => c.json({ ok: true }));
+    });
+    const hs = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((ready) => hs.once('listening', ready));
+    running.push({ name: 'hono', port: (hs.address() as AddressInfo).port, close: () => new Promise((done) => hs.close(() => done())) });
+    const ex = createExpressApp(auth, (app, pc) => {
+      app.post('/basic-post', pc.required({ via: ['session', 'basic'] }), (_req, res) => res.json({ ok: true }));
+      app.post('/fresh-alone', async (req, _res, next) => { await pc.identify(req, ['session', 'basic']); next(); }, pc.fresh(), (_req, res) => res.json({ ok: true }));
+    }).listen(0, '127.0.0.1');
+    await new Promise((ready) => ex.once('listening', ready));
+    running.push({ name: 'express', port: (ex.address() as AddressInfo).port, close: () => new Promise((done) => ex.close(() => done())) });
+    const fa = await createFastifyApp(auth, (app, pc) => {
+      app.post('/basic-post', { preHandler: [pc.required({ via: ['session', 'basic'] })] }, async () => ({ ok: true }));
+      app.post('/fresh-alone', { preHandler: [async (request) => void (await pc.identify(request, ['session', 'basic'])), pc.fresh()] }, async () => ({ ok: true }));
+    });
+    await fa.listen({ port: 0, host: '127.0.0.1' });
+    running.push({ name: 'fastify', port: (fa.server.address() as AddressInfo).port, close: () => fa.close() });
+    const { http } = await import('../../src/index.ts');
+    const fe = createServer(
+      nodeListener(
+        createFetchApp(auth, (add) => {
+          add('POST', '/basic-post', http.required({ via: ['session', 'basic'] }), () => Response.json({ ok: true }));
+          add('POST', '/fresh-alone', async (_r, state) => void (await http.identify(state, ['session', 'basic'])), http.fresh(), () => Response.json({ ok: true }));
+        }),
+      ),
+    );
+    await new Promise<void>((ready) => fe.listen(0, '127.0.0.1', () => ready()));
+    running.push({ name: 'fetch handler', port: (fe.address() as AddressInfo).port, close: () => new Promise((done) => fe.close(() => done())) });
+
+    email = `csrf.${randomBytes(4).toString('hex')}@example.com`;
+    const res = await fetch(`http://127.0.0.1:${running[0]!.port}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-forwarded-for': '198.51.100.1' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(res.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    for (const app of running) await app.close();
+    running = [];
+  });
+
+  const each = ['hono', 'express', 'fastify', 'fetch handler'] as const;
+  const base = (name: string) => `http://127.0.0.1:${running.find((r) => r.name === name)!.port}`;
+  let ip = 10;
+  const nextIp = () => `198.51.100.${++ip}`;
+
+  it.each(each)('%s: a Basic-authenticated form POST without a token → 403 CSRF_FAILED; fresh() alone after identify() too', async (name) => {
+    const basic = `Basic ${Buffer.from(`${email}:${PASSWORD}`).toString('base64')}`;
+    for (const path of ['/basic-post', '/fresh-alone']) {
+      const res = await fetch(`${base(name)}${path}`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-for': nextIp() },
+        body: 'note=x',
+      });
+      expect(res.status, `${name} ${path}`).toBe(403);
+      expect(await res.json()).toEqual({ error: 'CSRF validation failed', code: 'CSRF_FAILED' });
+    }
+  });
+
+  it.each(each)('%s: a login form with a valid pre-session token but a foreign, null or cross-site origin → 403, no session', async (name) => {
+    const ipAddress = nextIp();
+    const csrf = await fetch(`${base(name)}/auth/csrf`, { headers: { accept: 'application/json', 'x-forwarded-for': ipAddress } });
+    const pre = csrf.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const { csrf_token } = (await csrf.json()) as { csrf_token: string };
+    for (const extra of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const res = await fetch(`${base(name)}/auth/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': ipAddress, ...extra },
+        body: new URLSearchParams({ email, password: PASSWORD, csrf_token }).toString(),
+      });
+      expect(res.status, `${name} ${JSON.stringify(extra)}`).toBe(403);
+      expect(res.headers.getSetCookie().some((line) => /portcullis_session=[^;]/.test(line))).toBe(false);
+    }
+  });
+});
+
+/**
+ * A proxied `fetch()` answer (and, outside @hono/node-server's own global Response — Bun, Deno,
+ * Workers, `app.request()` — `Response.redirect()`) carries immutable headers. handler(auth) finishes
+ * a copy of such a Response (src/http/handler.ts); the Hono middleware writes into `c.res.headers`
+ * in place, throws `TypeError: immutable`, and the request becomes a 500 page that carries none of
+ * the security headers (no CSP, no X-Frame-Options, no Cache-Control). A `data:` URL stands in for
+ * the upstream: same fetch(), same immutable headers.
+ */
+describe('an app route answering with a fetch() Response (immutable headers)', () => {
+  const upstream = () => fetch('data:text/plain,proxied');
+
+  it('handler(auth): the answer leaves as sent, with the security headers (control)', async () => {
+    const fetchApp = createFetchApp(authFor(), (add) => add('GET', '/proxied', () => upstream()));
+    const res = await fetchApp(new Request(`${PUBLIC_ORIGIN}/proxied`), { remoteAddress: '198.51.100.200' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('proxied');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('the Hono adapter: the same route is not turned into a 500 without security headers', async () => {
+    const hono = createHonoApp(authFor(), (app) => app.get('/proxied', () => upstream()));
+    const res = await hono.request(`${PUBLIC_ORIGIN}/proxied`, {}, { incoming: { socket: { remoteAddress: '198.51.100.200' } } });
+    expect(res.headers.get('x-frame-options'), `status ${res.status}`).toBe('DENY');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('proxied');
+  });
+});
