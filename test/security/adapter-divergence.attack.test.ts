@@ -33,21 +33,37 @@ async function startAll(auth: Auth): Promise<Running[]> {
   const hono = createHonoApp(auth, (app) => app.get(REDIRECT_ROUTE, (c) => c.redirect(NON_ASCII_TARGET, 302)));
   const honoServer = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((ready) => honoServer.once('listening', ready));
-  out.push({ name: 'hono', port: (honoServer.address() as AddressInfo).port, close: () => new Promise((done) => honoServer.close(() => done())) });
+  out.push({
+    name: 'hono',
+    port: (honoServer.address() as AddressInfo).port,
+    close: () => new Promise((done) => honoServer.close(() => done())),
+  });
 
   const express = createExpressApp(auth, (app) => app.get(REDIRECT_ROUTE, (_req, res) => res.redirect(302, NON_ASCII_TARGET)));
   const expressServer = express.listen(0, '127.0.0.1');
   await new Promise((ready) => expressServer.once('listening', ready));
-  out.push({ name: 'express', port: (expressServer.address() as AddressInfo).port, close: () => new Promise((done) => expressServer.close(() => done())) });
+  out.push({
+    name: 'express',
+    port: (expressServer.address() as AddressInfo).port,
+    close: () => new Promise((done) => expressServer.close(() => done())),
+  });
 
-  const fastify = await createFastifyApp(auth, (app) => app.get(REDIRECT_ROUTE, async (_request, reply) => reply.redirect(NON_ASCII_TARGET, 302)));
+  const fastify = await createFastifyApp(auth, (app) =>
+    app.get(REDIRECT_ROUTE, async (_request, reply) => reply.redirect(NON_ASCII_TARGET, 302)),
+  );
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   out.push({ name: 'fastify', port: (fastify.server.address() as AddressInfo).port, close: () => fastify.close() });
 
-  const fetchApp = createFetchApp(auth, (add) => add('GET', REDIRECT_ROUTE, () => new Response(null, { status: 302, headers: { Location: NON_ASCII_TARGET } })));
+  const fetchApp = createFetchApp(auth, (add) =>
+    add('GET', REDIRECT_ROUTE, () => new Response(null, { status: 302, headers: { Location: NON_ASCII_TARGET } })),
+  );
   const fetchServer = createServer(nodeListener(fetchApp));
   await new Promise<void>((ready) => fetchServer.listen(0, '127.0.0.1', () => ready()));
-  out.push({ name: 'fetch handler', port: (fetchServer.address() as AddressInfo).port, close: () => new Promise((done) => fetchServer.close(() => done())) });
+  out.push({
+    name: 'fetch handler',
+    port: (fetchServer.address() as AddressInfo).port,
+    close: () => new Promise((done) => fetchServer.close(() => done())),
+  });
   return out;
 }
 
@@ -104,7 +120,12 @@ afterAll(async () => {
 });
 
 const byName = (name: string) => () => apps.find((app) => app.name === name) as Running;
-const ADAPTERS = [['hono', byName('hono')], ['express', byName('express')], ['fastify', byName('fastify')], ['fetch handler', byName('fetch handler')]] as const;
+const ADAPTERS = [
+  ['hono', byName('hono')],
+  ['express', byName('express')],
+  ['fastify', byName('fastify')],
+  ['fetch handler', byName('fetch handler')],
+] as const;
 
 describe.each(ADAPTERS)('%s', (_name, app) => {
   it('a URL the router cannot decode (GET /%zz) still gets the security headers, no-store and no framework internals', async () => {
@@ -122,13 +143,20 @@ describe.each(ADAPTERS)('%s', (_name, app) => {
     const res = await rawExchange(app().port, `GET ${REDIRECT_ROUTE} HTTP/1.1\r\n`);
     expect(res.status).toBe(302);
     const location = res.headers.get('location') ?? '';
-    expect([...location].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) <= 0x7e), `Location ${JSON.stringify(location)}`).toBe(true);
+    expect(
+      [...location].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) <= 0x7e),
+      `Location ${JSON.stringify(location)}`,
+    ).toBe(true);
     expect(location).toMatch(/\/caf%C3%A9$/);
   });
 
   it('an over-limit login body is answered by the login route: its RateLimit-* headers are on the 413 (every answer of a limited route carries them)', async () => {
     const body = `{"email":"x@example.com","password":"${'a'.repeat(70_000)}"}`;
-    const res = await rawExchange(app().port, `POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`, body);
+    const res = await rawExchange(
+      app().port,
+      `POST /auth/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`,
+      body,
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toEqual({ error: 'Request body too large', code: 'PAYLOAD_TOO_LARGE' });
     expect(res.headers.get('ratelimit-limit')).toBe('5');
@@ -154,7 +182,8 @@ describe('a host without a socket address (Bun, Deno, Workers): the peer is unkn
   it('handler(auth) without info: rotating X-Forwarded-For buys nothing, the login limit (5/1m) bites (control)', async () => {
     const fetchApp = createFetchApp(authFor({ trustProxy: 'loopback' }));
     const statuses: number[] = [];
-    for (let i = 0; i < attempts; i++) statuses.push((await fetchApp(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)))).status);
+    for (let i = 0; i < attempts; i++)
+      statuses.push((await fetchApp(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)))).status);
     expect(statuses).toContain(429);
   });
 
@@ -162,7 +191,8 @@ describe('a host without a socket address (Bun, Deno, Workers): the peer is unkn
     const hono = createHonoApp(authFor({ trustProxy: 'loopback' }));
     const statuses: number[] = [];
     // As Bun.serve / Deno.serve call app.fetch: a Request, and an env without `incoming`.
-    for (let i = 0; i < attempts; i++) statuses.push((await hono.fetch(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)), {})).status);
+    for (let i = 0; i < attempts; i++)
+      statuses.push((await hono.fetch(new Request(`${PUBLIC_ORIGIN}/auth/login`, login(`203.0.113.${i + 1}`)), {})).status);
     expect(statuses).toContain(429);
   });
 });
@@ -181,20 +211,40 @@ describe('CSRF on every adapter (controls)', () => {
     const auth = authFor({ trustProxy: 'loopback' });
     const hono = createHonoApp(auth, (app, pc) => {
       app.post('/basic-post', pc.required({ via: ['session', 'basic'] }), (c) => c.json({ ok: true }));
-      app.post('/fresh-alone', async (c, next) => { await pc.identify(c, ['session', 'basic']); await next(); }, pc.fresh(), (c) => c.json({ ok: true }));
+      app.post(
+        '/fresh-alone',
+        async (c, next) => {
+          await pc.identify(c, ['session', 'basic']);
+          await next();
+        },
+        pc.fresh(),
+        (c) => c.json({ ok: true }),
+      );
     });
     const hs = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((ready) => hs.once('listening', ready));
     running.push({ name: 'hono', port: (hs.address() as AddressInfo).port, close: () => new Promise((done) => hs.close(() => done())) });
     const ex = createExpressApp(auth, (app, pc) => {
       app.post('/basic-post', pc.required({ via: ['session', 'basic'] }), (_req, res) => res.json({ ok: true }));
-      app.post('/fresh-alone', async (req, _res, next) => { await pc.identify(req, ['session', 'basic']); next(); }, pc.fresh(), (_req, res) => res.json({ ok: true }));
+      app.post(
+        '/fresh-alone',
+        async (req, _res, next) => {
+          await pc.identify(req, ['session', 'basic']);
+          next();
+        },
+        pc.fresh(),
+        (_req, res) => res.json({ ok: true }),
+      );
     }).listen(0, '127.0.0.1');
     await new Promise((ready) => ex.once('listening', ready));
     running.push({ name: 'express', port: (ex.address() as AddressInfo).port, close: () => new Promise((done) => ex.close(() => done())) });
     const fa = await createFastifyApp(auth, (app, pc) => {
       app.post('/basic-post', { preHandler: [pc.required({ via: ['session', 'basic'] })] }, async () => ({ ok: true }));
-      app.post('/fresh-alone', { preHandler: [async (request) => void (await pc.identify(request, ['session', 'basic'])), pc.fresh()] }, async () => ({ ok: true }));
+      app.post(
+        '/fresh-alone',
+        { preHandler: [async (request) => void (await pc.identify(request, ['session', 'basic'])), pc.fresh()] },
+        async () => ({ ok: true }),
+      );
     });
     await fa.listen({ port: 0, host: '127.0.0.1' });
     running.push({ name: 'fastify', port: (fa.server.address() as AddressInfo).port, close: () => fa.close() });
@@ -203,12 +253,22 @@ describe('CSRF on every adapter (controls)', () => {
       nodeListener(
         createFetchApp(auth, (add) => {
           add('POST', '/basic-post', http.required({ via: ['session', 'basic'] }), () => Response.json({ ok: true }));
-          add('POST', '/fresh-alone', async (_r, state) => void (await http.identify(state, ['session', 'basic'])), http.fresh(), () => Response.json({ ok: true }));
+          add(
+            'POST',
+            '/fresh-alone',
+            async (_r, state) => void (await http.identify(state, ['session', 'basic'])),
+            http.fresh(),
+            () => Response.json({ ok: true }),
+          );
         }),
       ),
     );
     await new Promise<void>((ready) => fe.listen(0, '127.0.0.1', () => ready()));
-    running.push({ name: 'fetch handler', port: (fe.address() as AddressInfo).port, close: () => new Promise((done) => fe.close(() => done())) });
+    running.push({
+      name: 'fetch handler',
+      port: (fe.address() as AddressInfo).port,
+      close: () => new Promise((done) => fe.close(() => done())),
+    });
 
     email = `csrf.${randomBytes(4).toString('hex')}@example.com`;
     const res = await fetch(`http://127.0.0.1:${running[0]!.port}/auth/register`, {
@@ -229,35 +289,58 @@ describe('CSRF on every adapter (controls)', () => {
   let ip = 10;
   const nextIp = () => `198.51.100.${++ip}`;
 
-  it.each(each)('%s: a Basic-authenticated form POST without a token → 403 CSRF_FAILED; fresh() alone after identify() too', async (name) => {
-    const basic = `Basic ${Buffer.from(`${email}:${PASSWORD}`).toString('base64')}`;
-    for (const path of ['/basic-post', '/fresh-alone']) {
-      const res = await fetch(`${base(name)}${path}`, {
-        method: 'POST',
-        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'x-forwarded-for': nextIp() },
-        body: 'note=x',
-      });
-      expect(res.status, `${name} ${path}`).toBe(403);
-      expect(await res.json()).toEqual({ error: 'CSRF validation failed', code: 'CSRF_FAILED' });
-    }
-  });
+  it.each(each)(
+    '%s: a Basic-authenticated form POST without a token → 403 CSRF_FAILED; fresh() alone after identify() too',
+    async (name) => {
+      const basic = `Basic ${Buffer.from(`${email}:${PASSWORD}`).toString('base64')}`;
+      for (const path of ['/basic-post', '/fresh-alone']) {
+        const res = await fetch(`${base(name)}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: basic,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+            'x-forwarded-for': nextIp(),
+          },
+          body: 'note=x',
+        });
+        expect(res.status, `${name} ${path}`).toBe(403);
+        expect(await res.json()).toEqual({ error: 'CSRF validation failed', code: 'CSRF_FAILED' });
+      }
+    },
+  );
 
-  it.each(each)('%s: a login form with a valid pre-session token but a foreign, null or cross-site origin → 403, no session', async (name) => {
-    const ipAddress = nextIp();
-    const csrf = await fetch(`${base(name)}/auth/csrf`, { headers: { accept: 'application/json', 'x-forwarded-for': ipAddress } });
-    const pre = csrf.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
-    const { csrf_token } = (await csrf.json()) as { csrf_token: string };
-    for (const extra of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
-      const res = await fetch(`${base(name)}/auth/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': ipAddress, ...extra },
-        body: new URLSearchParams({ email, password: PASSWORD, csrf_token }).toString(),
-      });
-      expect(res.status, `${name} ${JSON.stringify(extra)}`).toBe(403);
-      expect(res.headers.getSetCookie().some((line) => /portcullis_session=[^;]/.test(line))).toBe(false);
-    }
-  });
+  it.each(each)(
+    '%s: a login form with a valid pre-session token but a foreign, null or cross-site origin → 403, no session',
+    async (name) => {
+      const ipAddress = nextIp();
+      const csrf = await fetch(`${base(name)}/auth/csrf`, { headers: { accept: 'application/json', 'x-forwarded-for': ipAddress } });
+      const pre = csrf.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
+      const { csrf_token } = (await csrf.json()) as { csrf_token: string };
+      for (const extra of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Record<
+        string,
+        string
+      >[]) {
+        const res = await fetch(`${base(name)}/auth/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: {
+            cookie: pre,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'text/html',
+            'x-forwarded-for': ipAddress,
+            ...extra,
+          },
+          body: new URLSearchParams({ email, password: PASSWORD, csrf_token }).toString(),
+        });
+        expect(res.status, `${name} ${JSON.stringify(extra)}`).toBe(403);
+        expect(res.headers.getSetCookie().some((line) => /portcullis_session=[^;]/.test(line))).toBe(false);
+      }
+    },
+  );
 });
 
 /**
