@@ -6,8 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { connect, type AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock, createAuth, type Auth, type CreateAuthOptions } from '../../src/index.ts';
 import { openTestStores, type TestStores } from '../../src/testing/test-database.ts';
@@ -15,6 +17,7 @@ import { createApp as createHonoApp } from '../../examples/hono-app.ts';
 import { createApp as createExpressApp } from '../../examples/express-app.ts';
 import { createApp as createFastifyApp } from '../../examples/fastify-app.ts';
 import { createApp as createFetchApp, nodeListener } from '../../examples/fetch-app.ts';
+import { fastifyAuth } from '../../src/adapters/fastify/index.ts';
 
 const PUBLIC_ORIGIN = 'http://localhost:3000';
 /** A redirect target with a character between U+0080 and U+00FF (Node would write it as one raw byte). */
@@ -370,5 +373,69 @@ describe('an app route answering with a fetch() Response (immutable headers)', (
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('proxied');
+  });
+});
+
+/**
+ * Fastify serves HTTP/2 with `Fastify({ http2: true })` (the adapter already tells HTTP/1 from HTTP/2
+ * for its 413s). On HTTP/2, `request.raw.rawHeaders` holds the pseudo-headers (`:method`, `:path`,
+ * `:scheme`, `:authority`), which `webRequestOf` appends to a Web `Headers`: it throws, the error
+ * handler throws again building the same Request, and Fastify's default handler answers every
+ * request 500 with the internal message (`Headers.append: ":method" is an invalid header name.`).
+ * The second case (browsers send each cookie as its own header field on HTTP/2, RFC 9113 §8.2.3)
+ * fails today only because of the first; it passes once pseudo-headers are skipped (checked locally),
+ * and stays as the guard that a fix does not join cookies with ", ".
+ */
+describe('Fastify over HTTP/2 (h2c)', () => {
+  const PASSWORD = 'correct horse battery staple';
+  let fastify: FastifyInstance;
+  let session: ClientHttp2Session;
+
+  beforeAll(async () => {
+    const pc = fastifyAuth(authFor());
+    fastify = Fastify({ http2: true }) as unknown as FastifyInstance;
+    await fastify.register(pc.plugin);
+    fastify.get('/hello', { preHandler: [pc.required()] }, async (request) => ({ hello: request.user?.email }));
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    session = connectHttp2(`http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`);
+  });
+
+  afterAll(async () => {
+    session?.close();
+    await fastify?.close();
+  });
+
+  const h2 = (headers: Record<string, string | string[]>, body?: string) =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const stream = session.request(headers);
+      let data = '';
+      let head: Record<string, unknown> = {};
+      stream.on('response', (h) => (head = h));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (data += chunk));
+      stream.on('end', () => resolve({ status: Number(head[':status']), headers: head, body: data }));
+      stream.on('error', reject);
+      stream.end(body);
+    });
+
+  it('GET /auth/csrf answers 200 with the security headers, not a 500 naming an internal error', async () => {
+    const res = await h2({ ':method': 'GET', ':path': '/auth/csrf', accept: 'application/json' });
+    expect(res.body).not.toMatch(/Headers\.append|invalid header name/);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(JSON.parse(res.body)).toEqual({ csrf_token: expect.any(String) });
+  });
+
+  it('a session cookie sent as its own header field (cookie crumbling) is found', async () => {
+    const email = `h2.${randomBytes(4).toString('hex')}@example.com`;
+    const registered = await h2(
+      { ':method': 'POST', ':path': '/auth/register', 'content-type': 'application/json', accept: 'application/json' },
+      JSON.stringify({ email, password: PASSWORD }),
+    );
+    expect(registered.status).toBe(201);
+    const cookies = ((registered.headers['set-cookie'] ?? []) as string[]).map((line) => line.split(';')[0] as string);
+    const hello = await h2({ ':method': 'GET', ':path': '/hello', accept: 'application/json', cookie: ['theme=dark', ...cookies] });
+    expect(hello.status).toBe(200);
+    expect(JSON.parse(hello.body)).toEqual({ hello: email });
   });
 });
