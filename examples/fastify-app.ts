@@ -13,7 +13,7 @@ import { fastifyAuth, type FastifyAuth } from 'portcullis/fastify';
 export async function createApp(auth: Auth, addRoutes?: (app: FastifyInstance, pc: FastifyAuth) => void): Promise<FastifyInstance> {
   const pc = fastifyAuth(auth);
   const docs = new Map<string, { ownerId: string; text: string }>();
-  const app = Fastify();
+  const app = Fastify({ frameworkErrors: pc.frameworkErrors });
   await app.register(pc.plugin); // HTTPS, security headers, client IP, cookies, errors, the auth routes
 
   app.get('/hello', { preHandler: [pc.required()] }, async (request) => ({ hello: request.user?.email }));

@@ -10,7 +10,7 @@
  *   // Bun: Bun.serve({ fetch: (request, server) => fetch(request, { remoteAddress: server.requestIP(request)?.address }) })
  *
  * `info` is the socket's peer: the client address when no trusted proxy says otherwise (default
- * 127.0.0.1 — give it, or configure TRUST_PROXY, in production) and whether the connection is
+ * 0.0.0.0, unknown and never loopback — give it, or configure TRUST_PROXY) and whether the connection is
  * TLS (default: the URL's scheme). Any other path goes to `options.fallback` (your routes), else 404.
  */
 import { AuthError } from '../core/errors.ts';
@@ -19,7 +19,7 @@ import { createHttpCore, type HttpCoreOptions } from './core.ts';
 import type { RequestState } from './state.ts';
 
 export interface PeerDetails {
-  /** The socket's remote address (default `127.0.0.1`). */
+  /** The socket's remote address (default `0.0.0.0`: unknown, never loopback). */
   readonly remoteAddress?: string | undefined;
   /** The connection is TLS (default: the request URL is `https:`). */
   readonly encrypted?: boolean | undefined;

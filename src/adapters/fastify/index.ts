@@ -64,6 +64,7 @@ function syncRequest(request: FastifyRequest, state: http.RequestState): void {
 export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {
   const core = http.createHttpCore<FastifyRequest>(auth, options);
   const limit = auth.config.bodyLimitBytes;
+  const routeBodyLimit = limit + http.OVERSIZE_DRAIN_BYTES;
 
   function begin(request: FastifyRequest): http.BegunRequest {
     const peer = peerOf(request);
@@ -109,6 +110,9 @@ export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       for (const [name, value] of state.headers) if (!reply.hasHeader(name)) reply.header(name, value);
       for (const cookie of state.cookies) reply.header('set-cookie', cookie);
+      // The app's own redirects too: every Location leaves as ASCII (see encodeLocation).
+      const location = reply.getHeader('location');
+      if (typeof location === 'string') reply.header('location', http.encodeLocation(location));
       state.headers.length = 0;
       state.cookies.length = 0;
       return payload;
@@ -122,12 +126,14 @@ export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {
     // The auth routes take their bodies raw (the core parses them, within its own limit).
     await app.register(async (routes) => {
       routes.removeAllContentTypeParsers();
-      routes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, async (_request: FastifyRequest, body: Buffer) => body);
+      // Up to the core's drain allowance past its limit: the core answers the 413 itself, after
+      // the route's rate-limit step (refused attempts count; the answer carries RateLimit-*).
+      routes.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: routeBodyLimit }, async (_request: FastifyRequest, body: Buffer) => body);
       for (const route of core.routes) {
         routes.route({
           method: route.method,
           url: `${auth.config.basePath}${route.path}`,
-          bodyLimit: limit,
+          bodyLimit: routeBodyLimit,
           handler: async (request: FastifyRequest, reply: FastifyReply) => {
             const state = stateOf(request);
             let response: Response;
@@ -146,10 +152,24 @@ export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {
   // Not encapsulated: the hooks and the error handler apply to the app that registers it (what fastify-plugin does).
   Object.assign(plugin, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'portcullis' });
 
+  /**
+   * Fastify answers some requests before any hook runs (a URL it cannot decode, a bad header): pass
+   * this as `Fastify({ frameworkErrors: pc.frameworkErrors })` so those get the documented body and
+   * the security headers too, never Fastify's own code or the echoed path.
+   */
+  function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+    const state = findState(request) ?? begin(request).state;
+    const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
+    void core
+      .renderError(state, new AuthError(HTTP_ERROR_CODES[status] ?? 'INVALID_INPUT'), request)
+      .then((response) => sendResponse(core, state, reply, response));
+  }
+
   return {
     auth,
     /** `await app.register(pc.plugin)` before your routes. */
     plugin,
+    frameworkErrors,
     /** The session's principal, if any, without requiring one; checks no CSRF — every guard after it does. */
     async identify(request: FastifyRequest, via?: readonly Mechanism[]): Promise<Principal | null> {
       const state = stateOf(request);

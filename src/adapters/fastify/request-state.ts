@@ -19,11 +19,16 @@ export function peerOf(request: FastifyRequest): PeerInfo {
 export function webRequestOf(request: FastifyRequest, peer: PeerInfo): Request {
   const scheme = peer.secure ? 'https' : 'http';
   const path = request.raw.url ?? '/';
-  const candidate = `${scheme}://${request.raw.headers.host ?? 'localhost'}${path}`;
+  const authority = request.raw.headers[':authority'];
+  const candidate = `${scheme}://${request.raw.headers.host ?? (typeof authority === 'string' ? authority : 'localhost')}${path}`;
   const url = URL.canParse(candidate) ? candidate : `${scheme}://localhost${path}`;
   const headers = new Headers();
   const raw = request.raw.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not header fields.
+    if (!name.startsWith(':')) headers.append(name, raw[i + 1] as string);
+  }
   try {
     return new Request(url, { method: request.method, headers });
   } catch {

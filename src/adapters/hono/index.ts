@@ -70,7 +70,13 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     c.set('principal', null);
     if (response) c.res = response;
     else await next();
-    core.finishResponse(state, c.res.headers);
+    try {
+      core.finishResponse(state, c.res.headers);
+    } catch {
+      // Immutable headers (a Response from fetch(), Response.redirect()): finish a copy.
+      c.res = new Response(c.res.body, c.res);
+      core.finishResponse(state, c.res.headers);
+    }
   };
 
   const onError: ErrorHandler<AuthEnv> = async (thrown, c) => {

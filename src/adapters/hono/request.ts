@@ -6,11 +6,15 @@ interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean }; readableEnded?: boolean; httpVersionMajor?: number };
 }
 
-/** The socket's peer (@hono/node-server bindings); `app.request()` without bindings is loopback. */
+/**
+ * The socket's peer (@hono/node-server bindings). Without them (Bun, Deno, Workers, `app.request()`)
+ * the peer is unknown — `0.0.0.0`, never loopback: a loopback default would let every caller's own
+ * X-Forwarded-For be believed under TRUST_PROXY=loopback and open the loopback-only gates.
+ */
 export function peerOf(c: Context): PeerInfo {
   const socket = (c.env as NodeBindings | undefined)?.incoming?.socket;
   const secure = socket ? socket.encrypted === true : c.req.url.startsWith('https:');
-  return { address: socket?.remoteAddress ?? '127.0.0.1', secure };
+  return { address: socket?.remoteAddress ?? '0.0.0.0', secure };
 }
 
 /**
