@@ -115,6 +115,14 @@ const DOORS: readonly Door[] = [
   },
 ];
 
+/** What each burst evaluated, written to test-results/ for the record; the assertions are the test. */
+const figures: Array<{ backend: string; door: string; n: number; spread: string; evaluated: number; budget: number }> = [];
+afterAll(async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir('test-results', { recursive: true });
+  await writeFile('test-results/attempt-budget-scale.json', `${JSON.stringify(figures, null, 2)}\n`);
+});
+
 describe('the attempt budget across two processes on PostgreSQL + Redis', () => {
   for (const n of [60, 1000]) {
     for (const door of DOORS) {
@@ -128,6 +136,7 @@ describe('the attempt budget across two processes on PostgreSQL + Redis', () => 
           );
           for (const res of answers) expect([401, 429]).toContain(res.status);
           const evaluated = await door.evaluated(victim);
+          figures.push({ backend: 'two processes, PostgreSQL + Redis', door: door.name, n, spread, evaluated, budget: THRESHOLD });
           expect(evaluated).toBeGreaterThanOrEqual(1);
           expect(evaluated).toBeLessThanOrEqual(THRESHOLD);
           // The answers agree: at most the budget said "wrong password"; the rest were refused (429),
