@@ -13,6 +13,6 @@ export { identify } from './mechanisms.ts';
 export { enforceCsrf, TOKEN_ENDPOINT_BODY_MESSAGE, type CsrfRule } from './csrf.ts';
 export { required, roles, anyRole, permissions, fresh, rateLimit, unauthCsrf, assertOwnerOrAdmin, type Guard, type RequiredOptions, type FreshOptions } from './guards.ts';
 export { csrfTokenFor, setFlash, takeFlash } from './cookies.ts';
-export { isJsonRequest, redirectAfterPost } from './respond.ts';
+export { clientErrorCodeFor, isJsonRequest, redirectAfterPost } from './respond.ts';
 export { encodeLocation } from '../core/location.ts';
 export { defaultViews, escapeHtml, type AuthViews, type FormView, type ErrorView, type HtmlContent } from './views.ts';

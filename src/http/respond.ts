@@ -133,3 +133,22 @@ export function createErrorReporter<Context>(report: ((error: unknown, context: 
     }
   };
 }
+
+/**
+ * A framework's own client error (its status < 500: malformed JSON, body too large, unsupported
+ * media type, unknown route) as the documented AuthError of the same meaning; undefined for any
+ * other status, which then answers as an internal error. Adapters pass the status they read.
+ */
+const CLIENT_ERROR_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'INVALID_INPUT',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'INVALID_INPUT',
+  429: 'RATE_LIMITED',
+};
+
+export function clientErrorCodeFor(status: number): ErrorCode | undefined {
+  return CLIENT_ERROR_CODES[status];
+}

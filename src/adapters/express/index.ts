@@ -10,7 +10,7 @@
  *   app.use(pc.errorHandler);              // last
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { AuthError, http, isAuthError, type Auth, type ErrorCode, type Principal, type PublicUser } from '../../index.ts';
+import { AuthError, http, isAuthError, type Auth, type Principal, type PublicUser } from '../../index.ts';
 import { createGuards, syncRequest, type ExpressGuards } from './guards.ts';
 import { attachState, bodyLeftOnSocket, findState, fullPathOf, peerOf, readExpressBody, sendResponse, webRequestOf } from './request-state.ts';
 
@@ -53,20 +53,10 @@ export interface ExpressAuth extends ExpressGuards {
 }
 
 /** Client errors from body parsers and `http-errors` (`expose: true`) keep their meaning; nothing else does. */
-const HTTP_ERROR_CODES: Readonly<Record<number, ErrorCode>> = {
-  400: 'INVALID_INPUT',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'INVALID_INPUT',
-  429: 'RATE_LIMITED',
-};
-
 function toRenderable(error: unknown): unknown {
   if (isAuthError(error) || error === null || typeof error !== 'object') return error;
   const { status, expose } = error as { status?: unknown; expose?: unknown };
-  const code = typeof status === 'number' && expose === true ? HTTP_ERROR_CODES[status] : undefined;
+  const code = typeof status === 'number' && expose === true ? http.clientErrorCodeFor(status) : undefined;
   return code ? new AuthError(code, { cause: error }) : error;
 }
 

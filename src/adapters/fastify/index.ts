@@ -11,7 +11,7 @@
  * take their bodies raw, within their own limit (`bodyLimitBytes`).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { AuthError, http, type Auth, type ErrorCode, type Mechanism, type Principal, type PublicUser } from '../../index.ts';
+import { AuthError, http, type Auth, type Mechanism, type Principal, type PublicUser } from '../../index.ts';
 import { attachState, findState, peerOf, readFastifyBody, sendResponse, stateOf, webRequestOf } from './request-state.ts';
 
 export type RequiredOptions = http.RequiredOptions;
@@ -38,20 +38,10 @@ export interface FastifyAuthOptions {
 }
 
 /** Client errors of Fastify and its parsers (status < 500) keep their meaning; nothing else does. */
-const HTTP_ERROR_CODES: Readonly<Record<number, ErrorCode>> = {
-  400: 'INVALID_INPUT',
-  401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'INVALID_INPUT',
-  429: 'RATE_LIMITED',
-};
-
 function toRenderable(error: unknown): unknown {
   if (error instanceof AuthError || error === null || typeof error !== 'object') return error;
   const { statusCode } = error as Partial<FastifyError>;
-  const code = typeof statusCode === 'number' ? HTTP_ERROR_CODES[statusCode] : undefined;
+  const code = typeof statusCode === 'number' ? http.clientErrorCodeFor(statusCode) : undefined;
   return code ? new AuthError(code, { cause: error }) : error;
 }
 
@@ -161,7 +151,7 @@ export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {
     const state = findState(request) ?? begin(request).state;
     const status = typeof error.statusCode === 'number' && error.statusCode < 500 ? error.statusCode : 400;
     void core
-      .renderError(state, new AuthError(HTTP_ERROR_CODES[status] ?? 'INVALID_INPUT'), request)
+      .renderError(state, new AuthError(http.clientErrorCodeFor(status) ?? 'INVALID_INPUT'), request)
       .then((response) => sendResponse(core, state, reply, response));
   }
 
