@@ -1,15 +1,14 @@
 /**
  * @module What the management commands share: the configuration read from the environment as
- * `npm start` reads it, the SQL stores (migrated, as at start), an `Auth` on them for the audited
- * admin actions, and the CLI as the actor of those actions.
+ * `npm start` reads it, the SQL stores (migrated, as at start), an `Auth` on them through which
+ * every read and change goes (`auth.admin`: audited, caches dropped), and the CLI as the actor.
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, type Auth, type ClientInfo, type Principal, type UserRecord } from '../index.ts';
+import { createAuth, type Auth, type ClientInfo, type Principal, type PublicUser } from '../index.ts';
 import { readAppConfig } from '../app/settings.ts';
-import { createSqlStores, type SqlStores } from '../sql.ts';
+import { createSqlStores } from '../sql.ts';
 import { CliError } from './cli-error.ts';
-import { emailKey } from './identity.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,10 +37,9 @@ export const CLI_CLIENT: ClientInfo = Object.freeze({ ip: '127.0.0.1', userAgent
 
 export interface AdminContext {
   readonly auth: Auth;
-  readonly stores: SqlStores;
   /** The user with this e-mail (any case), or a CliError naming it. */
-  findUserByEmail(email: string): Promise<UserRecord>;
-  /** Writes queued audit events and closes the database. */
+  findUserByEmail(email: string): Promise<PublicUser>;
+  /** Closes the Auth (queued audit events written) and then the database. */
   close(): Promise<void>;
 }
 
@@ -65,15 +63,14 @@ export async function openAdminContext(env: Env): Promise<AdminContext> {
   }
   return {
     auth,
-    stores,
     async findUserByEmail(email) {
-      const user = await stores.users.findUserByEmailKey(emailKey(email));
-      if (!user) throw new CliError(`No user with e-mail ${JSON.stringify(email)}`);
-      return user;
+      const found = await auth.admin.findUser({ email });
+      if (!found) throw new CliError(`No user with e-mail ${JSON.stringify(email)}`);
+      return found.user;
     },
     async close() {
       try {
-        await auth.flushBackground();
+        await auth.close();
       } finally {
         await stores.close();
       }
