@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, type Auth, type ClientInfo, type Principal, type PublicUser } from '../index.ts';
+import { createAuth, type Auth, type ClientInfo, type InvalidationBus, type Principal, type PublicUser } from '../index.ts';
 import { readAppConfig } from '../app/settings.ts';
 import { createSqlStores } from '../sql.ts';
 import { CliError } from './cli-error.ts';
@@ -39,26 +39,41 @@ export interface AdminContext {
   readonly auth: Auth;
   /** The user with this e-mail (any case), or a CliError naming it. */
   findUserByEmail(email: string): Promise<PublicUser>;
-  /** Closes the Auth (queued audit events written) and then the database. */
+  /** Closes the Auth (queued audit events written), then the database and the invalidation bus. */
   close(): Promise<void>;
+}
+
+/**
+ * With REDIS_URL (several server processes), the servers cache users' roles and state for Bearer
+ * requests: a change made here is announced on their invalidation bus, so it reaches them at once
+ * rather than after the cache's TTL. Unreachable Redis is refused, as at start.
+ */
+async function openInvalidationBus(server: ReturnType<typeof readAppConfig>['server']): Promise<InvalidationBus | undefined> {
+  if (!server.redisUrl) return undefined;
+  // portcullis/redis (and ioredis under it) is loaded only when Redis was asked for.
+  const { createRedisInvalidationBus } = await import('../redis.ts');
+  return createRedisInvalidationBus(server.redisUrl, { keyPrefix: server.redisKeyPrefix });
 }
 
 export async function openAdminContext(env: Env): Promise<AdminContext> {
   const { server, auth: options } = readAppConfig(env);
   const stores = await createSqlStores(server.databaseUrl);
+  let invalidationBus: InvalidationBus | undefined;
   let auth: Auth;
   try {
+    invalidationBus = await openInvalidationBus(server);
     auth = createAuth({
       ...options,
       // The secret keys CSRF tokens and flash cookies, which the CLI never makes: when it is unset
       // (development) a throwaway one does; a SECRET_KEY that is set is checked as at start.
       secretKey: options.secretKey ?? randomBytes(48).toString('base64'),
       stores,
+      invalidationBus,
       // stdout is the command's output: security log lines go to stderr (the audit rows to the database).
       securityLogger: pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true })),
     });
   } catch (error) {
-    await stores.close();
+    await Promise.all([stores.close(), invalidationBus?.close()]);
     throw error;
   }
   return {
@@ -72,7 +87,7 @@ export async function openAdminContext(env: Env): Promise<AdminContext> {
       try {
         await auth.close();
       } finally {
-        await stores.close();
+        await Promise.all([stores.close(), invalidationBus?.close()]);
       }
     },
   };
