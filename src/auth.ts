@@ -1,16 +1,18 @@
 /**
  * @module The framework-free `Auth` that `createAuth` returns, and its options: the contract the
- * adapters (Hono, Express), the reference app and the CLI program against.
+ * adapters (Hono, Express, Fastify), the reference app and the CLI program against. Grouped by
+ * concern (`auth.sessions`, `auth.passwords`, `auth.tokens`, `auth.admin`, …); it never hands out
+ * the stores or the event emitter — a caller that needs them is a missing flow.
  */
 import type { JWK } from 'jose';
 import type { Clock } from './core/clock.ts';
 import type { AuthConfig, AuthOptions, RateLimitRule } from './core/config.ts';
-import type { AuthEvent, EventSink } from './core/events.ts';
+import type { EventSink } from './core/events.ts';
 import type { BodyFields } from './core/input.ts';
 import type { InvalidationBus } from './core/invalidation.ts';
 import type { RandomSource } from './core/crypto/index.ts';
 import type { ClientInfo } from './core/request-context.ts';
-import type { AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores, UserPage } from './core/stores.ts';
+import type { AuditQuery, AuditRecord, CounterStore, RoleRecord, Stores } from './core/stores.ts';
 import type { SecurityLogger } from './features/audit/index.ts';
 import type { CsrfBinding } from './features/csrf/index.ts';
 import type { PublicUser } from './features/identity/index.ts';
@@ -18,14 +20,16 @@ import type { Mailer } from './features/mail/index.ts';
 import type { PasswordHasher, PasswordValidator } from './features/passwords/index.ts';
 import type { RateLimitDecision } from './features/ratelimit/index.ts';
 import type { FreshnessRule } from './features/sessions/index.ts';
+import type { UserSummary } from './flows/administer-users.ts';
 import type { ApiTokenSummary } from './flows/api-tokens.ts';
+import type { ImportUserInput } from './flows/import-user.ts';
 import type { Mechanism, Principal } from './flows/kernel.ts';
 import type { SessionSummary } from './flows/manage-sessions.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import type { TokenPair } from './flows/tokens.ts';
 
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
-export type { Mechanism, Principal, PublicUser, RateLimitRule, StartedSession };
+export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, StartedSession, UserSummary };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -50,9 +54,14 @@ export interface CreateAuthOptions extends AuthOptions {
   /** Applied before verifying imported legacy hashes, e.g. Flask-Security's `flaskSecurityPasswordHmac`. */
   readonly transformLegacyPassword?: (password: string) => string;
   readonly clock?: Clock;
+  /** Default: a pooled CSPRNG of this Auth's own, wiped by `auth.close()`. */
   readonly random?: RandomSource;
+  /**
+   * Default: argon2id in the process's hashing pool (shared by every Auth with the same pool
+   * settings), held by this Auth until `auth.close()`. A hasher given here is yours to close.
+   */
   readonly hasher?: PasswordHasher;
-  /** Listeners for security events (metrics, hooks). The audit log is always one of them. */
+  /** Listeners for security events (metrics, hooks); more with `auth.events.on`. The audit log is always one of them. */
   readonly onEvent?: EventSink | readonly EventSink[];
   /** Where audit lines go; default: pino JSON on stdout under the `security` logger. */
   readonly securityLogger?: SecurityLogger;
@@ -85,10 +94,12 @@ export interface PeerInfo {
   readonly secure: boolean;
 }
 
-export interface Auth {
-  readonly config: AuthConfig;
-  readonly stores: Stores;
-  readonly clock: Clock;
+/**
+ * What the request core (src/http) and the framework adapters drive: identifying the client,
+ * authentication, the session and CSRF cookies, the CSRF decision and rate limits. Applications
+ * rarely need it: they use `handler(auth)` or an adapter.
+ */
+export interface AuthHttp {
   /** The client's IP and scheme, believing proxies only as TRUST_PROXY says. */
   resolveClient(peer: PeerInfo, headers: Headers): ClientInfo;
   /**
@@ -110,13 +121,16 @@ export interface Auth {
   checkCsrf(request: CsrfRequest): boolean;
   /** Whether requests authenticated this way need a CSRF token (CSRF_MECHANISMS; never bearer). */
   needsCsrf(via: Mechanism): boolean;
-  isSameOrigin(headers: Headers): boolean;
   /** The JS-readable `XSRF-TOKEN` cookie (double submit for SPAs), when enabled. */
   xsrfCookie(token: string, client: ClientInfo): string | null;
   /** The Set-Cookie that deletes the `XSRF-TOKEN` cookie, when enabled. */
   clearXsrfCookie(client: ClientInfo): string | null;
   /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
   rateLimit(route: string, rule: RateLimitRule, client: ClientInfo): Promise<{ decision: RateLimitDecision; headers: ReadonlyArray<readonly [string, string]> }>;
+}
+
+/** Signing up, in and out; the principal's sessions. */
+export interface AuthSessions {
   /**
    * Sign-up and sign-in. `previous`: whoever this browser was signed in as; once the new session
    * exists, the previous session is deleted server-side (one browser, one live session).
@@ -130,57 +144,121 @@ export interface Auth {
    */
   verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
-  listSessions(principal: Principal): Promise<SessionSummary[]>;
-  revokeSession(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;
-  revokeOtherSessions(principal: Principal, client: ClientInfo): Promise<number>;
+  /** The principal's own sessions, the current one marked. */
+  list(principal: Principal): Promise<SessionSummary[]>;
+  revoke(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;
+  /** Ends every session of the principal but the current one; how many ended. */
+  revokeOthers(principal: Principal, client: ClientInfo): Promise<number>;
+}
+
+/**
+ * Questions about a principal that need no I/O: its roles and permissions (as loaded with it),
+ * ownership, and what of it may be shown. Whatever proved it — session, token or basic.
+ */
+export interface AuthAccess {
   hasAllRoles(principal: Principal, roles: readonly string[]): boolean;
   hasAnyRole(principal: Principal, roles: readonly string[]): boolean;
   hasAllPermissions(principal: Principal, permissions: readonly string[]): boolean;
   isOwnerOrAdmin(principal: Principal, ownerId: string): boolean;
+  /** The user as the API shows it: id, e-mail, username, roles, active — never a hash or the uniquifier. */
   publicUser(principal: Principal): PublicUser;
-  readonly admin: {
-    listUsers(query: { search?: string; offset: number; limit: number }): Promise<UserPage & { rows: Array<{ user: PublicUser; createdAtMs: number; lastLoginAtMs: number | null }> }>;
-    listRoles(): Promise<readonly RoleRecord[]>;
-    upsertRole(role: RoleRecord): Promise<void>;
-    grantRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
-    revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
-    setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
-    /** Clears the login lock-out of the user's e-mail and username. */
-    unlockUser(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
-    /** Ends every session and token of the user; the account stays active. */
-    revokeUserCredentials(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
-    /** Creates a user (CLI, import): the password policy applies; no session is made. */
-    createUser(input: { email: string; username?: string | null; password: string }, client: ClientInfo): Promise<PublicUser>;
-    /** Sets a user's password (CLI): the policy applies; every session and token of the user dies. */
-    setPassword(userId: string, password: string, client: ClientInfo): Promise<void>;
-  };
+}
+
+/** A user's own password: change it (fresh session), or reset it by e-mail. */
+export interface AuthPasswords {
   /** `POST /auth/change-password` (fresh session): returns the new session for this client. */
-  changePassword(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
+  change(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   /**
    * `POST /auth/forgot-password`: always the same answer (returned: the sentence to show); the
-   * work happens in the background.
+   * work happens in the background (`auth.flush()` waits for it).
    */
-  requestPasswordReset(body: BodyFields, client: ClientInfo): { readonly message: string };
-  resetPassword(body: BodyFields, client: ClientInfo): Promise<void>;
-  /** Waits for background work (reset e-mails, audit writes): before shutdown, and in tests. */
-  flushBackground(): Promise<void>;
+  requestReset(body: BodyFields, client: ClientInfo): { readonly message: string };
+  reset(body: BodyFields, client: ClientInfo): Promise<void>;
+}
+
+/** Bearer credentials: access/refresh pairs, their signing keys, personal access tokens. */
+export interface AuthTokens {
   /** `POST /auth/token`: credentials → access/refresh pair (lockout applies). */
-  issueTokens(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
+  issue(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
   /** `POST /auth/token/refresh`: rotate; reuse kills the family. */
-  refreshTokens(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
-  revokeRefreshToken(body: BodyFields, client: ClientInfo): Promise<void>;
+  refresh(body: BodyFields, client: ClientInfo): Promise<TokenPair>;
+  revokeRefresh(body: BodyFields, client: ClientInfo): Promise<void>;
   /** The public signing keys, for `/.well-known/jwks.json`. */
   jwks(): Promise<{ readonly keys: readonly JWK[] }>;
   createApiToken(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ token: string; summary: ApiTokenSummary }>;
   listApiTokens(principal: Principal): Promise<ApiTokenSummary[]>;
   revokeApiToken(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+}
+
+/**
+ * Administration (the admin area, the CLI). Every change goes through a flow: checked, audited with
+ * its actor, and dropped from the per-process caches (here and, through the invalidation bus, on
+ * every other process), so it reaches the next request — Bearer ones included — at once.
+ */
+export interface AuthAdmin {
+  listUsers(query: { search?: string; offset: number; limit: number }): Promise<{ rows: UserSummary[]; total: number }>;
+  /** One user by id, e-mail or username (any case); undefined when there is none. */
+  findUser(query: { id: string } | { email: string } | { username: string }): Promise<UserSummary | undefined>;
+  listRoles(): Promise<readonly RoleRecord[]>;
+  /**
+   * Defines a role or replaces an existing one's description and permissions (`role.upserted`);
+   * every holder's new permissions apply from the next request. INVALID_INPUT for a bad name or permission.
+   */
+  upsertRole(actor: Principal, role: RoleRecord, client: ClientInfo): Promise<'created' | 'updated'>;
+  /** Adding a role ends the user's sessions (a new privilege only under a new login). */
+  grantRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
+  revokeRole(actor: Principal, userId: string, role: string, client: ClientInfo): Promise<void>;
+  /** Deactivation ends every session and token of the user at once. */
+  setUserActive(actor: Principal, userId: string, active: boolean, client: ClientInfo): Promise<void>;
+  /** Clears the login lock-out of the user's e-mail and username. */
+  unlockUser(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
+  /** Ends every session and token of the user; the account stays active. */
+  revokeUserCredentials(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
+  /** Ends every session of the user (tokens stay); how many ended. Audited as `session.revoked` `*all*`. */
+  revokeUserSessions(actor: Principal, userId: string, client: ClientInfo): Promise<number>;
+  /** Creates a user as registration does (the same checks, policy and `user.registered` event); no session is made. */
+  createUser(input: { email: string; username?: string | null; password: string }, client: ClientInfo): Promise<PublicUser>;
+  /**
+   * Creates a user with a password hash from another system (a supported legacy format or argon2id
+   * within caps), through registration's create path: the same e-mail and username rules, the
+   * same duplicate errors, bootstrap admin and `user.registered` event. The first login verifies
+   * the hash and replaces it with ours. `format` names the hash's scheme.
+   */
+  importUser(input: ImportUserInput, client: ClientInfo): Promise<{ user: PublicUser; format: string }>;
+  /** Sets a user's password: the policy applies; every session and token of the user dies. */
+  setPassword(userId: string, password: string, client: ClientInfo): Promise<void>;
+  /** The audit trail, newest first (queued events are stored first). */
+  listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
+}
+
+/** Listening to security events (the audit log always listens). */
+export interface AuthEvents {
+  /** Adds a listener; returns the function that removes it. A sink must not throw (if it does, the others still run). */
+  on(sink: EventSink): () => void;
+}
+
+export interface Auth {
+  /** The parsed, validated, frozen configuration. */
+  readonly config: AuthConfig;
+  readonly http: AuthHttp;
+  readonly sessions: AuthSessions;
+  readonly access: AuthAccess;
+  readonly passwords: AuthPasswords;
+  readonly tokens: AuthTokens;
+  readonly admin: AuthAdmin;
+  readonly events: AuthEvents;
+  /** Whether the stores answer (a health check's question). */
+  ping(): Promise<boolean>;
   /** Prometheus text of the collected metrics; undefined when metrics are off. */
   renderMetrics(): Promise<{ body: string; contentType: string }> | undefined;
-  /** Adds a listener for security events. */
-  onEvent(sink: EventSink): void;
-  /** Stores the audit events still queued (before shutdown; in tests before reading the table). */
-  flushAudit(): Promise<void>;
-  /** The audit trail, newest first (the admin area's log). */
-  listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
-  emit(event: AuthEvent): void;
+  /** Waits for the background work (reset e-mails) and stores the queued audit events: before reading the trail, in tests. */
+  flush(): Promise<void>;
+  /**
+   * Flushes, then releases what `createAuth` itself opened: its hold on the hashing pool (whose
+   * threads stop once no other Auth holds them), its random pool, its in-process counters. It does
+   * NOT close what you passed in — `stores`, `counters`, `invalidationBus`, `hasher`, `mailer`:
+   * close those yourself, after this. Idempotent (a second call returns the first's promise); do
+   * not use the Auth afterwards (hashing refuses).
+   */
+  close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { resolveClientAddress } from './core/client-ip.ts';
 import { systemClock, } from './core/clock.ts';
 import { parseConfig, type AuthConfig } from './core/config.ts';
 import { cookieName, readCookie, serializeCookie } from './core/cookies.ts';
-import { createSecretToken, secureRandom, } from './core/crypto/index.ts';
+import { createRandomPool, createSecretToken } from './core/crypto/index.ts';
 import { fanOut, type EventSink } from './core/events.ts';
 import { truncateUserAgent, type ClientInfo } from './core/request-context.ts';
 import type { ApiTokenRecord, TokenFamilyRecord, } from './core/stores.ts';
@@ -16,10 +16,11 @@ import { createInFlightLimit, rateLimitHeaders, } from './features/ratelimit/ind
 import { consumeRateLimit } from './flows/rate-limit.ts';
 import { createAudit, type SecurityLogger } from './features/audit/index.ts';
 import { createCsrfToken, isSameOriginRequest, verifyCsrfToken, } from './features/csrf/index.ts';
-import { toPublicUser, } from './features/identity/index.ts';
+import { toPublicUser } from './features/identity/index.ts';
 import { createPasswordHasher, createPasswordPolicy, hashPoolOptions, createPwnedPasswordsCheck, type PasswordHasher, } from './features/passwords/index.ts';
 import { hasAllPermissions, hasAllRoles, hasAnyRole, isOwnerOrAdmin } from './features/rbac/index.ts';
-import { grantRole, revokeRole, revokeUserCredentials, setUserActive, unlockUser } from './flows/administer-users.ts';
+import { findUser, grantRole, listUsers, revokeRole, revokeUserCredentials, revokeUserSessions, setUserActive, unlockUser, upsertRole } from './flows/administer-users.ts';
+import { importUser } from './flows/import-user.ts';
 import { MECHANISM_ORDER, authenticateBasic, authenticateSession } from './flows/authenticate.ts';
 import { isPrincipalFresh } from './flows/freshness.ts';
 import type { Kernel, KernelCaches, Mechanism, Principal, TokenSigning, UserState } from './flows/kernel.ts';
@@ -43,7 +44,22 @@ import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
-export type { Auth, AuthenticationMemo, CreateAuthOptions, CsrfRequest, PeerInfo } from './auth.ts';
+export type {
+  Auth,
+  AuthAccess,
+  AuthAdmin,
+  AuthEvents,
+  AuthHttp,
+  AuthPasswords,
+  AuthSessions,
+  AuthTokens,
+  AuthenticationMemo,
+  CreateAuthOptions,
+  CsrfRequest,
+  ImportUserInput,
+  PeerInfo,
+  UserSummary,
+} from './auth.ts';
 import type { Auth, AuthenticationMemo, CreateAuthOptions } from './auth.ts';
 export { RESET_REQUESTED_MESSAGE } from './flows/password-reset.ts';
 
@@ -80,9 +96,9 @@ function defaultSecurityLogger(environment: AuthConfig['environment']): Security
 export function createAuth(options: CreateAuthOptions): Auth {
   const {
     stores,
-    counters = createMemoryCounterStore(),
+    counters: givenCounters,
     clock = systemClock,
-    random = secureRandom,
+    random: givenRandom,
     hasher: givenHasher,
     mailer,
     passwordValidators,
@@ -95,6 +111,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
     ...configOptions
   } = options;
   const config = parseConfig(configOptions);
+  // What this Auth opens itself, it owns and releases on close(); what it was given stays the caller's.
+  const ownRandom = givenRandom ? undefined : createRandomPool();
+  const random = givenRandom ?? ownRandom!.random;
+  const counters = givenCounters ?? createMemoryCounterStore();
   const logger = securityLogger ?? defaultSecurityLogger(config.environment);
   const reportSinkError = (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'audit write failed');
   const trail = createAudit({ store: stores.audit, logger, clock, onError: reportSinkError, random, aggregation: { ipv6PrefixLength: config.ipv6PrefixLength } });
@@ -118,7 +138,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
     ? createAuthMetrics({ countActiveSessions: () => stores.sessions.countActiveSessions(clock.nowMs(), config.session.idleTimeoutMs) })
     : undefined;
   if (metrics) sinks.push(metrics.sink);
-  const hasher = timedHasher(givenHasher ?? createPasswordHasher(config.password.argon2, hashPoolOptions(config.password.hashing)), metrics);
+  const ownHasher = givenHasher ? undefined : createPasswordHasher(config.password.argon2, hashPoolOptions(config.password.hashing));
+  const hasher = timedHasher(givenHasher ?? ownHasher!, metrics);
   const { breachCheck } = config.password;
   const policy = createPasswordPolicy({
     normalization: config.password.normalization,
@@ -176,93 +197,115 @@ export function createAuth(options: CreateAuthOptions): Auth {
     return started;
   }
 
-  const auth: Auth = {
+  const flush = async () => {
+    await background.flush();
+    await trail.flush();
+  };
+  let closing: Promise<void> | undefined;
+
+  return {
     config,
-    stores,
-    clock,
-    resolveClient(peer, headers) {
-      const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy, config.trustProxyHeader);
-      return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
-    },
-    authenticate,
-    hasSessionCookie: (headers, client) => readCookie(headers.get('cookie'), sessionCookieNameFor(client)) !== undefined,
-    sessionCookie(started, client) {
-      const session = started.principal.session;
-      const maxAgeSeconds = session?.remember ? (session.expiresAtMs - clock.nowMs()) / 1000 : undefined;
-      return serializeCookie(sessionCookieNameFor(client), started.token, {
-        ...cookieBase(client),
-        ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
-      });
-    },
-    clearSessionCookie: (client) => serializeCookie(sessionCookieNameFor(client), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
-    preSession(headers, client) {
-      const name = cookieName(PRE_SESSION_COOKIE, client.secure);
-      const existing = readCookie(headers.get('cookie'), name);
-      if (existing && /^[\w-]{43}$/.test(existing)) return { id: existing, setCookie: null };
-      const id = createSecretToken(random);
-      return { id, setCookie: serializeCookie(name, id, cookieBase(client)) };
-    },
-    csrfToken: (binding) => createCsrfToken(config.secretKey, binding),
-    checkCsrf({ headers, path, token, principal, client, originOnly }) {
-      let reason: 'origin' | 'token' | undefined;
-      if (!isSameOriginRequest(headers, allowedOrigins)) reason = 'origin';
-      else if (originOnly) reason = undefined;
-      else if (principal?.session) {
-        if (!verifyCsrfToken(config.secretKey, { kind: 'session', sessionId: principal.session.id }, token)) reason = 'token';
-      } else {
-        const pre = readCookie(headers.get('cookie'), cookieName(PRE_SESSION_COOKIE, client.secure));
-        if (!pre || !verifyCsrfToken(config.secretKey, { kind: 'pre-session', id: pre }, token)) reason = 'token';
-      }
-      if (reason === undefined) return true;
-      const userId = principal?.user.id;
-      emit({ type: 'csrf.failed', path: path.slice(0, 200), reason, ...(userId ? { userId } : {}), ip: client.ip, userAgent: client.userAgent, atMs: clock.nowMs() });
-      return false;
-    },
-    needsCsrf: (via) => csrfMechanisms.has(via),
-    isSameOrigin: (headers) => isSameOriginRequest(headers, allowedOrigins),
-    xsrfCookie: (token, client) =>
-      config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
-    clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
-    async rateLimit(route, rule, client) {
-      const decision = await consumeRateLimit(kernel, route, rule, client);
-      return { decision, headers: rateLimitHeaders(decision, rule) };
-    },
-    register: async (body, client, previous) => endPreviousSession(previous, await signUp(kernel, readSignUpInput(body, kernel), client)),
-    login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
-    logout: (principal, client) => signOut(kernel, principal, client),
-    verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
-    isFresh: (principal, rule) =>
-      isPrincipalFresh(kernel, principal, { withinMs: rule?.withinMs ?? config.freshnessMs, graceMs: rule?.graceMs ?? config.freshnessGraceMs }),
-    listSessions: (principal) => listSessions(kernel, principal),
-    revokeSession: (principal, id, client) => revokeSession(kernel, principal, id, client),
-    revokeOtherSessions: (principal, client) => revokeOtherSessions(kernel, principal, client),
-    hasAllRoles: (p, roles) => hasAllRoles(p.authorization, roles),
-    hasAnyRole: (p, roles) => hasAnyRole(p.authorization, roles),
-    hasAllPermissions: (p, permissions) => hasAllPermissions(p.authorization, permissions),
-    isOwnerOrAdmin: (p, ownerId) => isOwnerOrAdmin(p.user.id, p.authorization, ownerId),
-    publicUser: (p) => toPublicUser(p.user, p.authorization),
-    admin: {
-      async listUsers(query) {
-        const page = await stores.users.listUsers(query);
-        const rows = await Promise.all(
-          page.users.map(async (user) => ({
-            user: toPublicUser(user, await stores.roles.authorizationOfUser(user.id)),
-            createdAtMs: user.createdAtMs,
-            lastLoginAtMs: user.lastLoginAtMs,
-          })),
-        );
-        return { ...page, rows };
+    http: {
+      resolveClient(peer, headers) {
+        const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy, config.trustProxyHeader);
+        return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
       },
+      authenticate,
+      hasSessionCookie: (headers, client) => readCookie(headers.get('cookie'), sessionCookieNameFor(client)) !== undefined,
+      sessionCookie(started, client) {
+        const session = started.principal.session;
+        const maxAgeSeconds = session?.remember ? (session.expiresAtMs - clock.nowMs()) / 1000 : undefined;
+        return serializeCookie(sessionCookieNameFor(client), started.token, {
+          ...cookieBase(client),
+          ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
+        });
+      },
+      clearSessionCookie: (client) => serializeCookie(sessionCookieNameFor(client), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
+      preSession(headers, client) {
+        const name = cookieName(PRE_SESSION_COOKIE, client.secure);
+        const existing = readCookie(headers.get('cookie'), name);
+        if (existing && /^[\w-]{43}$/.test(existing)) return { id: existing, setCookie: null };
+        const id = createSecretToken(random);
+        return { id, setCookie: serializeCookie(name, id, cookieBase(client)) };
+      },
+      csrfToken: (binding) => createCsrfToken(config.secretKey, binding),
+      checkCsrf({ headers, path, token, principal, client, originOnly }) {
+        let reason: 'origin' | 'token' | undefined;
+        if (!isSameOriginRequest(headers, allowedOrigins)) reason = 'origin';
+        else if (originOnly) reason = undefined;
+        else if (principal?.session) {
+          if (!verifyCsrfToken(config.secretKey, { kind: 'session', sessionId: principal.session.id }, token)) reason = 'token';
+        } else {
+          const pre = readCookie(headers.get('cookie'), cookieName(PRE_SESSION_COOKIE, client.secure));
+          if (!pre || !verifyCsrfToken(config.secretKey, { kind: 'pre-session', id: pre }, token)) reason = 'token';
+        }
+        if (reason === undefined) return true;
+        const userId = principal?.user.id;
+        emit({ type: 'csrf.failed', path: path.slice(0, 200), reason, ...(userId ? { userId } : {}), ip: client.ip, userAgent: client.userAgent, atMs: clock.nowMs() });
+        return false;
+      },
+      needsCsrf: (via) => csrfMechanisms.has(via),
+      xsrfCookie: (token, client) =>
+        config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
+      clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
+      async rateLimit(route, rule, client) {
+        const decision = await consumeRateLimit(kernel, route, rule, client);
+        return { decision, headers: rateLimitHeaders(decision, rule) };
+      },
+    },
+    sessions: {
+      register: async (body, client, previous) => endPreviousSession(previous, await signUp(kernel, readSignUpInput(body, kernel), client)),
+      login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
+      logout: (principal, client) => signOut(kernel, principal, client),
+      verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
+      isFresh: (principal, rule) =>
+        isPrincipalFresh(kernel, principal, { withinMs: rule?.withinMs ?? config.freshnessMs, graceMs: rule?.graceMs ?? config.freshnessGraceMs }),
+      list: (principal) => listSessions(kernel, principal),
+      revoke: (principal, id, client) => revokeSession(kernel, principal, id, client),
+      revokeOthers: (principal, client) => revokeOtherSessions(kernel, principal, client),
+    },
+    access: {
+      hasAllRoles: (p, roles) => hasAllRoles(p.authorization, roles),
+      hasAnyRole: (p, roles) => hasAnyRole(p.authorization, roles),
+      hasAllPermissions: (p, permissions) => hasAllPermissions(p.authorization, permissions),
+      isOwnerOrAdmin: (p, ownerId) => isOwnerOrAdmin(p.user.id, p.authorization, ownerId),
+      publicUser: (p) => toPublicUser(p.user, p.authorization),
+    },
+    passwords: {
+      change: (principal, body, client) => changePassword(kernel, principal, body, client),
+      requestReset: (body, client) => {
+        requestPasswordReset(kernel, body, client, background.run);
+        return { message: RESET_REQUESTED_MESSAGE };
+      },
+      reset: (body, client) => resetPassword(kernel, body, client),
+    },
+    tokens: {
+      issue: (body, client) => signInForTokens(kernel, body, client),
+      refresh: (body, client) => refreshTokenPair(kernel, body, client),
+      revokeRefresh: (body, client) => revokeRefreshToken(kernel, body, client),
+      jwks: async () => (await signing.keys()).jwks,
+      createApiToken: (principal, body, client) => createApiToken(kernel, principal, body, client),
+      listApiTokens: (principal) => listApiTokens(kernel, principal),
+      revokeApiToken: (principal, id, client) => revokeApiToken(kernel, principal, id, client),
+    },
+    admin: {
+      listUsers: (query) => listUsers(kernel, query),
+      findUser: (query) => findUser(kernel, query),
       listRoles: () => stores.roles.listRoles(),
-      upsertRole: (role) => stores.roles.upsertRole(role),
+      upsertRole: (actor, role, client) => upsertRole(kernel, actor, role, client),
       grantRole: (actor, userId, role, client) => grantRole(kernel, actor, userId, role, client),
       revokeRole: (actor, userId, role, client) => revokeRole(kernel, actor, userId, role, client),
       setUserActive: (actor, userId, active, client) => setUserActive(kernel, actor, userId, active, client),
       unlockUser: (actor, userId, client) => unlockUser(kernel, actor, userId, client),
       revokeUserCredentials: (actor, userId, client) => revokeUserCredentials(kernel, actor, userId, client),
+      revokeUserSessions: (actor, userId, client) => revokeUserSessions(kernel, actor, userId, client),
       createUser: async (input, client) => {
         const user = await createUser(kernel, readSignUpInput({ email: input.email, username: input.username ?? undefined, password: input.password }, kernel), client);
         return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));
+      },
+      importUser: async (input, client) => {
+        const { user, format } = await importUser(kernel, input, client);
+        return { user: toPublicUser(user, await stores.roles.authorizationOfUser(user.id)), format };
       },
       setPassword: async (userId, password, client) => {
         const user = await stores.users.findUserById(userId);
@@ -270,32 +313,28 @@ export function createAuth(options: CreateAuthOptions): Auth {
         await checkNewPassword(kernel, password, { email: user.email, username: user.username }, 'password');
         await setNewPassword(kernel, user, password, 'admin', client);
       },
+      listAudit: async (query) => {
+        await trail.flush();
+        return stores.audit.listAuditRecords(query);
+      },
     },
-    changePassword: (principal, body, client) => changePassword(kernel, principal, body, client),
-    requestPasswordReset: (body, client) => {
-      requestPasswordReset(kernel, body, client, background.run);
-      return { message: RESET_REQUESTED_MESSAGE };
+    events: {
+      on(sink) {
+        sinks.push(sink);
+        return () => {
+          const at = sinks.indexOf(sink);
+          if (at >= 0) sinks.splice(at, 1);
+        };
+      },
     },
-    resetPassword: (body, client) => resetPassword(kernel, body, client),
-    flushBackground: async () => {
-      await background.flush();
-      await trail.flush();
-    },
-    issueTokens: (body, client) => signInForTokens(kernel, body, client),
-    refreshTokens: (body, client) => refreshTokenPair(kernel, body, client),
-    revokeRefreshToken: (body, client) => revokeRefreshToken(kernel, body, client),
-    jwks: async () => (await signing.keys()).jwks,
-    createApiToken: (principal, body, client) => createApiToken(kernel, principal, body, client),
-    listApiTokens: (principal) => listApiTokens(kernel, principal),
-    revokeApiToken: (principal, id, client) => revokeApiToken(kernel, principal, id, client),
+    ping: () => stores.ping(),
     renderMetrics: () => metrics?.render(),
-    onEvent: (sink) => void sinks.push(sink),
-    flushAudit: () => trail.flush(),
-    listAudit: async (query) => {
-      await trail.flush();
-      return stores.audit.listAuditRecords(query);
-    },
-    emit,
+    flush,
+    close: () =>
+      (closing ??= (async () => {
+        await flush();
+        ownRandom?.wipe();
+        await Promise.all([ownHasher?.close(), givenCounters ? undefined : counters.close()]);
+      })()),
   };
-  return auth;
 }

@@ -7,7 +7,16 @@
 export {
   createAuth,
   type Auth,
+  type AuthAccess,
+  type AuthAdmin,
+  type AuthEvents,
+  type AuthHttp,
+  type AuthPasswords,
+  type AuthSessions,
+  type AuthTokens,
   type CreateAuthOptions,
+  type ImportUserInput,
+  type UserSummary,
   type Mechanism,
   type Principal,
   type PeerInfo,
@@ -37,6 +46,7 @@ export {
   type PublicUser,
 } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
+export { checkImportedUser, type CheckedImport } from './flows/import-user.ts';
 export { generateSigningKeyPem, API_TOKEN_PREFIX, REFRESH_TOKEN_PREFIX } from './features/tokens/index.ts';
 export { isSafeNext, safeNext } from './features/redirects/index.ts';
 export { constantTimeEqual, sha256Hex } from './core/crypto/index.ts';

@@ -43,7 +43,7 @@ const SETUP_CLIENT: ClientInfo = { ip: '127.0.0.1', userAgent: 'portcullis-bench
 export async function ensureBenchUser(auth: Auth, stores: SqlStores): Promise<string> {
   await stores.roles.upsertRole({ name: BENCH_USER.role, description: 'Bench members', permissions: [] });
   const existing = await stores.users.findUserByEmailKey(BENCH_USER.email);
-  const userId = existing?.id ?? (await auth.register({ email: BENCH_USER.email, password: BENCH_USER.password }, SETUP_CLIENT)).principal.user.id;
+  const userId = existing?.id ?? (await auth.sessions.register({ email: BENCH_USER.email, password: BENCH_USER.password }, SETUP_CLIENT)).principal.user.id;
   await stores.roles.grantRole(userId, BENCH_USER.role);
   return userId;
 }

@@ -21,6 +21,6 @@ const { app, auth } = createBenchApp(stores, counters, secretKey, `http://127.0.
 await ensureBenchUser(auth, stores);
 serve({ fetch: app.fetch, port, hostname: HOST });
 exitOnSignal(async () => {
-  await auth.flushAudit();
+  await auth.flush();
   await Promise.all([stores.close(), counters.close()]);
 });

@@ -1,12 +1,12 @@
 /** @module The admin area's routes: list and search users; grant and revoke roles; (de)activate. Role `admin`, fresh login. */
 import { Hono, type Context } from 'hono';
-import { AUTH_EVENT_TYPES, type Auth, type Principal } from '../index.ts';
+import { AUTH_EVENT_TYPES, type Auth, type Principal, type PublicUser } from '../index.ts';
 import type { AuthEnv, HonoAuth } from '../adapters/hono/index.ts';
 
 const PAGE_SIZE = 20;
 
 export interface AdminListProps {
-  rows: Array<{ user: ReturnType<Auth['publicUser']>; createdAt: string; lastLoginAt: string | null }>;
+  rows: Array<{ user: PublicUser; createdAt: string; lastLoginAt: string | null }>;
   roles: Array<{ name: string; description: string }>;
   search: string;
   page: number;
@@ -69,7 +69,7 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): H
     const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     const from = utcDay(filters.from);
     const to = utcDay(filters.to);
-    const { records, total } = await auth.listAudit({
+    const { records, total } = await auth.admin.listAudit({
       ...((AUTH_EVENT_TYPES as readonly string[]).includes(filters.event) ? { event: filters.event } : {}),
       ...(filters.user ? (/^[0-9a-f]{32}$/.test(filters.user) ? { userId: filters.user } : { identity: filters.user }) : {}),
       ...(filters.ip ? { ip: filters.ip } : {}),
@@ -80,7 +80,7 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): H
     });
     // Rows that name only a user id show that user's e-mail (one lookup per distinct user on the page).
     const ids = [...new Set(records.filter((r) => r.identity === null && r.userId !== null).map((r) => r.userId as string))];
-    const emails = new Map((await Promise.all(ids.map((id) => auth.stores.users.findUserById(id)))).flatMap((u) => (u ? [[u.id, u.email] as const] : [])));
+    const emails = new Map((await Promise.all(ids.map((id) => auth.admin.findUser({ id })))).flatMap((found) => (found ? [[found.user.id, found.user.email] as const] : [])));
     const rows = records.map((r) => ({
       id: r.id,
       at: new Date(r.atMs).toISOString(),

@@ -31,6 +31,11 @@ export interface ReferenceAppOptions {
   readonly devMailbox?: string;
   /** Serve `GET /metrics` (the Auth must have metrics on): scrapers send the token as Bearer; without one, loopback only. */
   readonly metrics?: { readonly token: string | null };
+  /**
+   * The app's SQL database (`stores.db` of `createSqlStores`) for the documents API at `/api/docs`;
+   * without it that API is not served. The Auth never hands out its stores: the app passes what it owns.
+   */
+  readonly documentsDb?: SqlStores['db'];
 }
 
 /** What @hono/node-server binds to a request: the socket it arrived on. */
@@ -79,7 +84,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   app.use('*', pc.middleware);
   app.onError(pc.onError);
 
-  app.get('/healthz', async (c) => ((await auth.stores.ping()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable' }, 503)));
+  app.get('/healthz', async (c) => ((await auth.ping()) ? c.json({ status: 'ok' }) : c.json({ status: 'unavailable' }, 503)));
   app.get('/static/:file', (c, next) => {
     const file = STATIC_FILES.get(c.req.param('file'));
     if (!file) return next();
@@ -92,7 +97,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   /** Common props of every page: the user (if any), the CSRF token, the flash message. */
   const frame = async (c: Context<AuthEnv>) => {
     const principal = await pc.identify(c);
-    return { user: principal ? auth.publicUser(principal) : null, csrfToken: pc.csrfToken(c), flash: pc.takeFlash(c) };
+    return { user: principal ? auth.access.publicUser(principal) : null, csrfToken: pc.csrfToken(c), flash: pc.takeFlash(c) };
   };
 
   app.get('/', async (c) => c.html(<HomePage {...await frame(c)} />));
@@ -154,7 +159,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   const accountPage = async (c: Context<AuthEnv>, extra: { newToken?: { name: string; token: string }; tokenErrors?: Record<string, string> } = {}, status: 200 | 201 | 400 = 200) => {
     const { user, csrfToken, flash } = await frame(c);
     const principal = c.get('principal') as Principal;
-    const [sessions, tokens] = await Promise.all([auth.listSessions(principal), auth.listApiTokens(principal)]);
+    const [sessions, tokens] = await Promise.all([auth.sessions.list(principal), auth.tokens.listApiTokens(principal)]);
     const sessionViews = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
     const tokenViews = tokens.map((t) => ({ id: t.id, name: t.name, hint: t.hint, createdAt: t.created_at, expiresAt: t.expires_at, lastUsedAt: t.last_used_at, lastUsedIp: t.last_used_ip }));
     return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={sessionViews} apiTokens={tokenViews} {...extra} />, status);
@@ -165,7 +170,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   // Creating a personal access token from the page: a fresh login, and the secret shown once in this response.
   app.post('/account/api-tokens', pc.required(), pc.fresh(), async (c) => {
     try {
-      const { token, summary } = await auth.createApiToken(c.get('principal') as Principal, await pc.body(c), c.get('portcullis').client);
+      const { token, summary } = await auth.tokens.createApiToken(c.get('principal') as Principal, await pc.body(c), c.get('portcullis').client);
       return await accountPage(c, { newToken: { name: summary.name, token } }, 201);
     } catch (error) {
       if (error instanceof AuthError && error.code === 'INVALID_INPUT') return accountPage(c, { tokenErrors: { ...error.fields } }, 400);
@@ -196,9 +201,8 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     });
   }
 
-  // The documents API needs a table of its own; it lives beside ours when the stores are SQL.
-  const sqlDb = (auth.stores as Partial<SqlStores>).db;
-  if (sqlDb) app.route('/api/docs', docsRoutes(sqlDb, pc));
+  // The documents API needs a table of its own, in the app's database (beside ours when the stores are SQL).
+  if (options.documentsDb) app.route('/api/docs', docsRoutes(options.documentsDb, pc));
 
   app.notFound(async (c) => {
     if (pc.isJson(c)) return c.json({ error: 'Not found', code: 'NOT_FOUND' }, 404);

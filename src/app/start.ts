@@ -102,6 +102,7 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   }
 
   const { app } = createReferenceApp(auth, {
+    documentsDb: stores.db,
     onInternalError: (error) => log.error({ err: error }, 'unhandled error'),
     ...(server.smtpUrl ? {} : { devMailbox: resolve(server.mailOutbox) }),
     ...(server.metrics.enabled ? { metrics: { token: server.metrics.token } } : {}),
@@ -150,7 +151,8 @@ export async function startServer(env: Readonly<Record<string, string | undefine
         ),
       )
         .then(() => clearInterval(sweeper))
-        .then(() => auth.flushBackground())
+        // The Auth first (queued audit rows written, its hashing threads let go), then what it was given.
+        .then(() => auth.close())
         .then(() => Promise.all([stores.close(), closeShared()]).then(() => undefined))),
   };
 }

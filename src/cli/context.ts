@@ -1,15 +1,14 @@
 /**
  * @module What the management commands share: the configuration read from the environment as
- * `npm start` reads it, the SQL stores (migrated, as at start), an `Auth` on them for the audited
- * admin actions, and the CLI as the actor of those actions.
+ * `npm start` reads it, the SQL stores (migrated, as at start), an `Auth` on them through which
+ * every read and change goes (`auth.admin`: audited, caches dropped), and the CLI as the actor.
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { createAuth, type Auth, type ClientInfo, type Principal, type UserRecord } from '../index.ts';
+import { createAuth, type Auth, type ClientInfo, type InvalidationBus, type Principal, type PublicUser } from '../index.ts';
 import { readAppConfig } from '../app/settings.ts';
-import { createSqlStores, type SqlStores } from '../sql.ts';
+import { createSqlStores } from '../sql.ts';
 import { CliError } from './cli-error.ts';
-import { emailKey } from './identity.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,44 +37,57 @@ export const CLI_CLIENT: ClientInfo = Object.freeze({ ip: '127.0.0.1', userAgent
 
 export interface AdminContext {
   readonly auth: Auth;
-  readonly stores: SqlStores;
   /** The user with this e-mail (any case), or a CliError naming it. */
-  findUserByEmail(email: string): Promise<UserRecord>;
-  /** Writes queued audit events and closes the database. */
+  findUserByEmail(email: string): Promise<PublicUser>;
+  /** Closes the Auth (queued audit events written), then the database and the invalidation bus. */
   close(): Promise<void>;
+}
+
+/**
+ * With REDIS_URL (several server processes), the servers cache users' roles and state for Bearer
+ * requests: a change made here is announced on their invalidation bus, so it reaches them at once
+ * rather than after the cache's TTL. Unreachable Redis is refused, as at start.
+ */
+async function openInvalidationBus(server: ReturnType<typeof readAppConfig>['server']): Promise<InvalidationBus | undefined> {
+  if (!server.redisUrl) return undefined;
+  // portcullis/redis (and ioredis under it) is loaded only when Redis was asked for.
+  const { createRedisInvalidationBus } = await import('../redis.ts');
+  return createRedisInvalidationBus(server.redisUrl, { keyPrefix: server.redisKeyPrefix });
 }
 
 export async function openAdminContext(env: Env): Promise<AdminContext> {
   const { server, auth: options } = readAppConfig(env);
   const stores = await createSqlStores(server.databaseUrl);
+  let invalidationBus: InvalidationBus | undefined;
   let auth: Auth;
   try {
+    invalidationBus = await openInvalidationBus(server);
     auth = createAuth({
       ...options,
       // The secret keys CSRF tokens and flash cookies, which the CLI never makes: when it is unset
       // (development) a throwaway one does; a SECRET_KEY that is set is checked as at start.
       secretKey: options.secretKey ?? randomBytes(48).toString('base64'),
       stores,
+      invalidationBus,
       // stdout is the command's output: security log lines go to stderr (the audit rows to the database).
       securityLogger: pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true })),
     });
   } catch (error) {
-    await stores.close();
+    await Promise.all([stores.close(), invalidationBus?.close()]);
     throw error;
   }
   return {
     auth,
-    stores,
     async findUserByEmail(email) {
-      const user = await stores.users.findUserByEmailKey(emailKey(email));
-      if (!user) throw new CliError(`No user with e-mail ${JSON.stringify(email)}`);
-      return user;
+      const found = await auth.admin.findUser({ email });
+      if (!found) throw new CliError(`No user with e-mail ${JSON.stringify(email)}`);
+      return found.user;
     },
     async close() {
       try {
-        await auth.flushBackground();
+        await auth.close();
       } finally {
-        await stores.close();
+        await Promise.all([stores.close(), invalidationBus?.close()]);
       }
     },
   };

@@ -1,29 +1,19 @@
 /**
  * @module `portcullis import-users FILE`: users from another system, with their password hashes
- * as they are. Every row is checked first (e-mail, username, hash format, roles, duplicates in
- * the file and in the database); then the good rows are created. A legacy hash is verified at the
- * user's next login and replaced by argon2id then (the sign-in flow does it). Never prints a hash.
+ * as they are. Every row is checked first (e-mail, username and hash format by the library's own
+ * rules — `checkImportedUser`, registration's — then roles, duplicates in the file and in the
+ * database); then the good rows are created through `auth.admin.importUser`, registration's create
+ * path (audited `user.registered`). A legacy hash is verified at the user's next login and
+ * replaced by argon2id then (the sign-in flow does it). Never prints a hash.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { identifyLegacyHash } from '../index.ts';
+import { checkImportedUser, emailKey, isAuthError, usernameKey, type CheckedImport } from '../index.ts';
 import { CliError } from './cli-error.ts';
 import { CLI_ACTOR, CLI_CLIENT, withAdminContext, type AdminContext } from './context.ts';
-import { cleanEmail, emailKey, isEmailShaped, isUsernameShaped, usernameKey } from './identity.ts';
 import { readImportRows, type ImportRow } from './import-file.ts';
 import type { Env } from './options.ts';
 import { writeJson, writeLine } from './output.ts';
-
-/** Longer hash strings are refused (the legacy verifiers do not read them either). */
-const MAX_HASH_LENGTH = 1_024;
-const ARGON2ID = /^\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,10})\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{16,}$/;
-/**
- * An imported argon2id hash dictates the work of every login that verifies it: above these caps
- * (the legacy formats' argon2 caps: 128 MiB, t = 10, p = 16) a poisoned file could make each
- * attempt allocate gigabytes.
- */
-const ARGON2ID_CAPS = { memoryKiB: 131_072, timeCost: 10, parallelism: 16 };
 
 interface ValidRow {
   readonly email: string;
@@ -45,24 +35,6 @@ export interface ReportLine {
 
 type Checked = { report: ReportLine; row?: ValidRow };
 
-function hashFormat(hash: string): string | { problem: string } {
-  if (hash.length > MAX_HASH_LENGTH) return { problem: `password_hash is longer than ${MAX_HASH_LENGTH} characters` };
-  const legacy = identifyLegacyHash(hash);
-  if (legacy) return legacy;
-  const argon = ARGON2ID.exec(hash);
-  if (argon) {
-    const [m, t, p] = [Number(argon[1]), Number(argon[2]), Number(argon[3])];
-    if (m > ARGON2ID_CAPS.memoryKiB || t > ARGON2ID_CAPS.timeCost || p > ARGON2ID_CAPS.parallelism || m < 8 * p || t < 1 || p < 1) {
-      return { problem: 'password_hash is an argon2id hash with parameters outside the import caps (m ≤ 131072 KiB, t ≤ 10, p ≤ 16)' };
-    }
-    return 'argon2id';
-  }
-  if (hash.startsWith('$argon2id$')) return { problem: 'password_hash is a malformed argon2id hash' };
-  return {
-    problem: 'password_hash is not a recognised format (Werkzeug pbkdf2:/scrypt:, passlib $pbkdf2-sha512$, bcrypt $2a$/$2b$/$2y$, Django pbkdf2_sha256$/argon2$/scrypt$/bcrypt$, or $argon2id$)',
-  };
-}
-
 function rolesOf(value: unknown): string[] | { problem: string } {
   if (value === undefined || value === null || value === '') return [];
   const list = typeof value === 'string' ? value.split(/[\s;|,]+/) : Array.isArray(value) && value.every((r) => typeof r === 'string') ? (value as string[]) : undefined;
@@ -70,25 +42,21 @@ function rolesOf(value: unknown): string[] | { problem: string } {
   return [...new Set(list.map((r) => r.trim()).filter(Boolean))];
 }
 
-/** The first problem of one row on its own (no duplicates, no database), or its clean values. */
+/** The problems of one row on its own (no duplicates, no database), or its clean values. */
 function checkRow(row: ImportRow, knownRoles: ReadonlySet<string>): ValidRow | { problem: string } {
   if (row.shapeProblem) return { problem: `the row ${row.shapeProblem}` };
-  if (typeof row.email !== 'string' || row.email.trim() === '') return { problem: 'e-mail is missing' };
-  const email = cleanEmail(row.email);
-  if (!isEmailShaped(email)) return { problem: 'e-mail is not a valid address' };
-  let username: string | null = null;
-  if (row.username !== undefined && row.username !== null && row.username !== '') {
-    if (typeof row.username !== 'string' || !isUsernameShaped(row.username.trim())) return { problem: 'username must be 3 to 32 letters, digits, "_", "." or "-"' };
-    username = row.username.trim().normalize('NFKC');
+  let checked: CheckedImport;
+  try {
+    checked = checkImportedUser({ email: row.email, username: row.username, passwordHash: row.passwordHash });
+  } catch (error) {
+    if (isAuthError(error) && error.fields) return { problem: Object.values(error.fields).join('; ') };
+    throw error;
   }
-  if (typeof row.passwordHash !== 'string' || row.passwordHash.trim() === '') return { problem: 'password_hash is missing' };
-  const passwordHash = row.passwordHash.trim();
-  const format = hashFormat(passwordHash);
-  if (typeof format !== 'string') return format;
   const roles = rolesOf(row.roles);
   if (!Array.isArray(roles)) return roles;
   const unknown = roles.filter((role) => !knownRoles.has(role));
   if (unknown.length > 0) return { problem: `unknown role ${unknown.map((r) => JSON.stringify(r)).join(', ')}` };
+  const { email, username, passwordHash, format } = checked;
   return { email, emailKey: emailKey(email), username, usernameKey: username ? usernameKey(username) : null, passwordHash, format, roles };
 }
 
@@ -123,8 +91,8 @@ export async function checkImportRows(rows: readonly ImportRow[], context: Admin
   }
   for (const entry of checked) {
     if (!entry.row) continue;
-    if (await context.stores.users.findUserByEmailKey(entry.row.emailKey)) skip(entry, 'an account with this e-mail already exists');
-    else if (entry.row.usernameKey && (await context.stores.users.findUserByUsernameKey(entry.row.usernameKey))) skip(entry, 'this username is taken');
+    if (await context.auth.admin.findUser({ email: entry.row.email })) skip(entry, 'an account with this e-mail already exists');
+    else if (entry.row.username && (await context.auth.admin.findUser({ username: entry.row.username }))) skip(entry, 'this username is taken');
   }
   return checked;
 }
@@ -135,19 +103,9 @@ function skip(entry: Checked, reason: string): void {
   delete entry.row;
 }
 
+/** Through registration's create path: the same checks again, `user.registered` emitted by the flow, then each role granted (audited). */
 async function createImportedUser(context: AdminContext, row: ValidRow): Promise<void> {
-  const nowMs = Date.now();
-  const user = await context.stores.users.createUser({
-    id: randomBytes(16).toString('hex'),
-    email: row.email,
-    emailKey: row.emailKey,
-    username: row.username,
-    usernameKey: row.usernameKey,
-    passwordHash: row.passwordHash,
-    uniquifier: randomBytes(16).toString('hex'),
-    nowMs,
-  });
-  context.auth.emit({ type: 'user.registered', userId: user.id, email: user.email, ip: CLI_CLIENT.ip, userAgent: CLI_CLIENT.userAgent, atMs: nowMs });
+  const { user } = await context.auth.admin.importUser({ email: row.email, username: row.username, passwordHash: row.passwordHash }, CLI_CLIENT);
   for (const role of row.roles) await context.auth.admin.grantRole(CLI_ACTOR, user.id, role, CLI_CLIENT);
 }
 
@@ -204,9 +162,10 @@ export function registerImportCommand(program: Command, env: Env): void {
               await createImportedUser(context, entry.row);
               entry.report.status = 'imported';
             } catch (error) {
-              // Created meanwhile by someone else: skip it. Anything else stops the import here.
-              if (error instanceof Error && error.name === 'UniqueViolationError') {
-                skip(entry, 'an account with this e-mail or username was created meanwhile');
+              // Refused by the flow — an account created meanwhile by someone else (the registration
+              // form's duplicate error): skip it. Anything else stops the import here.
+              if (isAuthError(error) && error.code === 'INVALID_INPUT') {
+                skip(entry, `not imported: ${error.fields ? Object.values(error.fields).join('; ') : error.message}`);
                 continue;
               }
               skip(entry, 'not imported: the import stopped here');

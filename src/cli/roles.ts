@@ -26,9 +26,8 @@ export function registerRoleCommands(program: Command, env: Env): void {
       withAdminContext(env, async ({ auth }) => {
         checkName('role', name);
         for (const permission of flags.permission) checkName('permission', permission);
-        const existed = (await auth.admin.listRoles()).some((role) => role.name === name);
-        await auth.admin.upsertRole({ name, description: flags.description, permissions: [...new Set(flags.permission)] });
-        writeLine(`${existed ? 'Updated' : 'Created'} role ${name}${flags.permission.length > 0 ? ` (permissions: ${[...new Set(flags.permission)].join(', ')})` : ''}`);
+        const outcome = await auth.admin.upsertRole(CLI_ACTOR, { name, description: flags.description, permissions: [...new Set(flags.permission)] }, CLI_CLIENT);
+        writeLine(`${outcome === 'updated' ? 'Updated' : 'Created'} role ${name}${flags.permission.length > 0 ? ` (permissions: ${[...new Set(flags.permission)].join(', ')})` : ''}`);
       }),
     );
 
@@ -61,8 +60,7 @@ export function registerRoleCommands(program: Command, env: Env): void {
             await context.auth.admin.grantRole(CLI_ACTOR, user.id, role, CLI_CLIENT);
             writeLine(`Granted ${role} to ${user.email}`);
           } else {
-            const { roles: held } = await context.stores.roles.authorizationOfUser(user.id);
-            if (!held.includes(role)) throw new CliError(`${user.email} does not have the role ${JSON.stringify(role)}`);
+            if (!user.roles.includes(role)) throw new CliError(`${user.email} does not have the role ${JSON.stringify(role)}`);
             await context.auth.admin.revokeRole(CLI_ACTOR, user.id, role, CLI_CLIENT);
             writeLine(`Revoked ${role} from ${user.email}`);
           }
@@ -81,9 +79,8 @@ export function registerSessionCommands(program: Command, env: Env): void {
     .action((flags: { user: string }) =>
       withAdminContext(env, async (context) => {
         const user = await context.findUserByEmail(flags.user);
-        const count = await context.stores.sessions.deleteSessionsOfUser(user.id);
-        // One audit row for the lot: the store deletes by user, so `*` stands for every session.
-        context.auth.emit({ type: 'session.revoked', userId: user.id, sessionId: '*', by: 'admin', actorId: CLI_ACTOR.user.id, ip: CLI_CLIENT.ip, userAgent: CLI_CLIENT.userAgent, atMs: Date.now() });
+        // Audited by the flow (one `session.revoked` row, `*all*`, actor `cli`).
+        const count = await context.auth.admin.revokeUserSessions(CLI_ACTOR, user.id, CLI_CLIENT);
         writeLine(`Ended ${count} session${count === 1 ? '' : 's'} of ${user.email}`);
       }),
     );

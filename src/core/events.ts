@@ -27,6 +27,13 @@ export type AuthEvent = EventBase &
     | { type: 'session.revoked'; userId: string; sessionId: string; by: 'user' | 'admin' | 'protection'; actorId?: string }
     | { type: 'session.protection'; userId: string; mode: 'basic' | 'strong' }
     | { type: 'role.granted' | 'role.revoked'; userId: string; role: string; actorId: string | null }
+    | {
+        type: 'role.upserted';
+        role: string;
+        /** The role's permissions after the change, comma-separated (as the audit row's detail shows them). */
+        permissions: string;
+        actorId: string | null;
+      }
     | { type: 'user.activated' | 'user.deactivated' | 'user.unlocked'; userId: string; actorId: string | null }
     | { type: 'rate.limited'; route: string }
     | { type: 'csrf.failed'; path: string; reason: 'origin' | 'token'; userId?: string }
@@ -73,6 +80,7 @@ export const AUTH_EVENT_TYPES = [
   'session.protection',
   'role.granted',
   'role.revoked',
+  'role.upserted',
   'user.activated',
   'user.deactivated',
   'user.unlocked',

@@ -1,15 +1,82 @@
-/** @module Admin actions on other users: roles, activation. Each is an audited event with its actor. */
+/**
+ * @module Admin actions: users (look-up, activation, lock-outs, credentials, sessions) and roles
+ * (define, grant, revoke). Each change is an audited event with its actor, and drops what the
+ * per-process caches hold of it.
+ */
 import { AuthError } from '../core/errors.ts';
+import { FieldCollector } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { UserRecord } from '../core/stores.ts';
+import type { RoleRecord, UserRecord } from '../core/stores.ts';
+import { emailKey, toPublicUser, usernameKey, type PublicUser } from '../features/identity/index.ts';
 import { lockoutKeys, lockoutScope, lockoutSubject } from '../features/lockout/index.ts';
-import { ADMIN_ROLE } from '../features/rbac/index.ts';
+import { ADMIN_ROLE, isRoleName } from '../features/rbac/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 
+const isUserId = (userId: string) => /^[0-9a-f]{32}$/.test(userId);
+
 async function targetUser(kernel: Kernel, userId: string): Promise<UserRecord> {
-  const user = /^[0-9a-f]{32}$/.test(userId) ? await kernel.stores.users.findUserById(userId) : undefined;
+  const user = isUserId(userId) ? await kernel.stores.users.findUserById(userId) : undefined;
   if (!user) throw new AuthError('NOT_FOUND');
   return user;
+}
+
+/** A user as the admin area and the CLI show it: the public fields, when created, last login. Never a hash. */
+export interface UserSummary {
+  readonly user: PublicUser;
+  readonly createdAtMs: number;
+  readonly lastLoginAtMs: number | null;
+}
+
+async function summarize(kernel: Kernel, user: UserRecord): Promise<UserSummary> {
+  return { user: toPublicUser(user, await kernel.stores.roles.authorizationOfUser(user.id)), createdAtMs: user.createdAtMs, lastLoginAtMs: user.lastLoginAtMs };
+}
+
+/** Users, newest first, optionally those whose e-mail or username contains `search`. */
+export async function listUsers(kernel: Kernel, query: { search?: string; offset: number; limit: number }): Promise<{ rows: UserSummary[]; total: number }> {
+  const page = await kernel.stores.users.listUsers(query);
+  return { rows: await Promise.all(page.users.map((user) => summarize(kernel, user))), total: page.total };
+}
+
+/** One user by id, e-mail or username (e-mail and username in any case, as at login); undefined when none. */
+export async function findUser(kernel: Kernel, query: { id: string } | { email: string } | { username: string }): Promise<UserSummary | undefined> {
+  const { users } = kernel.stores;
+  const user =
+    'id' in query
+      ? isUserId(query.id)
+        ? await users.findUserById(query.id)
+        : undefined
+      : 'email' in query
+        ? await users.findUserByEmailKey(emailKey(query.email))
+        : await users.findUserByUsernameKey(usernameKey(query.username));
+  return user ? summarize(kernel, user) : undefined;
+}
+
+const ROLE_DESCRIPTION_MAX_LENGTH = 500;
+
+function readRole(role: RoleRecord): RoleRecord {
+  const fields = new FieldCollector();
+  if (typeof role.name !== 'string' || !isRoleName(role.name)) fields.add('name', 'Role names are 1 to 64 of a-z 0-9 _ . : - starting with a letter');
+  const permissions = Array.isArray(role.permissions) ? role.permissions : [];
+  if (!Array.isArray(role.permissions) || permissions.some((p) => typeof p !== 'string' || !isRoleName(p))) {
+    fields.add('permissions', 'Permissions are 1 to 64 of a-z 0-9 _ . : - starting with a letter');
+  }
+  const description = role.description === '' ? '' : fields.text('description', role.description, { label: 'Description', maxLength: ROLE_DESCRIPTION_MAX_LENGTH });
+  fields.throwIfAny();
+  return { name: role.name, description, permissions: [...new Set(permissions)] };
+}
+
+/**
+ * Defines a role, or replaces the description and permissions of an existing one. A changed role
+ * changes what every holder may do, so the cached authorizations are dropped (here, and through
+ * the invalidation bus on every other process): the next Bearer request sees the new permissions.
+ */
+export async function upsertRole(kernel: Kernel, actor: Principal, role: RoleRecord, client: ClientInfo): Promise<'created' | 'updated'> {
+  const checked = readRole(role);
+  const existed = (await kernel.stores.roles.listRoles()).some((r) => r.name === checked.name);
+  await kernel.stores.roles.upsertRole(checked);
+  if (existed) kernel.caches.users.clear();
+  kernel.emit({ type: 'role.upserted', role: checked.name, permissions: checked.permissions.join(','), actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+  return existed ? 'updated' : 'created';
 }
 
 /**
@@ -86,4 +153,15 @@ export async function revokeUserCredentials(kernel: Kernel, actor: Principal, us
   kernel.caches.families.clear();
   kernel.caches.apiTokens.clear();
   kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: '*all*', by: 'admin', actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+}
+
+/**
+ * Ends every session of the user (they must log in again); refresh families and personal access
+ * tokens stay (revokeUserCredentials ends those too). One audit row for the lot: `*all*`.
+ */
+export async function revokeUserSessions(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<number> {
+  const user = await targetUser(kernel, userId);
+  const ended = await kernel.stores.sessions.deleteSessionsOfUser(user.id);
+  kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: '*all*', by: 'admin', actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+  return ended;
 }

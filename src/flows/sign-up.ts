@@ -1,4 +1,4 @@
-/** @module Registration: validate, hash, create (exactly one user per e-mail, even under concurrency), log in. */
+/** @module Registration: validate, hash, create (exactly one user per e-mail, even under concurrency), log in; and the one account-creating step every way in shares. */
 import { createPublicId } from '../core/crypto/index.ts';
 import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
@@ -24,9 +24,11 @@ export interface SignUpInput {
   readonly password: string;
 }
 
-/** Checks the fields of a registration body; throws one INVALID_INPUT naming every bad field. */
-export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
-  const fields = new FieldCollector();
+/**
+ * The e-mail and username of a new account, checked as registration checks them — the one rule for
+ * sign-up, `admin.createUser` and `admin.importUser`. Problems go to `fields` (`email`, `username`).
+ */
+export function readNewIdentity(fields: FieldCollector, body: { readonly email?: unknown; readonly username?: unknown }): { email: string; username: string | null } {
   const email = fields.text('email', body.email, { label: 'E-mail', maxLength: EMAIL_MAX_LENGTH });
   if (email && !isEmailShaped(cleanEmail(email))) fields.add('email', 'Enter a valid e-mail address');
   let username: string | null = null;
@@ -36,13 +38,20 @@ export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
       fields.add('username', 'Username must be 3 to 32 letters, digits, "_", "." or "-"');
     }
   }
+  return { email: cleanEmail(email), username: username ? username.normalize('NFKC') : null };
+}
+
+/** Checks the fields of a registration body; throws one INVALID_INPUT naming every bad field. */
+export function readSignUpInput(body: BodyFields, kernel: Kernel): SignUpInput {
+  const fields = new FieldCollector();
+  const identity = readNewIdentity(fields, body);
   // Type, NUL, Unicode and length here, so a form shows every field's problem at once;
   // blocklist, strength and the breach check in the policy (createUser).
   const password = fields.text('password', body.password, passwordField(kernel, 'Password'));
   const lengthProblem = password ? checkPasswordPolicy(kernel.policy.normalize(password), kernel.config.password) : undefined;
   if (lengthProblem) fields.add('password', lengthProblem);
   fields.throwIfAny();
-  return { email: cleanEmail(email), username: username ? username.normalize('NFKC') : null, password };
+  return { ...identity, password };
 }
 
 function duplicateError(key: UniqueViolationError['key']): AuthError {
@@ -65,16 +74,26 @@ export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientI
 export async function createUser(kernel: Kernel, input: SignUpInput, client: ClientInfo): Promise<UserRecord> {
   await checkNewPassword(kernel, input.password, { email: input.email, username: input.username }, 'password');
   const passwordHash = await kernel.hasher.hashPassword(kernel.policy.normalize(input.password));
+  return insertUser(kernel, { email: input.email, username: input.username, passwordHash }, client);
+}
+
+/**
+ * The one place an account comes into being — registration, `admin.createUser` and
+ * `admin.importUser` all end here: unique keys (a duplicate is the registration form's field
+ * error), the bootstrap admin, and one `user.registered` event of the same shape whichever way
+ * the account came. The e-mail and username have passed readNewIdentity; the hash is ours or an accepted import.
+ */
+export async function insertUser(kernel: Kernel, account: { email: string; username: string | null; passwordHash: string }, client: ClientInfo): Promise<UserRecord> {
   const nowMs = kernel.clock.nowMs();
   let user: UserRecord;
   try {
     user = await kernel.stores.users.createUser({
       id: createPublicId(kernel.random),
-      email: input.email,
-      emailKey: emailKey(input.email),
-      username: input.username,
-      usernameKey: input.username ? usernameKey(input.username) : null,
-      passwordHash,
+      email: account.email,
+      emailKey: emailKey(account.email),
+      username: account.username,
+      usernameKey: account.username ? usernameKey(account.username) : null,
+      passwordHash: account.passwordHash,
       uniquifier: createPublicId(kernel.random),
       nowMs,
     });

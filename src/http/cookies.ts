@@ -12,25 +12,25 @@ import type { RequestState } from './state.ts';
 /** The CSRF token for the page being rendered: bound to the session, or to a pre-session cookie. */
 export function csrfTokenFor(state: RequestState): string {
   const session = state.principal?.session;
-  if (session) return state.auth.csrfToken({ kind: 'session', sessionId: session.id });
+  if (session) return state.auth.http.csrfToken({ kind: 'session', sessionId: session.id });
   if (state.preSessionId === undefined) {
-    const pre = state.auth.preSession(state.request.headers, state.client);
+    const pre = state.auth.http.preSession(state.request.headers, state.client);
     if (pre.setCookie) state.cookies.push(pre.setCookie);
     state.preSessionId = pre.id;
   }
-  return state.auth.csrfToken({ kind: 'pre-session', id: state.preSessionId });
+  return state.auth.http.csrfToken({ kind: 'pre-session', id: state.preSessionId });
 }
 
 /** With CSRF_XSRF_COOKIE, hands single-page apps the token in a JS-readable cookie (double submit). */
 export function offerXsrfCookie(state: RequestState): void {
-  const cookie = state.auth.xsrfCookie(csrfTokenFor(state), state.client);
+  const cookie = state.auth.http.xsrfCookie(csrfTokenFor(state), state.client);
   if (cookie) state.cookies.push(cookie);
 }
 
 /** A new session for this browser: its cookie, and the request is now that principal's. */
 export function writeSessionCookie(state: RequestState, started: StartedSession): void {
   state.principal = started.principal;
-  state.cookies.push(state.auth.sessionCookie(started, state.client));
+  state.cookies.push(state.auth.http.sessionCookie(started, state.client));
   offerXsrfCookie(state);
 }
 
@@ -39,9 +39,9 @@ export function writeSessionCookie(state: RequestState, started: StartedSession)
  * request a SameSite cookie does not ride) must not be able to delete the victim's cookie.
  */
 export function clearSessionCookies(state: RequestState): void {
-  if (!state.auth.hasSessionCookie(state.request.headers, state.client)) return;
-  state.cookies.push(state.auth.clearSessionCookie(state.client));
-  const xsrf = state.auth.clearXsrfCookie(state.client);
+  if (!state.auth.http.hasSessionCookie(state.request.headers, state.client)) return;
+  state.cookies.push(state.auth.http.clearSessionCookie(state.client));
+  const xsrf = state.auth.http.clearXsrfCookie(state.client);
   if (xsrf) state.cookies.push(xsrf);
 }
 

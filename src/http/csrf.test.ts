@@ -12,7 +12,7 @@ const auth = createAuth({ stores: {} as Stores, secretKey: 'k'.repeat(48), envir
 const core = { auth, views: defaultViews('/auth') };
 const client = { ip: '10.0.0.1', userAgent: 'test', secure: true };
 const principal = (via: Principal['via']) => ({ via, user: { id: 'u1' }, session: via === 'session' ? { id: 's1' } : null }) as unknown as Principal;
-const sessionToken = auth.csrfToken({ kind: 'session', sessionId: 's1' });
+const sessionToken = auth.http.csrfToken({ kind: 'session', sessionId: 's1' });
 
 function stateFor(method: string, headers: Record<string, string> = {}, body?: string) {
   return createRequestState(core, new Request(`${ORIGIN}/x`, { method, headers, ...(body !== undefined ? { body } : {}) }), client);
@@ -54,7 +54,7 @@ describe('enforceCsrf: credential (login, register) and cookieless (token endpoi
   it('credential form: needs the pre-session token (login CSRF)', async () => {
     const form = stateFor('POST', { 'content-type': 'application/x-www-form-urlencoded' }, 'email=a');
     await expect(enforceCsrf(form, null, 'credential')).rejects.toMatchObject({ code: 'CSRF_FAILED' });
-    const pre = auth.csrfToken({ kind: 'pre-session', id: 'p'.repeat(43) });
+    const pre = auth.http.csrfToken({ kind: 'pre-session', id: 'p'.repeat(43) });
     const ok = stateFor('POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: `__Host-portcullis_pre=${'p'.repeat(43)}` }, `csrf_token=${encodeURIComponent(pre)}`);
     await expect(enforceCsrf(ok, null, 'credential')).resolves.toBeUndefined();
   });

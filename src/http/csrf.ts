@@ -12,7 +12,7 @@
  * - `cookieless` (`/auth/token*`): no cookie is read or set, so no token can protect them: the
  *   Origin / Fetch-Metadata check, and JSON only (a cross-site form cannot be JSON).
  *
- * The comparison itself (origin list, HMAC of the binding, the `csrf.failed` event) is `auth.checkCsrf`.
+ * The comparison itself (origin list, HMAC of the binding, the `csrf.failed` event) is `auth.http.checkCsrf`.
  */
 import { AuthError } from '../core/errors.ts';
 import { mediaType } from '../core/input.ts';
@@ -26,7 +26,7 @@ export type CsrfRule = 'ambient' | 'credential' | 'cookieless';
 export const TOKEN_ENDPOINT_BODY_MESSAGE = 'Unsupported content type: send application/json';
 
 function originOnly(state: RequestState, principal: Principal | null): void {
-  const ok = state.auth.checkCsrf({ headers: state.request.headers, path: state.path, token: undefined, principal, client: state.client, originOnly: true });
+  const ok = state.auth.http.checkCsrf({ headers: state.request.headers, path: state.path, token: undefined, principal, client: state.client, originOnly: true });
   if (!ok) throw new AuthError('CSRF_FAILED');
 }
 
@@ -45,9 +45,9 @@ export async function enforceCsrf(state: RequestState, principal: Principal | nu
     return;
   }
   if (state.csrfPassedFor !== undefined && state.csrfPassedFor === principal) return;
-  if (isUnsafeMethod(state.request.method) && !(principal && !state.auth.needsCsrf(principal.via))) {
+  if (isUnsafeMethod(state.request.method) && !(principal && !state.auth.http.needsCsrf(principal.via))) {
     const token = await presentedCsrfToken(state.request.headers, () => bodyOf(state));
-    if (!state.auth.checkCsrf({ headers: state.request.headers, path: state.path, token, principal, client: state.client })) throw new AuthError('CSRF_FAILED');
+    if (!state.auth.http.checkCsrf({ headers: state.request.headers, path: state.path, token, principal, client: state.client })) throw new AuthError('CSRF_FAILED');
   }
   state.csrfPassedFor = principal;
 }

@@ -80,19 +80,19 @@ function nonEmpty(list: readonly string[], what: string): readonly string[] {
 /** All of these roles. */
 export function roles(...names: string[]): Guard {
   const wanted = nonEmpty(names, 'roles');
-  return authorization('rolesGuard', (auth, p) => auth.hasAllRoles(p, wanted));
+  return authorization('rolesGuard', (auth, p) => auth.access.hasAllRoles(p, wanted));
 }
 
 /** At least one of these roles. */
 export function anyRole(...names: string[]): Guard {
   const wanted = nonEmpty(names, 'anyRole');
-  return authorization('anyRoleGuard', (auth, p) => auth.hasAnyRole(p, wanted));
+  return authorization('anyRoleGuard', (auth, p) => auth.access.hasAnyRole(p, wanted));
 }
 
 /** All of these permissions, granted through any of the user's roles. */
 export function permissions(...names: string[]): Guard {
   const wanted = nonEmpty(names, 'permissions');
-  return authorization('permissionsGuard', (auth, p) => auth.hasAllPermissions(p, wanted));
+  return authorization('permissionsGuard', (auth, p) => auth.access.hasAllPermissions(p, wanted));
 }
 
 /** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
@@ -102,7 +102,7 @@ export function fresh(options: FreshOptions = {}): Guard {
     ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
   };
   return guard('freshGuard', async (state) => {
-    if (!(await state.auth.isFresh(await currentPrincipal(state), rule))) throw new AuthError('REAUTH_REQUIRED');
+    if (!(await state.auth.sessions.isFresh(await currentPrincipal(state), rule))) throw new AuthError('REAUTH_REQUIRED');
   });
 }
 
@@ -112,7 +112,7 @@ export function fresh(options: FreshOptions = {}): Guard {
  */
 export function rateLimit(name: string, rule: RateLimitRule | ((auth: Auth) => RateLimitRule)): Guard {
   return guard('rateLimitGuard', async (state) => {
-    const { decision, headers } = await state.auth.rateLimit(name, typeof rule === 'function' ? rule(state.auth) : rule, state.client);
+    const { decision, headers } = await state.auth.http.rateLimit(name, typeof rule === 'function' ? rule(state.auth) : rule, state.client);
     state.headers.push(...headers);
     if (!decision.allowed) throw new AuthError('RATE_LIMITED', { retryAfterSeconds: decision.resetSeconds });
   });
@@ -144,5 +144,5 @@ export function credentialPost(): Guard {
 export function assertOwnerOrAdmin(state: RequestState, ownerId: string, message?: string): void {
   const { auth, principal } = state;
   if (!principal) throw new AuthError('UNAUTHENTICATED');
-  if (!auth.isOwnerOrAdmin(principal, ownerId)) throw new AuthError('FORBIDDEN', message ? { message } : {});
+  if (!auth.access.isOwnerOrAdmin(principal, ownerId)) throw new AuthError('FORBIDDEN', message ? { message } : {});
 }

@@ -39,7 +39,7 @@ export function createTransport(auth: Auth, options: TransportOptions = {}) {
 
   /** transport → identify: the client, and the HTTPS redirect when plain HTTP is not allowed. */
   function beginRequest(core: CoreContext, request: Request, peer: PeerInfo, extras?: RequestExtras): BegunRequest {
-    const client = auth.resolveClient(peer, request.headers);
+    const client = auth.http.resolveClient(peer, request.headers);
     const state = createRequestState(core, request, client, extras);
     if (auth.config.forceHttps && !client.secure && !exempt.has(state.path)) {
       const { location, status } = httpsRedirect(request.url, request.method, auth.config.publicOrigin);

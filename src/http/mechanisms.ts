@@ -1,6 +1,6 @@
 /**
  * @module Authentication in the request core: which principal a request carries, with the
- * mechanisms a route accepts. The order (token → session → basic) is `auth.authenticate`'s alone;
+ * mechanisms a route accepts. The order (token → session → basic) is `auth.http.authenticate`'s alone;
  * this memoises per request, so a principal found once is reused and the session looked up once.
  */
 import type { Mechanism, Principal } from '../auth.ts';
@@ -12,7 +12,7 @@ export const SESSION_ONLY: readonly Mechanism[] = ['session'];
 export async function identify(state: RequestState, via: readonly Mechanism[] = SESSION_ONLY): Promise<Principal | null> {
   const known = state.principal;
   if (known && via.includes(known.via)) return known;
-  const principal = await state.auth.authenticate(state.request.headers, state.client, via, state.memo);
+  const principal = await state.auth.http.authenticate(state.request.headers, state.client, via, state.memo);
   if (principal) state.principal = principal;
   return principal;
 }

@@ -101,12 +101,12 @@ export async function errorResponse(state: RequestState, error: AuthError): Prom
     return response;
   }
   const principal = state.principal;
-  const csrfToken = principal?.session ? auth.csrfToken({ kind: 'session', sessionId: principal.session.id }) : '';
+  const csrfToken = principal?.session ? auth.http.csrfToken({ kind: 'session', sessionId: principal.session.id }) : '';
   const page = await state.core.views.error({
     status: error.status,
     title: PAGE_TITLES[error.status] ?? 'Error',
     message: PAGE_MESSAGES[error.code] ?? error.message,
-    user: principal ? auth.publicUser(principal) : null,
+    user: principal ? auth.access.publicUser(principal) : null,
     csrfToken,
   });
   return html(page, error.status, headers);

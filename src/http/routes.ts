@@ -62,7 +62,7 @@ async function formFailure(state: RequestState, error: unknown, render: Render, 
   const principal = state.principal;
   const view: FormView = {
     csrfToken: csrfTokenFor(state),
-    user: principal ? state.auth.publicUser(principal) : null,
+    user: principal ? state.auth.access.publicUser(principal) : null,
     errors: error.fields ?? {},
     formError: formErrorText(error),
     values,
@@ -93,8 +93,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/register', [rateLimit('register', (a) => a.config.rateLimits.register), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        writeSessionCookie(state, await state.auth.register(body, state.client, state.principal));
-        const user = state.auth.publicUser(principalOf(state));
+        writeSessionCookie(state, await state.auth.sessions.register(body, state.client, state.principal));
+        const user = state.auth.access.publicUser(principalOf(state));
         if (isJsonRequest(state)) return json({ user, csrf_token: csrfTokenFor(state) }, 201);
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'registered');
       } catch (error) {
@@ -105,8 +105,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/login', [rateLimit('login', (a) => a.config.rateLimits.login), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        writeSessionCookie(state, await state.auth.login(body, state.client, state.principal));
-        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+        writeSessionCookie(state, await state.auth.sessions.login(body, state.client, state.principal));
+        if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'logged_in');
       } catch (error) {
         return formFailure(state, error, views.login, { email: text(body.email ?? body.username) });
@@ -116,44 +116,44 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/logout', [], async (state) => {
       const current = await identify(state);
       if (current) await enforceCsrf(state, current);
-      await state.auth.logout(current, state.client);
+      await state.auth.sessions.logout(current, state.client);
       clearSessionCookies(state);
       if (isJsonRequest(state)) return noContent();
       return redirectAfterPost(state, afterLogout, current ? 'logged_out' : undefined);
     }),
 
-    route('GET', '/me', [anyMechanism], async (state) => json({ user: state.auth.publicUser(principalOf(state)) })),
+    route('GET', '/me', [anyMechanism], async (state) => json({ user: state.auth.access.publicUser(principalOf(state)) })),
 
     route('POST', '/verify', [signedIn], async (state) => {
       const body = await bodyOf(state);
       try {
         // Re-authentication comes with a new cookie token (the flow swaps it before the session is fresh).
-        writeSessionCookie(state, await state.auth.verify(principalOf(state), body, state.client));
-        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), fresh: true });
+        writeSessionCookie(state, await state.auth.sessions.verify(principalOf(state), body, state.client));
+        if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), fresh: true });
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'verified');
       } catch (error) {
         return formFailure(state, error, views.verify, {});
       }
     }),
 
-    route('GET', '/sessions', [signedIn], async (state) => json({ sessions: await state.auth.listSessions(principalOf(state)) })),
+    route('GET', '/sessions', [signedIn], async (state) => json({ sessions: await state.auth.sessions.list(principalOf(state)) })),
 
     // Signing other devices out needs a recent password: a stale stolen cookie must not be able to
     // sign its owner out everywhere (and keep the only live session). Browsers go to /verify first.
     route('DELETE', '/sessions/:id', [signedIn, isFresh], async (state, params) => {
-      await state.auth.revokeSession(principalOf(state), params.id ?? '', state.client);
+      await state.auth.sessions.revoke(principalOf(state), params.id ?? '', state.client);
       return noContent();
     }),
 
     // HTML forms cannot send DELETE: the same action as a POST, for the account page.
     route('POST', '/sessions/revoke-others', [signedIn, isFresh], async (state) => {
-      const count = await state.auth.revokeOtherSessions(principalOf(state), state.client);
+      const count = await state.auth.sessions.revokeOthers(principalOf(state), state.client);
       if (isJsonRequest(state)) return json({ revoked: count });
       return redirectAfterPost(state, await afterPost(state), 'sessions_revoked');
     }),
 
     route('POST', '/sessions/:id/revoke', [signedIn, isFresh], async (state, params) => {
-      await state.auth.revokeSession(principalOf(state), params.id ?? '', state.client);
+      await state.auth.sessions.revoke(principalOf(state), params.id ?? '', state.client);
       if (isJsonRequest(state)) return noContent();
       return redirectAfterPost(state, await afterPost(state), 'session_revoked');
     }),
@@ -161,8 +161,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/change-password', [sessionOnly, isFresh], async (state) => {
       const body = await bodyOf(state);
       try {
-        writeSessionCookie(state, await state.auth.changePassword(principalOf(state), body, state.client));
-        if (isJsonRequest(state)) return json({ user: state.auth.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+        writeSessionCookie(state, await state.auth.passwords.change(principalOf(state), body, state.client));
+        if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'password_changed');
       } catch (error) {
         return formFailure(state, error, views.changePassword, {});
@@ -174,7 +174,7 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/forgot-password', [rateLimit('reset', (a) => a.config.rateLimits.reset), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        const { message } = state.auth.requestPasswordReset(body, state.client);
+        const { message } = state.auth.passwords.requestReset(body, state.client);
         if (isJsonRequest(state)) return json({ message });
         return redirectAfterPost(state, pages.login, 'reset_sent');
       } catch (error) {
@@ -188,7 +188,7 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/reset-password', [rateLimit('reset-confirm', (a) => a.config.rateLimits.reset), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        await state.auth.resetPassword(body, state.client);
+        await state.auth.passwords.reset(body, state.client);
         if (isJsonRequest(state)) return json({ message: 'Your password has been changed. Log in with the new one.' });
         return redirectAfterPost(state, pages.login, 'password_reset');
       } catch (error) {
@@ -200,33 +200,33 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     // (before the limit: a page's refused posts spend none of its visitor's budget); credential
     // attempts share the login lockout.
     route('POST', '/token', [cookieless, rateLimit('token', (a) => a.config.rateLimits.login)], async (state) =>
-      json(await state.auth.issueTokens(await bodyOf(state), state.client)),
+      json(await state.auth.tokens.issue(await bodyOf(state), state.client)),
     ),
 
     route('POST', '/token/refresh', [cookieless, rateLimit('refresh', (a) => a.config.rateLimits.refresh)], async (state) =>
-      json(await state.auth.refreshTokens(await bodyOf(state), state.client)),
+      json(await state.auth.tokens.refresh(await bodyOf(state), state.client)),
     ),
 
     route('POST', '/token/revoke', [cookieless, rateLimit('refresh', (a) => a.config.rateLimits.refresh)], async (state) => {
-      await state.auth.revokeRefreshToken(await bodyOf(state), state.client);
+      await state.auth.tokens.revokeRefresh(await bodyOf(state), state.client);
       return json({});
     }),
 
-    route('GET', '/api-tokens', [tokenOrSession], async (state) => json({ api_tokens: await state.auth.listApiTokens(principalOf(state)) })),
+    route('GET', '/api-tokens', [tokenOrSession], async (state) => json({ api_tokens: await state.auth.tokens.listApiTokens(principalOf(state)) })),
 
     // A new personal access token needs a fresh password login: a stolen cookie alone cannot mint one.
     route('POST', '/api-tokens', [sessionOnly, isFresh], async (state) => {
-      const { token, summary } = await state.auth.createApiToken(principalOf(state), await bodyOf(state), state.client);
+      const { token, summary } = await state.auth.tokens.createApiToken(principalOf(state), await bodyOf(state), state.client);
       return json({ token, api_token: summary }, 201);
     }),
 
     route('DELETE', '/api-tokens/:id', [tokenOrSession], async (state, params) => {
-      await state.auth.revokeApiToken(principalOf(state), params.id ?? '', state.client);
+      await state.auth.tokens.revokeApiToken(principalOf(state), params.id ?? '', state.client);
       return noContent();
     }),
 
     route('POST', '/api-tokens/:id/revoke', [sessionOnly], async (state, params) => {
-      await state.auth.revokeApiToken(principalOf(state), params.id ?? '', state.client);
+      await state.auth.tokens.revokeApiToken(principalOf(state), params.id ?? '', state.client);
       if (isJsonRequest(state)) return noContent();
       return redirectAfterPost(state, await afterPost(state), 'api_token_revoked');
     }),

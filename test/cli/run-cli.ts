@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createAuth, type Auth, type ClientInfo } from '../../src/index.ts';
+import { createAuth, type Auth, type ClientInfo, type Principal } from '../../src/index.ts';
 import { createSqlStores, type SqlStores } from '../../src/sql.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.mjs');
@@ -40,6 +40,14 @@ export function tempDatabase(): { dir: string; url: string; env: Record<string, 
 
 export const CLIENT: ClientInfo = { ip: '10.9.8.7', userAgent: 'cli-test', secure: false };
 
+/** The admin a test's own setup acts as (actorId `test-admin` in the audit trail). */
+export const TEST_ACTOR: Principal = {
+  user: { id: 'test-admin', email: 'test-admin', emailKey: 'test-admin', username: null, usernameKey: null, passwordHash: '', active: true, uniquifier: '', createdAtMs: 0, updatedAtMs: 0, lastLoginAtMs: null },
+  authorization: { roles: ['admin'], permissions: [] },
+  via: 'session',
+  session: null,
+};
+
 /** The library on the same database, as a server process would have it. */
 export async function openAuth(url: string): Promise<{ auth: Auth; stores: SqlStores; close(): Promise<void> }> {
   const stores = await createSqlStores(url);
@@ -48,7 +56,7 @@ export async function openAuth(url: string): Promise<{ auth: Auth; stores: SqlSt
     auth,
     stores,
     close: async () => {
-      await auth.flushBackground();
+      await auth.close();
       await stores.close();
     },
   };

@@ -28,7 +28,7 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^Created user Ann@Example\.com \(id [0-9a-f]{32}\)\n$/);
     expect(created.stdout + created.stderr).not.toContain(PASSWORD);
-    const session = await opened.auth.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
+    const session = await opened.auth.sessions.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
     expect(session.principal.user.email).toBe('Ann@Example.com');
     expect((await opened.stores.users.findUserByEmailKey('ann@example.com'))?.passwordHash).toMatch(/^\$argon2id\$/);
   });
@@ -68,7 +68,7 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
     expect(created.stdout).toContain('roles: editor');
     expect(created.stdout).not.toContain(PASSWORD);
     expect(created.stderr).toMatch(/^warning: --password leaves the password in your shell history/);
-    const session = await opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
+    const session = await opened.auth.sessions.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
     expect(session.principal.authorization.permissions).toContain('docs:write');
     expect((await runCli(['roles', 'create', 'Bad Name'], { env: db.env })).code).toBe(2);
   });
@@ -103,9 +103,9 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
   });
 
   it('sessions revoke --user ends every session of the user, and only theirs', async () => {
-    const a1 = await opened.auth.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
-    await opened.auth.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
-    const bob = await opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
+    const a1 = await opened.auth.sessions.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
+    await opened.auth.sessions.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
+    const bob = await opened.auth.sessions.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
     const result = await runCli(['sessions', 'revoke', '--user', 'ann@example.com'], { env: db.env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Ended [2-9] sessions of Ann@Example\.com\n$/);
@@ -115,7 +115,7 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
   });
 
   it('set-password applies the policy, ends every session, and the new password logs in', async () => {
-    const before = await opened.auth.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
+    const before = await opened.auth.sessions.login({ email: 'ann@example.com', password: PASSWORD }, CLIENT);
     const weak = await runCli(['users', 'set-password', 'ann@example.com', '--password-stdin'], { env: db.env, input: '12345678' });
     expect(weak.code).toBe(1);
     expect(weak.stderr).not.toContain('12345678');
@@ -123,22 +123,22 @@ describe('portcullis users, roles, sessions', { timeout: 120_000 }, () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).not.toContain(NEW_PASSWORD);
     expect(await opened.stores.sessions.listSessionsOfUser(before.principal.user.id)).toEqual([]);
-    await expect(opened.auth.login({ email: 'ann@example.com', password: PASSWORD }, { ...CLIENT, ip: '10.9.8.8' })).rejects.toBeInstanceOf(AuthError);
-    await opened.auth.login({ email: 'ann@example.com', password: NEW_PASSWORD }, CLIENT);
+    await expect(opened.auth.sessions.login({ email: 'ann@example.com', password: PASSWORD }, { ...CLIENT, ip: '10.9.8.8' })).rejects.toBeInstanceOf(AuthError);
+    await opened.auth.sessions.login({ email: 'ann@example.com', password: NEW_PASSWORD }, CLIENT);
   });
 
   it('deactivate refuses logins and ends sessions; activate lets the user back in', async () => {
-    const session = await opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
+    const session = await opened.auth.sessions.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT);
     const off = await runCli(['users', 'deactivate', 'bob@example.com'], { env: db.env });
     expect(off).toMatchObject({ code: 0, stdout: 'Deactivated bob@example.com (every session and token ended)\n' });
     expect(await opened.stores.sessions.listSessionsOfUser(session.principal.user.id)).toEqual([]);
-    await expect(opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
+    await expect(opened.auth.sessions.login({ email: 'bob@example.com', password: PASSWORD }, CLIENT)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
     expect((await runCli(['users', 'activate', 'bob@example.com'], { env: db.env })).code).toBe(0);
-    await opened.auth.login({ email: 'bob@example.com', password: PASSWORD }, { ...CLIENT, ip: '10.9.8.9' });
+    await opened.auth.sessions.login({ email: 'bob@example.com', password: PASSWORD }, { ...CLIENT, ip: '10.9.8.9' });
   });
 
   it('records the admin actions in the audit trail with the CLI as actor', async () => {
-    const { records } = await opened.auth.listAudit({ offset: 0, limit: 200 });
+    const { records } = await opened.auth.admin.listAudit({ offset: 0, limit: 200 });
     const byCli = records.filter((r) => r.actorId === 'cli').map((r) => r.event);
     expect(byCli).toEqual(expect.arrayContaining(['role.granted', 'role.revoked', 'user.deactivated', 'user.activated', 'session.revoked']));
   });

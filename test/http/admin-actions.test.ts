@@ -31,7 +31,7 @@ describe('admin actions', () => {
     const a = await admin();
     expect((await a.send(`/admin/users/${id}/unlock`, { method: 'POST', json: {}, csrf: true })).status).toBe(204);
     expect((await victim.login({ email, password: PASSWORD })).res.status).toBe(200);
-    const { records } = await t.auth.listAudit({ event: 'user.unlocked', userId: id, offset: 0, limit: 5 });
+    const { records } = await t.auth.admin.listAudit({ event: 'user.unlocked', userId: id, offset: 0, limit: 5 });
     expect(records).toHaveLength(1);
   });
 

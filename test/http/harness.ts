@@ -68,7 +68,7 @@ export async function createTestApp(overrides: Overrides = {}): Promise<TestApp>
     ...overrides,
   });
   for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });
-  const { app } = createReferenceApp(auth);
+  const { app } = createReferenceApp(auth, { documentsDb: stores.db });
   const testApp: TestApp = {
     app,
     auth,

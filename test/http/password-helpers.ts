@@ -180,7 +180,7 @@ export function appOnStores(stores: SqlStores, options: AppOptions = {}, appOpti
     stores,
     clock,
   });
-  const { app } = createReferenceApp(auth, appOptions);
+  const { app } = createReferenceApp(auth, { documentsDb: stores.db, ...appOptions });
   const testApp: TestApp = {
     app,
     auth,

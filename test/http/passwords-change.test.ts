@@ -44,7 +44,7 @@ async function expectNothingChanged(f: Fixture): Promise<void> {
   expect((await meWith(t, `Bearer ${f.access}`)).res.status).toBe(200);
   expect((await meWith(t, `Bearer ${f.pat}`)).res.status).toBe(200);
   expect(await loginStatus(f.email, OLD)).toBe(200);
-  const changed = await t.auth.listAudit({ event: 'password.changed', userId: f.userId, offset: 0, limit: 10 });
+  const changed = await t.auth.admin.listAudit({ event: 'password.changed', userId: f.userId, offset: 0, limit: 10 });
   expect(changed.total).toBe(0);
 }
 
@@ -177,7 +177,7 @@ describe('success', () => {
     const hash = (await t.stores.users.findUserById(f.userId))?.passwordHash ?? '';
     expect(hash).not.toBe(f.hash);
     expect(hash.startsWith('$argon2id$v=19$m=19456,t=2,p=1$')).toBe(true);
-    const changed = await t.auth.listAudit({ event: 'password.changed', userId: f.userId, offset: 0, limit: 10 });
+    const changed = await t.auth.admin.listAudit({ event: 'password.changed', userId: f.userId, offset: 0, limit: 10 });
     expect(changed.total).toBe(1);
   }
 

@@ -51,7 +51,7 @@ async function loginStatus(app: TestApp, email: string, password: string): Promi
 }
 
 async function rehashedEvents(app: TestApp, userId: string): Promise<number> {
-  return (await app.auth.listAudit({ event: 'password.rehashed', userId, offset: 0, limit: 50 })).total;
+  return (await app.auth.admin.listAudit({ event: 'password.rehashed', userId, offset: 0, limit: 50 })).total;
 }
 
 /** Wrong password first (401, hash unchanged, nothing audited), then the right one (200, argon2id now). */
@@ -170,7 +170,7 @@ describe('argon2 parameters changed: the next successful login re-hashes', () =>
       expect(await loginStatus(next, email, PASSWORD)).toBe(200);
       const strong = await storedHash(next, user.id);
       expect(strong.startsWith(OWASP_PREFIX)).toBe(true);
-      const events = await next.auth.listAudit({ event: 'password.rehashed', userId: user.id, offset: 0, limit: 50 });
+      const events = await next.auth.admin.listAudit({ event: 'password.rehashed', userId: user.id, offset: 0, limit: 50 });
       expect(events.total).toBe(1);
 
       // Current parameters: no further re-hash.

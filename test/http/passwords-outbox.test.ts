@@ -45,7 +45,7 @@ describe('development: /dev/mail lists the outbox', () => {
     expect(await empty.text()).toContain('No messages yet.');
 
     expect((await dev.client().json('/auth/forgot-password', { json: { email } })).res.status).toBe(200);
-    await dev.auth.flushBackground();
+    await dev.auth.flush();
 
     const [entry] = await readOutbox(outbox, 10);
     expect(entry).toMatchObject({ to: email, subject: 'Reset your password' });

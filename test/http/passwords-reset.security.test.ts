@@ -41,7 +41,7 @@ async function requestLink(email: string, c: Client = t.client()): Promise<{ lin
   const before = sink.to(email).length;
   const { res } = await forgot(c, email);
   expect(res.status).toBe(200);
-  await t.auth.flushBackground();
+  await t.auth.flush();
   const mails = sink.to(email);
   expect(mails.length).toBe(before + 1);
   const link = resetLinkIn(mails[mails.length - 1]!);
@@ -61,7 +61,7 @@ async function loginStatus(email: string, password: string): Promise<number> {
 }
 
 async function resetFailures(ip: string): Promise<Array<{ reason: string | null; userId: string | null }>> {
-  const { records } = await t.auth.listAudit({ event: 'password.reset_failed', ip, offset: 0, limit: 50 });
+  const { records } = await t.auth.admin.listAudit({ event: 'password.reset_failed', ip, offset: 0, limit: 50 });
   return records.map((r) => ({ reason: r.reason, userId: r.userId }));
 }
 
@@ -99,7 +99,7 @@ describe('POST /auth/forgot-password: the same answer either way', () => {
     const headers = (res: Response) => [...res.headers].filter(([name]) => name !== 'date' && !name.startsWith('ratelimit')).sort();
     expect(headers(known.res)).toEqual(headers(stranger.res));
 
-    await t.auth.flushBackground();
+    await t.auth.flush();
     expect(sink.to(unknown)).toHaveLength(0);
     expect(sink.to(a.email)).toHaveLength(1);
     expect(sink.received.length).toBe(total + 1);
@@ -134,7 +134,7 @@ describe('POST /auth/forgot-password: the same answer either way', () => {
     expect(unknown.status).toBe(303);
     expect(locationOf(known)).toBe('/login');
     expect(locationOf(unknown)).toBe('/login');
-    await t.auth.flushBackground();
+    await t.auth.flush();
     expect(sink.to(a.email)).toHaveLength(1);
   });
 
@@ -146,7 +146,7 @@ describe('POST /auth/forgot-password: the same answer either way', () => {
     expect(fourth.res.status).toBe(429);
     expect(fourth.body).toEqual(RATE_LIMITED);
     expect(Number(fourth.res.headers.get('retry-after'))).toBeGreaterThan(0);
-    await t.auth.flushBackground();
+    await t.auth.flush();
     expect(sink.to(a.email)).toHaveLength(3);
     // An unknown e-mail is limited the same way (no difference to observe).
     const d = t.client();
@@ -194,7 +194,7 @@ describe('reset end to end', () => {
     expect((await meWith(t, `Bearer ${a.pat}`)).res.status).toBe(401);
     expect(await loginStatus(a.email, OLD)).toBe(401);
     expect(await loginStatus(a.email, NEW)).toBe(200);
-    const changed = await t.auth.listAudit({ event: 'password.changed', userId: a.userId, offset: 0, limit: 10 });
+    const changed = await t.auth.admin.listAudit({ event: 'password.changed', userId: a.userId, offset: 0, limit: 10 });
     expect(changed.records.map((r) => r.detail.by ?? r.reason)).toEqual(['reset']);
   });
 
@@ -344,7 +344,7 @@ describe('attacks on the link: refused, audited, nothing changed', () => {
     await t.stores.users.setUserActive(a.userId, false, t.clock.nowMs());
     const before = sink.to(a.email).length;
     expect((await forgot(t.client(), a.email)).res.status).toBe(200);
-    await t.auth.flushBackground();
+    await t.auth.flush();
     expect(sink.to(a.email).length).toBe(before);
   });
 });

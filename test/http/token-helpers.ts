@@ -88,7 +88,7 @@ export async function expectUnauthenticated(result: { res: Response; body: unkno
 
 /** `token.rejected` (or another event) written for requests from this client IP. */
 export async function auditAt(t: TestApp, ip: string, event = 'token.rejected'): Promise<Array<{ event: string; reason: string | null; userId: string | null }>> {
-  const { records } = await t.auth.listAudit({ event, ip, offset: 0, limit: 50 });
+  const { records } = await t.auth.admin.listAudit({ event, ip, offset: 0, limit: 50 });
   return records.map((r) => ({ event: r.event, reason: r.reason, userId: r.userId }));
 }
 

@@ -115,6 +115,7 @@ const cookie = reg.headers.get('set-cookie').split(';')[0];
 const hello = await app.request('http://localhost/hello', { headers: { cookie, accept: 'application/json' } });
 const anonymous = await app.request('http://localhost/hello', { headers: { accept: 'application/json' } });
 console.log(JSON.stringify({ register: reg.status, hello: await hello.json(), anonymous: anonymous.status }));
+await auth.close();
 await stores.close();
 `,
     );

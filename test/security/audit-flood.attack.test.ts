@@ -62,7 +62,7 @@ describe('audit flooding with refused credentials', () => {
 
   /** Every audit row from `ip` (reading through the Auth object flushes what waits first). */
   async function rowsFrom(ip: string): Promise<readonly AuditRecord[]> {
-    return (await t.auth.listAudit({ ip, offset: 0, limit: 5_000 })).records;
+    return (await t.auth.admin.listAudit({ ip, offset: 0, limit: 5_000 })).records;
   }
 
   const rejectionLinesFrom = (ip: string) => lines.filter((line) => line.fields['event'] === 'token.rejected' && line.fields['ip'] === ip);

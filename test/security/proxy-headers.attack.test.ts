@@ -94,9 +94,9 @@ describe('TRUST_PROXY=loopback, TRUST_PROXY_HEADER unset: a client-sent Forwarde
     const real = '203.0.113.41';
     const forged = '198.51.100.41';
     await expectAdmitted(await strangerLogin(t, { 'x-forwarded-for': real, forwarded: `for=${forged}` }), 'login');
-    await t.auth.flushAudit();
-    expect((await t.auth.listAudit({ event: 'login.failed', ip: real, offset: 0, limit: 10 })).total).toBe(1);
-    expect((await t.auth.listAudit({ ip: forged, offset: 0, limit: 10 })).total).toBe(0);
+    await t.auth.flush();
+    expect((await t.auth.admin.listAudit({ event: 'login.failed', ip: real, offset: 0, limit: 10 })).total).toBe(1);
+    expect((await t.auth.admin.listAudit({ ip: forged, offset: 0, limit: 10 })).total).toBe(0);
   });
 
   it('Forwarded: proto=https does not make a plain-HTTP request HTTPS (FORCE_HTTPS still redirects, nothing is processed)', async () => {
@@ -139,9 +139,9 @@ describe('TRUST_PROXY=loopback, TRUST_PROXY_HEADER unset: a client-sent Forwarde
       expect(stolen.status).toBe(401);
       expect(await jsonOf(stolen)).toEqual(UNAUTHENTICATED);
       // The session died where the thief really was: the audit names the thief's address, not the owner's.
-      await strong.auth.flushAudit();
-      expect((await strong.auth.listAudit({ event: 'session.revoked', ip: '198.51.100.43', offset: 0, limit: 10 })).total).toBe(1);
-      expect((await strong.auth.listAudit({ event: 'session.revoked', ip: '203.0.113.43', offset: 0, limit: 10 })).total).toBe(0);
+      await strong.auth.flush();
+      expect((await strong.auth.admin.listAudit({ event: 'session.revoked', ip: '198.51.100.43', offset: 0, limit: 10 })).total).toBe(1);
+      expect((await strong.auth.admin.listAudit({ event: 'session.revoked', ip: '203.0.113.43', offset: 0, limit: 10 })).total).toBe(0);
     } finally {
       await strong.dispose();
     }

@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { http, type Auth, type Mechanism, type Principal } from '../../index.ts';
 import { flushPending, sendResponse, stateOf } from './request-state.ts';
 
-export type RateLimitRule = Parameters<Auth['rateLimit']>[1];
+export type RateLimitRule = Parameters<Auth['http']['rateLimit']>[1];
 export type RequiredOptions = http.RequiredOptions;
 export type FreshOptions = http.FreshOptions;
 
@@ -16,7 +16,7 @@ export function syncRequest(req: Request, state: http.RequestState): void {
   const principal = state.principal ?? undefined;
   if (req.principal === principal) return;
   req.principal = principal;
-  req.user = principal ? state.auth.publicUser(principal) : undefined;
+  req.user = principal ? state.auth.access.publicUser(principal) : undefined;
 }
 
 export function createGuards(core: http.HttpCore<Request>) {

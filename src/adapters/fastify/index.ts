@@ -16,7 +16,7 @@ import { attachState, findState, peerOf, readFastifyBody, sendResponse, stateOf,
 
 export type RequiredOptions = http.RequiredOptions;
 export type FreshOptions = http.FreshOptions;
-export type RateLimitRule = Parameters<Auth['rateLimit']>[1];
+export type RateLimitRule = Parameters<Auth['http']['rateLimit']>[1];
 export type AuthViews = http.AuthViews;
 
 declare module 'fastify' {
@@ -48,7 +48,7 @@ function toRenderable(error: unknown): unknown {
 function syncRequest(request: FastifyRequest, state: http.RequestState): void {
   if (request.principal === state.principal) return;
   request.principal = state.principal;
-  request.user = state.principal ? state.auth.publicUser(state.principal) : null;
+  request.user = state.principal ? state.auth.access.publicUser(state.principal) : null;
 }
 
 export function fastifyAuth(auth: Auth, options: FastifyAuthOptions = {}) {

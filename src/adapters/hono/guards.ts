@@ -9,7 +9,7 @@ import { stateOf, syncVariables, type AuthEnv } from './variables.ts';
 
 export type RequiredOptions = http.RequiredOptions;
 export type FreshOptions = http.FreshOptions;
-type RateLimitRule = Parameters<Auth['rateLimit']>[1];
+type RateLimitRule = Parameters<Auth['http']['rateLimit']>[1];
 
 /** One core guard as middleware (named after it, for stack traces and app introspection). */
 export function fromGuard(guard: http.Guard): MiddlewareHandler<AuthEnv> {

@@ -125,7 +125,7 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     views: core.views,
     jwks: async (c) => {
       c.header('Cache-Control', 'public, max-age=300');
-      return c.json(await auth.jwks());
+      return c.json(await auth.tokens.jwks());
     },
   };
 }

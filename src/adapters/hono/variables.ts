@@ -26,5 +26,5 @@ export function syncVariables(c: Context, state: RequestAuthState): void {
   const principal = state.principal;
   if (principal === (c as AuthContext).get('principal')) return;
   (c as AuthContext).set('principal', principal);
-  (c as AuthContext).set('user', principal ? state.auth.publicUser(principal) : null);
+  (c as AuthContext).set('user', principal ? state.auth.access.publicUser(principal) : null);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPublicId, createSecretToken, secureRandom } from './index.ts';
+import { createPublicId, createRandomPool, createSecretToken, secureRandom } from './index.ts';
 
 describe('secureRandom', () => {
   it('gives the length asked for, large or small', () => {
@@ -28,5 +28,25 @@ describe('secureRandom', () => {
     // 65,536 bytes over 256 values: 256 expected each; a count under 150 or over 370 is ~7 sigma away.
     expect(Math.min(...counts)).toBeGreaterThan(150);
     expect(Math.max(...counts)).toBeLessThan(370);
+  });
+});
+
+describe('createRandomPool', () => {
+  it('each pool is its own: bytes drawn from one are not the next bytes of another', () => {
+    const a = createRandomPool();
+    const b = createRandomPool();
+    const fromA = new Set(Array.from({ length: 200 }, () => Buffer.from(a.random(16)).toString('hex')));
+    for (let i = 0; i < 200; i++) expect(fromA.has(Buffer.from(b.random(16)).toString('hex'))).toBe(false);
+  });
+
+  it('wipe() leaves what was handed out alone, and the pool keeps giving full-length, fresh bytes after it', () => {
+    const pool = createRandomPool();
+    const first = pool.random(16);
+    const copy = Buffer.from(first);
+    pool.wipe();
+    expect(Buffer.from(first).equals(copy)).toBe(true);
+    const after = Array.from({ length: 300 }, () => pool.random(16));
+    for (const bytes of after) expect(bytes).toHaveLength(16);
+    expect(new Set(after.map((bytes) => Buffer.from(bytes).toString('hex'))).size).toBe(300);
   });
 });

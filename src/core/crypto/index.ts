@@ -9,24 +9,47 @@ export type RandomSource = (byteLength: number) => Uint8Array;
 
 /** Bytes drawn from the CSPRNG at once and handed out in slices, each byte once (as Node's randomUUID does). */
 const RANDOM_POOL_BYTES = 4096;
-let randomPool = Buffer.alloc(0);
-let randomOffset = 0;
+
+/** A pooled CSPRNG of one owner (an Auth), with the means to destroy what it has not handed out yet. */
+export interface RandomPool {
+  readonly random: RandomSource;
+  /**
+   * Zeroes and drops the bytes drawn but not yet handed out: they are the owner's future secrets
+   * (tokens, ids), and should not outlive it in memory. A later draw refills the pool.
+   */
+  wipe(): void;
+}
 
 /**
  * The CSPRNG (OpenSSL's, through node:crypto). Small requests (tokens, ids) are served from a pool
  * refilled 4 KiB at a time: one call into OpenSSL for many tokens instead of one per token, which
- * was a thirtieth of a login's time on the event loop. Every caller gets its own copy.
+ * was a thirtieth of a login's time on the event loop. Every caller gets its own copy. Each pool
+ * is its owner's: `createAuth` makes one per Auth and wipes it on `close()`.
  */
-export const secureRandom: RandomSource = (byteLength) => {
-  if (byteLength > 256) return randomBytes(byteLength);
-  if (randomOffset + byteLength > randomPool.length) {
-    randomPool = randomBytes(RANDOM_POOL_BYTES);
-    randomOffset = 0;
-  }
-  const slice = Buffer.from(randomPool.subarray(randomOffset, randomOffset + byteLength));
-  randomOffset += byteLength;
-  return slice;
-};
+export function createRandomPool(): RandomPool {
+  let pool = Buffer.alloc(0);
+  let offset = 0;
+  return {
+    random(byteLength) {
+      if (byteLength > 256) return randomBytes(byteLength);
+      if (offset + byteLength > pool.length) {
+        pool = randomBytes(RANDOM_POOL_BYTES);
+        offset = 0;
+      }
+      const slice = Buffer.from(pool.subarray(offset, offset + byteLength));
+      offset += byteLength;
+      return slice;
+    },
+    wipe() {
+      pool.fill(0);
+      pool = Buffer.alloc(0);
+      offset = 0;
+    },
+  };
+}
+
+/** The default source of the helpers below when none is given (one pool for those callers, never wiped). */
+export const secureRandom: RandomSource = createRandomPool().random;
 
 /** A new opaque secret, base64url. 32 bytes = 256 bits: unguessable for any attacker budget. */
 export function createSecretToken(random: RandomSource = secureRandom, byteLength = 32): string {

@@ -94,6 +94,34 @@ describe('the hashing pool', () => {
   });
 });
 
+describe('closing a hasher', () => {
+  /** A pool no other test in this file uses (pools are shared per threads + niceness). */
+  const shared = { threads: 1, niceness: 11 };
+
+  it('stops the shared pool only when the last hasher holding it closes; a closed hasher refuses, the other keeps hashing', async () => {
+    const first = createPasswordHasher(CHEAP, shared);
+    const second = createPasswordHasher(CHEAP, shared);
+    const hash = await first.hashPassword('correct horse battery staple');
+    expect(hashPoolLoad(shared).peakInFlight).toBe(1);
+    await first.close();
+    await first.close(); // idempotent: the second call releases nothing more
+    await expect(first.hashPassword('anything')).rejects.toThrow('closed');
+    // The pool is the same one (its counters survive), and the other hasher still uses it.
+    expect(hashPoolLoad(shared).peakInFlight).toBe(1);
+    expect(await second.verifyPassword(hash, 'correct horse battery staple')).toBe(true);
+    await second.close();
+    expect(hashPoolLoad(shared)).toEqual({ inFlight: 0, peakInFlight: 0, refusedTotal: 0 });
+  });
+
+  it('lets work already handed over finish: a verification in flight when the last holder closes still answers', async () => {
+    const hasher = createPasswordHasher(CHEAP, { threads: 1, niceness: 12 });
+    const hash = await hasher.hashPassword('correct horse battery staple');
+    const inFlight = hasher.verifyPassword(hash, 'correct horse battery staple');
+    await hasher.close();
+    expect(await inFlight).toBe(true);
+  });
+});
+
 describe('the bounded queue', () => {
   /** Each case has a pool of its own (pools are shared per threads + niceness), so its counters start at zero. */
   const ownPool = (niceness: number, maxQueue?: number) => ({ threads: 1, niceness, ...(maxQueue === undefined ? {} : { maxQueue }) });

@@ -65,6 +65,12 @@ export interface HashPool {
   /** Rejects with HashQueueFullError, before any work, when the pool already holds its limit. */
   run(task: Extract<HashTask, { op: 'hash' }>): Promise<string>;
   run(task: Extract<HashTask, { op: 'verify' }>): Promise<boolean>;
+  /**
+   * Lets go of the shared pool. When no handle on it is left, its workers finish what they hold
+   * and stop; while another handle (another Auth) holds it, nothing stops. Idempotent; after it,
+   * `run` rejects.
+   */
+  release(): Promise<void>;
 }
 
 /** What a pool has admitted, counted by the pool itself: what a test or an operator can watch. */
@@ -97,6 +103,12 @@ interface PoolEntry {
 const pools = new Map<string, PoolEntry>();
 
 const poolKey = (threads: number, niceness: number) => `${threads}/${niceness}`;
+
+/**
+ * Handles not yet released, per pool key: a pool is shared by every hasher of its settings, so it
+ * may only stop when the last of them lets go (closing one Auth must not stop another's hashing).
+ */
+const holders = new Map<string, number>();
 
 function poolFor(threads: number, niceness: number): PoolEntry {
   const key = poolKey(threads, niceness);
@@ -148,8 +160,12 @@ export function hashPoolOptions(setting: {
 export function hashPool(options: HashPoolOptions = {}): HashPool {
   const { threads, niceness, maxQueue } = validateHashPoolOptions(options);
   const limit = threads + maxQueue;
+  const key = poolKey(threads, niceness);
+  holders.set(key, (holders.get(key) ?? 0) + 1);
+  let released: Promise<void> | undefined;
   return {
     run: ((task: HashTask) => {
+      if (released) return Promise.reject(new Error('This password hasher was closed'));
       const pool = poolFor(threads, niceness);
       // Refused before anything is handed over: a refusal costs no hashing and no wait.
       if (pool.inFlight >= limit) {
@@ -162,6 +178,20 @@ export function hashPool(options: HashPoolOptions = {}): HashPool {
         pool.inFlight -= 1;
       });
     }) as HashPool['run'],
+    release: () =>
+      (released ??= (async () => {
+        const left = (holders.get(key) ?? 1) - 1;
+        if (left > 0) {
+          holders.set(key, left);
+          return;
+        }
+        holders.delete(key);
+        const pool = pools.get(key);
+        if (!pool) return;
+        pools.delete(key);
+        // Graceful: tasks already handed over finish (their callers get answers), then the threads end.
+        await pool.workers.close();
+      })()),
   };
 }
 
@@ -172,7 +202,11 @@ export function hashPoolLoad(options: HashPoolOptions = {}): HashPoolLoad {
   return { inFlight: pool?.inFlight ?? 0, peakInFlight: pool?.peakInFlight ?? 0, refusedTotal: pool?.refusedTotal ?? 0 };
 }
 
-/** Stops every pool's workers (tests and shutdown; a later hash starts a new pool). */
+/**
+ * Stops every pool's workers at once, whoever holds them (tests, and process shutdown when the
+ * hashers were made outside an Auth); a later hash starts a new pool. An Auth releases its own
+ * hold on `close()` instead, which leaves other Auths' pools alone.
+ */
 export async function closeHashPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();

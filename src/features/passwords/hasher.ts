@@ -60,8 +60,16 @@ export function passwordHashNeedsRehash(passwordHash: string, params: Argon2Para
   }
 }
 
-/** What createPasswordHasher returns: a PasswordHasher whose needsRehash is always there. */
-export type Argon2PasswordHasher = PasswordHasher & { needsRehash(passwordHash: string): boolean };
+/** What createPasswordHasher returns: a PasswordHasher whose needsRehash is always there, and that can be closed. */
+export type Argon2PasswordHasher = PasswordHasher & {
+  needsRehash(passwordHash: string): boolean;
+  /**
+   * Lets go of the shared hashing pool: its threads stop once no other hasher of the same pool
+   * settings holds it (work already handed over finishes first). Idempotent; afterwards every
+   * hash and verification rejects. `auth.close()` does this for the hasher createAuth made.
+   */
+  close(): Promise<void>;
+};
 
 /**
  * argon2id with `params`, computed in the process's hashing pool (hash-pool.ts): worker threads, one
@@ -92,5 +100,6 @@ export function createPasswordHasher(params: Argon2Params = OWASP_ARGON2ID, pool
       await verifyPassword(await dummyHash, password);
     },
     needsRehash: (passwordHash) => passwordHashNeedsRehash(passwordHash, params),
+    close: () => workers.release(),
   };
 }

@@ -48,4 +48,5 @@ export {
   flaskSecurityPasswordHmac,
   LEGACY_HASH_CAPS,
 } from './legacy/index.ts';
+export { importedHashFormat } from './imported-hash.ts';
 export { verifyStoredPassword, type VerifyStoredPasswordOptions, type StoredPasswordCheck } from './verify-stored.ts';
