@@ -32,6 +32,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly responses: number;
+  /** Every answer received, the settling ones included (what the server did work for). */
+  readonly answered: number;
   readonly statusCounts: Readonly<Record<string, number>>;
   /** Share of answers with the expected status (0..1). */
   readonly expectedShare: number;
@@ -59,6 +61,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   const latencies = new LatencyLog();
   const statusCounts: Record<string, number> = {};
   let responses = 0;
+  let answered = 0;
   const instance = autocannon({
     url: target.url,
     method: target.method ?? 'GET',
@@ -72,6 +75,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
   const measureFrom = performance.now() + settleMs;
   let measureUntil = Number.POSITIVE_INFINITY;
   instance.on('response', (_client: unknown, status: number, _bytes: number, responseTimeMs: number) => {
+    answered++;
     const now = performance.now();
     if (now < measureFrom || now > measureUntil) return;
     latencies.push(responseTimeMs);
@@ -90,6 +94,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
     p50Ms: percentileOfSorted(sorted, 50),
     p99Ms: percentileOfSorted(sorted, 99),
     responses,
+    answered,
     statusCounts,
     expectedShare: responses > 0 ? (statusCounts[String(target.expectStatus)] ?? 0) / responses : 0,
     errors: result.errors + result.timeouts,

@@ -137,7 +137,7 @@ export function childPids(pid: number): number[] {
 }
 
 /** CPU seconds a process has used (all its threads), from /proc/<pid>/stat; NaN when unreadable. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

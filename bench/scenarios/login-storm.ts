@@ -10,7 +10,7 @@ import { formatMs, formatRate, markdownTable } from '../lib/format.ts';
 import { runLoad, type LoadResult, type LoadTarget } from '../lib/load.ts';
 import { log } from '../lib/measure.ts';
 import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
-import { startServer, waitUntilIdle, type RunningServer } from '../lib/process.ts';
+import { cpuSeconds, startServer, waitUntilIdle, type RunningServer } from '../lib/process.ts';
 import { libuvPoolSize, startRawArgon2, verificationsPerSecond, type RawArgon2 } from '../lib/raw-argon2.ts';
 import { median } from '../lib/stats.ts';
 import { BENCH_USER } from '../servers/bench-user.ts';
@@ -58,6 +58,12 @@ interface Round {
   readonly pool: number;
   /** 50 concurrent logins and nothing else. */
   readonly alone: LoadResult;
+  /**
+   * The server's CPU time (every thread, the hashing pool's included) per login answered in that
+   * run. Unlike logins/s, barely moved by other load on the machine: the figure to compare two
+   * versions by (the few logins still in flight when the run stops count against it, alike in both).
+   */
+  readonly cpuMsPerLogin: number;
   /** 50 concurrent logins while authenticated GETs arrive at GET_RATE. */
   readonly storm: LoadResult;
   readonly gets: LoadResult;
@@ -78,8 +84,10 @@ async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, server: RunningSe
   // The server still hashes the logins queued when a run ends: every measurement waits for it.
   await waitUntilIdle(server.pid);
   const rawBefore = await measureRaw(rawArgon2, seconds / 2);
+  const cpuBefore = cpuSeconds(server.pid);
   const alone = await runLoad(loginTarget, { ...settings, connections: LOGIN_CONNECTIONS });
   await waitUntilIdle(server.pid);
+  const cpuMsPerLogin = ((cpuSeconds(server.pid) - cpuBefore) * 1000) / alone.answered;
   const rawAfter = await measureRaw(rawArgon2, seconds / 2, true);
   const pool = await poolVerifyRate(seconds);
   const [storm, gets] = await Promise.all([
@@ -89,7 +97,7 @@ async function oneRound(ctx: RunContext, rawArgon2: RawArgon2, server: RunningSe
   await waitUntilIdle(server.pid);
   const rawAsync = (rawBefore.async + rawAfter.async) / 2;
   const rawThreads = (rawBefore.threads + rawAfter.threads) / 2;
-  return { rawAsync, rawThreads, raw: Math.max(rawAsync, rawThreads), pool, alone, storm, gets };
+  return { rawAsync, rawThreads, raw: Math.max(rawAsync, rawThreads), pool, alone, cpuMsPerLogin, storm, gets };
 }
 
 export const loginStorm: Scenario = {
@@ -112,7 +120,7 @@ export const loginStorm: Scenario = {
         const r = await oneRound(ctx, rawArgon2, server, loginTarget, getTarget);
         log(
           `login-storm round ${round + 1}: raw ${formatRate(r.rawAsync)}/s async, ${formatRate(r.rawThreads)}/s on threads, ` +
-            `pool ${formatRate(r.pool)}/s, logins ${formatRate(r.alone.requestsPerSecond)}/s alone (${percent(r.alone.requestsPerSecond / r.raw)}), ` +
+            `pool ${formatRate(r.pool)}/s, logins ${formatRate(r.alone.requestsPerSecond)}/s alone (${percent(r.alone.requestsPerSecond / r.raw)}, ${formatMs(r.cpuMsPerLogin)} ms CPU each), ` +
             `${formatRate(r.storm.requestsPerSecond)}/s with GETs, GET p99 ${formatMs(r.gets.p99Ms)} ms`,
         );
         rounds.push(r);
@@ -127,6 +135,7 @@ export const loginStorm: Scenario = {
     const logins = median(rounds.map((r) => r.alone.requestsPerSecond));
     // Each round's logins against that round's raw rate, then the median: drift between rounds cancels.
     const ratio = median(rounds.map((r) => r.alone.requestsPerSecond / r.raw));
+    const cpuMsPerLogin = median(rounds.map((r) => r.cpuMsPerLogin));
     const stormLogins = median(rounds.map((r) => r.storm.requestsPerSecond));
     const getP99 = median(rounds.map((r) => r.gets.p99Ms));
     const getP50 = median(rounds.map((r) => r.gets.p50Ms));
@@ -142,6 +151,7 @@ export const loginStorm: Scenario = {
         [`verifications/s through Portcullis's hashing pool (${LOGIN_CONNECTIONS} at once, no HTTP)`, formatRate(pool), '—'],
         [`logins/s (${LOGIN_CONNECTIONS} concurrent, over HTTP, load generator on the same machine)${flag}`, formatRate(logins), '—'],
         ['logins ÷ raw verifications (median of the rounds\' ratios)', percent(ratio), '≥ 90 %'],
+        ['server CPU per login, every thread (median of rounds; compare versions by this)', `${formatMs(cpuMsPerLogin)} ms`, '—'],
         [`logins/s while the GETs below run`, formatRate(stormLogins), '—'],
         [`authenticated GETs during the storm (${GET_CONNECTIONS} connections, ${GET_RATE}/s offered): req/s`, formatRate(getRps), '—'],
         ['authenticated GET p50 during the storm', `${formatMs(getP50)} ms`, '—'],
@@ -152,7 +162,7 @@ export const loginStorm: Scenario = {
       name: this.name,
       title: 'Login storm (login-storm)',
       markdown: table,
-      data: { raw, rawAsync, rawThreads, pool, logins, ratio, stormLogins, getP50, getP99, getRps, threads: rawArgon2.threads, getRate: GET_RATE, rounds },
+      data: { raw, rawAsync, rawThreads, pool, logins, ratio, cpuMsPerLogin, stormLogins, getP50, getP99, getRps, threads: rawArgon2.threads, getRate: GET_RATE, rounds },
     };
   },
 };
