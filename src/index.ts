@@ -42,7 +42,10 @@ export {
   emailKey,
   isEmailShaped,
   isUsernameShaped,
+  parseEmailAddress,
   usernameKey,
+  type AddressProblem,
+  type ParsedEmailAddress,
   type PublicUser,
 } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';
