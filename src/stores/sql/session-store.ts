@@ -96,6 +96,7 @@ export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection):
         created_at: r.user_created_at,
         updated_at: r.updated_at,
         last_login_at: r.last_login_at,
+        email_confirmed_at: r.email_confirmed_at,
       });
       return { session: toSessionRecord(r), user, authorization: authorizationFromRow(row) };
     },
