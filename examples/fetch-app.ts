@@ -104,6 +104,12 @@ export function nodeListener(fetch: FetchHandler) {
 
 if (process.argv[1]?.endsWith('fetch-app.ts')) {
   const stores = await createSqlStores(process.env.DATABASE_URL ?? 'sqlite:./data/example.db');
-  const auth = createAuth({ stores, secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-change-me-0123456789abcdef', publicOrigin: 'http://localhost:3000' });
+  const auth = createAuth({
+    stores,
+    secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-change-me-0123456789abcdef',
+    publicOrigin: 'http://localhost:3000',
+    // No mailer in this example, so no confirmation mail: see docs/identity.md to require confirmed addresses.
+    identity: { confirmation: 'off' },
+  });
   createServer(nodeListener(createApp(auth))).listen(3000);
 }

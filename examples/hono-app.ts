@@ -39,6 +39,12 @@ export function createApp(auth: Auth, addRoutes?: (app: Hono<AuthEnv>, pc: HonoA
 
 if (process.argv[1]?.endsWith('hono-app.ts')) {
   const stores = await createSqlStores(process.env.DATABASE_URL ?? 'sqlite:./data/example.db');
-  const auth = createAuth({ stores, secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-change-me-0123456789abcdef', publicOrigin: 'http://localhost:3000' });
+  const auth = createAuth({
+    stores,
+    secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-change-me-0123456789abcdef',
+    publicOrigin: 'http://localhost:3000',
+    // No mailer in this example, so no confirmation mail: see docs/identity.md to require confirmed addresses.
+    identity: { confirmation: 'off' },
+  });
   serve({ fetch: createApp(auth).fetch, port: 3000 });
 }

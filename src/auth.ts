@@ -26,10 +26,11 @@ import type { ImportUserInput } from './flows/import-user.ts';
 import type { Mechanism, Principal } from './flows/kernel.ts';
 import type { SessionSummary } from './flows/manage-sessions.ts';
 import type { StartedSession } from './flows/start-session.ts';
+import type { RegistrationPending } from './flows/sign-up.ts';
 import type { TokenPair } from './flows/tokens.ts';
 
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
-export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, StartedSession, UserSummary };
+export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, RegistrationPending, StartedSession, UserSummary };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -133,9 +134,11 @@ export interface AuthHttp {
 export interface AuthSessions {
   /**
    * Sign-up and sign-in. `previous`: whoever this browser was signed in as; once the new session
-   * exists, the previous session is deleted server-side (one browser, one live session).
+   * exists, the previous session is deleted server-side (one browser, one live session). While
+   * EMAIL_CONFIRMATION is `required`, registration starts no session: it answers RegistrationPending
+   * (`{ pending: 'confirmation', message }`) and mails a link.
    */
-  register(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  register(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession | RegistrationPending>;
   login(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   /**
@@ -174,6 +177,26 @@ export interface AuthPasswords {
    */
   requestReset(body: BodyFields, client: ClientInfo): { readonly message: string };
   reset(body: BodyFields, client: ClientInfo): Promise<void>;
+}
+
+/** Verified identity: confirming the address (EMAIL_CONFIRMATION); docs/identity.md. */
+export interface AuthIdentity {
+  /**
+   * `POST /auth/confirm`: spends the link and confirms the address it was sent to; with
+   * `identity.signInOnConfirm`, also a new session for this browser (`started`).
+   */
+  confirm(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<{ user: PublicUser; started: StartedSession | null }>;
+  /** `POST /auth/confirm/resend`: the same answer for every address; the work happens in the background. */
+  resendConfirmation(body: BodyFields, client: ClientInfo): { readonly message: string };
+  /** Whether to show the "confirm your address" banner: confirmation is `optional` and this user's address is unconfirmed. */
+  showsConfirmationBanner(principal: Principal): boolean;
+  /**
+   * `POST /auth/change-email` (fresh session): the same answer whether the new address is free or
+   * held by another account; a free one gets a single-use link (work in the background).
+   */
+  requestEmailChange(principal: Principal, body: BodyFields, client: ClientInfo): { readonly message: string };
+  /** `POST /auth/change-email/confirm`: spends the link; the account moves to the new address (the old one is told). */
+  confirmEmailChange(body: BodyFields, client: ClientInfo): Promise<PublicUser>;
 }
 
 /** Bearer credentials: access/refresh pairs, their signing keys, personal access tokens. */
@@ -244,6 +267,7 @@ export interface Auth {
   readonly sessions: AuthSessions;
   readonly access: AuthAccess;
   readonly passwords: AuthPasswords;
+  readonly identity: AuthIdentity;
   readonly tokens: AuthTokens;
   readonly admin: AuthAdmin;
   readonly events: AuthEvents;

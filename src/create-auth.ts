@@ -42,14 +42,19 @@ import { AuthError } from './core/errors.ts';
 import type { MailMessage, } from './features/mail/index.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
+import { confirmEmail, resendConfirmation } from './flows/confirm-email.ts';
+import { registerGenerically } from './flows/generic-sign-up.ts';
+import { confirmEmailChange, requestEmailChange } from './flows/change-email.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
+export type { RegistrationPending } from './flows/sign-up.ts';
 export type {
   Auth,
   AuthAccess,
   AuthAdmin,
   AuthEvents,
   AuthHttp,
+  AuthIdentity,
   AuthPasswords,
   AuthSessions,
   AuthTokens,
@@ -163,7 +168,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       await mailer.send(message);
     });
   const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
-  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, emit };
+  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, background: background.run, caches, signing, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
@@ -254,7 +259,11 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
     },
     sessions: {
-      register: async (body, client, previous) => endPreviousSession(previous, await signUp(kernel, readSignUpInput(body, kernel), client)),
+      register: async (body, client, previous) => {
+        const input = readSignUpInput(body, kernel);
+        const outcome = config.identity.genericResponses ? await registerGenerically(kernel, input, client) : await signUp(kernel, input, client);
+        return 'pending' in outcome ? outcome : endPreviousSession(previous, outcome);
+      },
       login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
       logout: (principal, client) => signOut(kernel, principal, client),
       verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
@@ -279,6 +288,20 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
       reset: (body, client) => resetPassword(kernel, body, client),
     },
+    identity: {
+      async confirm(body, client, previous) {
+        const { user, started } = await confirmEmail(kernel, body, client);
+        if (started) await endPreviousSession(previous, started);
+        return { user: toPublicUser(user, started?.principal.authorization ?? (await stores.roles.authorizationOfUser(user.id))), started };
+      },
+      resendConfirmation: (body, client) => resendConfirmation(kernel, body, client),
+      showsConfirmationBanner: (principal) => config.identity.confirmation === 'optional' && principal.user.emailConfirmedAtMs === null,
+      requestEmailChange: (principal, body, client) => requestEmailChange(kernel, principal, body, client),
+      async confirmEmailChange(body, client) {
+        const user = await confirmEmailChange(kernel, body, client);
+        return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));
+      },
+    },
     tokens: {
       issue: (body, client) => signInForTokens(kernel, body, client),
       refresh: (body, client) => refreshTokenPair(kernel, body, client),
@@ -300,7 +323,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
       revokeUserCredentials: (actor, userId, client) => revokeUserCredentials(kernel, actor, userId, client),
       revokeUserSessions: (actor, userId, client) => revokeUserSessions(kernel, actor, userId, client),
       createUser: async (input, client) => {
-        const user = await createUser(kernel, readSignUpInput({ email: input.email, username: input.username ?? undefined, password: input.password }, kernel), client);
+        // An operator's account: its address counts as confirmed.
+        const user = await createUser(kernel, readSignUpInput({ email: input.email, username: input.username ?? undefined, password: input.password }, kernel), client, { confirmed: true });
         return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));
       },
       importUser: async (input, client) => {

@@ -11,6 +11,7 @@ export {
   type AuthAdmin,
   type AuthEvents,
   type AuthHttp,
+  type AuthIdentity,
   type AuthPasswords,
   type AuthSessions,
   type AuthTokens,
@@ -23,6 +24,7 @@ export {
   type SessionSummary,
   type TokenPair,
   type ApiTokenSummary,
+  type RegistrationPending,
 } from './create-auth.ts';
 export { parseConfig, defineConfig, ConfigError, type AuthConfig, type AuthOptions } from './core/config.ts';
 export { readEnvOptions, readBooleanText, readNumberText, ENV_VARIABLES, type EnvOptions, type EnvVariable } from './core/env-config.ts';
@@ -31,7 +33,7 @@ export { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventType, type EventSink } 
 export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
-export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
+export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createMemoryOneTimeTokenStore } from './stores/memory/one-time-token-store.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';

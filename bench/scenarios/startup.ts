@@ -50,6 +50,8 @@ function freshEnv(dir: string, port: number): Record<string, string> {
     PORT: String(port),
     HOST: '127.0.0.1',
     NODE_ENV: 'development',
+    // The scenario registers and signs in at once.
+    EMAIL_CONFIRMATION: 'off',
   };
 }
 

@@ -22,7 +22,7 @@ export function createBenchApp(stores: SqlStores, counters: CounterStore, secret
           password: { hashing: { maxQueue: 1_000 } },
         }
       : {};
-  const auth = createAuth({ stores, counters, secretKey, publicOrigin, ...unlimited });
+  const auth = createAuth({ stores, counters, secretKey, publicOrigin, identity: { confirmation: 'off' }, ...unlimited });
   const pc = honoAuth(auth);
   const app = new Hono<AuthEnv>();
   app.use('*', pc.middleware);
@@ -43,7 +43,8 @@ const SETUP_CLIENT: ClientInfo = { ip: '127.0.0.1', userAgent: 'portcullis-bench
 export async function ensureBenchUser(auth: Auth, stores: SqlStores): Promise<string> {
   await stores.roles.upsertRole({ name: BENCH_USER.role, description: 'Bench members', permissions: [] });
   const existing = await stores.users.findUserByEmailKey(BENCH_USER.email);
-  const userId = existing?.id ?? (await auth.sessions.register({ email: BENCH_USER.email, password: BENCH_USER.password }, SETUP_CLIENT)).principal.user.id;
+  // An operator's account (confirmed), so the bench signs in whatever EMAIL_CONFIRMATION says.
+  const userId = existing?.id ?? (await auth.admin.createUser({ email: BENCH_USER.email, password: BENCH_USER.password }, SETUP_CLIENT)).id;
   await stores.roles.grantRole(userId, BENCH_USER.role);
   return userId;
 }

@@ -10,6 +10,9 @@ import type { SqlStores } from '../sql.ts';
 import { honoAuth, type AuthEnv, type HonoAuth } from '../adapters/hono/index.ts';
 import {
   ChangePasswordPage,
+  ConfirmEmailChangePage,
+  ConfirmEmailPage,
+  ResendConfirmationPage,
   DevMailPage,
   ForgotPasswordPage,
   ResetPasswordPage,
@@ -24,6 +27,11 @@ const STATIC_FILES = new Map([
   ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
   ['favicon.svg', { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' }],
 ]);
+
+const CONFIRM_BANNER = {
+  kind: 'info',
+  text: 'Please confirm your e-mail address: open the link we sent you (no mail? ask for a new one at /confirm/resend).',
+} as const;
 
 export interface ReferenceAppOptions {
   readonly onInternalError?: (error: unknown) => void;
@@ -77,6 +85,10 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
       resetPassword: (v) => (<ResetPasswordPage csrfToken={v.csrfToken} flash={null} token={v.values.token ?? ''} errors={v.errors} formError={v.formError} />).toString(),
       changePassword: (v) =>
         v.user ? (<ChangePasswordPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} />).toString() : '',
+      confirm: (v) => (<ConfirmEmailPage csrfToken={v.csrfToken} flash={null} token={v.values.token ?? ''} errors={v.errors} formError={v.formError} />).toString(),
+      confirmEmailChange: (v) => (<ConfirmEmailChangePage csrfToken={v.csrfToken} flash={null} token={v.values.token ?? ''} errors={v.errors} formError={v.formError} />).toString(),
+      resendConfirmation: (v) =>
+        (<ResendConfirmationPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),
     },
     ...(options.onInternalError ? { onInternalError: (error: unknown) => options.onInternalError?.(error) } : {}),
   });
@@ -94,10 +106,14 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
 
   app.route(auth.config.basePath, pc.routes);
 
-  /** Common props of every page: the user (if any), the CSRF token, the flash message. */
+  /**
+   * Common props of every page: the user (if any), the CSRF token, the flash message — or, with
+   * EMAIL_CONFIRMATION=optional and the address unconfirmed, the banner asking to confirm it.
+   */
   const frame = async (c: Context<AuthEnv>) => {
     const principal = await pc.identify(c);
-    return { user: principal ? auth.access.publicUser(principal) : null, csrfToken: pc.csrfToken(c), flash: pc.takeFlash(c) };
+    const flash = pc.takeFlash(c) ?? (principal && auth.identity.showsConfirmationBanner(principal) ? CONFIRM_BANNER : null);
+    return { user: principal ? auth.access.publicUser(principal) : null, csrfToken: pc.csrfToken(c), flash };
   };
 
   app.get('/', async (c) => c.html(<HomePage {...await frame(c)} />));
@@ -127,6 +143,23 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     const { csrfToken, flash } = await frame(c);
     const token = (c.req.query('token') ?? '').slice(0, 64);
     return c.html(<ResetPasswordPage csrfToken={csrfToken} flash={flash} token={token} errors={{}} formError={null} />);
+  });
+
+  app.get(auth.config.pages.confirm, async (c) => {
+    const { csrfToken, flash } = await frame(c);
+    const token = (c.req.query('token') ?? '').slice(0, 64);
+    return c.html(<ConfirmEmailPage csrfToken={csrfToken} flash={flash} token={token} errors={{}} formError={null} />);
+  });
+
+  app.get(auth.config.pages.confirmEmailChange, async (c) => {
+    const { csrfToken, flash } = await frame(c);
+    const token = (c.req.query('token') ?? '').slice(0, 64);
+    return c.html(<ConfirmEmailChangePage csrfToken={csrfToken} flash={flash} token={token} errors={{}} formError={null} />);
+  });
+
+  app.get('/confirm/resend', async (c) => {
+    const { csrfToken, flash } = await frame(c);
+    return c.html(<ResendConfirmationPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} />);
   });
 
   app.get('/account/password', pc.required(), pc.fresh(), async (c) => {

@@ -281,7 +281,28 @@ function judge(parsed: AppConfig, config: AuthConfig, env: Env, options: DoctorO
   }
 
   if (production && server.smtpUrl === null) {
-    add('smtp-missing', 'warning', 'SMTP_URL', `SMTP_URL is not set in production: password-reset e-mails go to the outbox file ${server.mailOutbox}, not to users.`, 'Set SMTP_URL=smtps://user:pass@mail.example.com');
+    const confirming = config.identity.confirmation === 'required' ? ' With EMAIL_CONFIRMATION=required, nobody can finish signing up.' : '';
+    add('smtp-missing', 'warning', 'SMTP_URL', `SMTP_URL is not set in production: password-reset and confirmation e-mails go to the outbox file ${server.mailOutbox}, not to users.${confirming}`, 'Set SMTP_URL=smtps://user:pass@mail.example.com');
+  }
+
+  // Verified identity (docs/identity.md).
+  if (production && config.identity.confirmation !== 'required') {
+    add(
+      'email-confirmation-relaxed',
+      'warning',
+      'EMAIL_CONFIRMATION',
+      `EMAIL_CONFIRMATION is ${config.identity.confirmation} in production: accounts sign in with addresses nobody proved, and registration tells whether an address is taken.`,
+      'Unset EMAIL_CONFIRMATION (required by default), with SMTP_URL set so the links reach people.',
+    );
+  }
+  if (isRaised(config.identity.mailRecipientBudget, DEFAULTS.identity.mailRecipientBudget)) {
+    add(
+      'mail-recipient-budget-raised',
+      'warning',
+      'MAIL_RECIPIENT_BUDGET',
+      `MAIL_RECIPIENT_BUDGET=${rule(config.identity.mailRecipientBudget)} lets strangers send one mailbox more mail than the default ${rule(DEFAULTS.identity.mailRecipientBudget)}.`,
+      'Unset MAIL_RECIPIENT_BUDGET.',
+    );
   }
   return out;
 }

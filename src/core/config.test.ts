@@ -203,6 +203,11 @@ describe('one schema for code and environment', () => {
     ['ARGON2_MAX_QUEUE', '-1', { password: { hashing: { maxQueue: -1 } } }, 'password.hashing.maxQueue (ARGON2_MAX_QUEUE) must be "auto" or a whole number from 0 to 100000 (got -1)'],
     ['MAIL_FROM', 'x', { mailFrom: 'x' }, 'mailFrom (MAIL_FROM) must be text of 3 to 320 characters (got "x")'],
     ['BOOTSTRAP_ADMIN_EMAIL', 'admin', { bootstrapAdminEmail: 'admin' }, 'bootstrapAdminEmail (BOOTSTRAP_ADMIN_EMAIL) must be an e-mail address (got "admin")'],
+    ['EMAIL_CONFIRMATION', 'maybe', { identity: { confirmation: 'maybe' } }, 'identity.confirmation (EMAIL_CONFIRMATION) must be required, optional or off (got "maybe")'],
+    ['CONFIRM_TTL', '10s', { identity: { confirmTtlMs: 10_000 } }, 'identity.confirmTtlMs (CONFIRM_TTL) must be a duration from 1m to 3650d (got 10s)'],
+    ['GENERIC_RESPONSES', 'sometimes', { identity: { genericResponses: 'sometimes' } }, 'identity.genericResponses (GENERIC_RESPONSES) must be true or false (got "sometimes")'],
+    ['MAIL_RECIPIENT_BUDGET', '0/1h', { identity: { mailRecipientBudget: { count: 0, windowMs: 3_600_000 } } }, 'identity.mailRecipientBudget.count (MAIL_RECIPIENT_BUDGET) must be a whole number from 1 to 1000000000 (got 0)'],
+    ['CHANGE_EMAIL_TTL', '1s', { identity: { changeEmailTtlMs: 1_000 } }, 'identity.changeEmailTtlMs (CHANGE_EMAIL_TTL) must be a duration from 1m to 3650d (got 1s)'],
     ['CSRF_MECHANISMS', 'session,bearer', { csrf: { mechanisms: ['session', 'bearer'] } }, 'csrf.mechanisms[1] (CSRF_MECHANISMS) must be session or basic (got "bearer")'],
     ['CSRF_TRUSTED_ORIGINS', 'https://a.example.com,ftp://b.example.com', { csrf: { trustedOrigins: ['https://a.example.com', 'ftp://b.example.com'] } }, 'csrf.trustedOrigins[1] (CSRF_TRUSTED_ORIGINS) must be an absolute http(s) URL (got "ftp://b.example.com")'],
     ['CSRF_XSRF_COOKIE', 'maybe', { csrf: { xsrfCookie: 'maybe' } }, 'csrf.xsrfCookie (CSRF_XSRF_COOKIE) must be true or false (got "maybe")'],
@@ -258,5 +263,30 @@ describe('one schema for code and environment', () => {
     const error = configError(() => parseEnv({ NODE_ENV: 'production', PUBLIC_URL: 'https://example.com', SECRET_KEY: weak }));
     expect(error.setting).toBe('SECRET_KEY');
     expect(error.message).not.toContain(weak);
+  });
+});
+
+describe('identity: generic responses follow confirmation', () => {
+  it('defaults: confirmation required, generic responses on, 24h links, 3 mails an hour per recipient', () => {
+    expect(parseConfig({ secretKey: STRONG_SECRET }).identity).toEqual({
+      confirmation: 'required',
+      confirmTtlMs: 86_400_000,
+      genericResponses: true,
+      mailRecipientBudget: { count: 3, windowMs: 3_600_000 },
+      changeEmailTtlMs: 3_600_000,
+      signInOnConfirm: true,
+    });
+  });
+
+  it('off or optional confirmation turns the default off; required keeps an explicit false', () => {
+    expect(parseConfig({ secretKey: STRONG_SECRET, identity: { confirmation: 'off' } }).identity.genericResponses).toBe(false);
+    expect(parseConfig({ secretKey: STRONG_SECRET, identity: { confirmation: 'optional' } }).identity.genericResponses).toBe(false);
+    expect(parseConfig({ secretKey: STRONG_SECRET, identity: { genericResponses: false } }).identity.genericResponses).toBe(false);
+  });
+
+  it('refuses generic responses without required confirmation, naming both settings', () => {
+    expect(() => parseConfig({ secretKey: STRONG_SECRET, identity: { confirmation: 'optional', genericResponses: true } })).toThrow(
+      'Invalid configuration: identity.genericResponses (GENERIC_RESPONSES) needs identity.confirmation (EMAIL_CONFIRMATION) required',
+    );
   });
 });

@@ -109,6 +109,25 @@ export interface AuthConfig {
     readonly issuer: string | null;
     readonly audience: string | null;
   };
+  /** Verified identity (docs/identity.md). */
+  readonly identity: {
+    /** `required`: no sign-in until the address is confirmed; `optional`: signed in, with a banner; `off`: no confirmation mail. */
+    readonly confirmation: EmailConfirmation;
+    /** Lifetime of a confirmation link. */
+    readonly confirmTtlMs: number;
+    /**
+     * Registration answers the same for a new address, a taken address and a taken username (the
+     * owner is told by mail). Default: on exactly when confirmation is `required` (only then can a
+     * new account's answer be the same as a taken one's: nobody is signed in).
+     */
+    readonly genericResponses: boolean;
+    /** Mails a stranger can trigger (confirmation, resend, existing-owner notice, reset), per recipient. */
+    readonly mailRecipientBudget: RateLimitRule;
+    /** Lifetime of a change-of-e-mail link. */
+    readonly changeEmailTtlMs: number;
+    /** Confirming the address also signs the browser in. */
+    readonly signInOnConfirm: boolean;
+  };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
     readonly login: string;
@@ -118,10 +137,17 @@ export interface AuthConfig {
     readonly forgotPassword: string;
     /** The page the reset e-mail links to (`?token=…`). */
     readonly resetPassword: string;
+    /** The page the confirmation e-mail links to (`?token=…`). */
+    readonly confirm: string;
+    /** The page the change-of-e-mail link opens (`?token=…`). */
+    readonly confirmEmailChange: string;
   };
 }
 
+export type EmailConfirmation = 'required' | 'optional' | 'off';
+
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type ResolvedLater = 'genericResponses';
 /** What code passes to `createAuth`: any subset; the rest is defaulted. */
 export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy'> & {
   secretKey: string;
@@ -157,7 +183,13 @@ const MIN_SECRET_BYTES = 32;
 const MAX_DURATION_MS = 3650 * 86_400_000;
 const MAX_COUNT = 1_000_000_000;
 
-function defaultsFor(environment: Environment): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy'> & { publicOrigin?: string; trustProxy: string } {
+function defaultsFor(
+  environment: Environment,
+): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy' | 'identity'> & {
+  publicOrigin?: string;
+  trustProxy: string;
+  identity: Omit<AuthConfig['identity'], ResolvedLater> & { genericResponses: boolean | null };
+} {
   const production = environment === 'production';
   return {
     environment,
@@ -211,7 +243,25 @@ function defaultsFor(environment: Environment): Omit<AuthConfig, 'secretKey' | '
     ipv6PrefixLength: 64,
     csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
     tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
-    pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/', forgotPassword: '/forgot-password', resetPassword: '/reset-password' },
+    identity: {
+      confirmation: 'required',
+      confirmTtlMs: 24 * 3_600_000,
+      // null: follows confirmation (on when it is required).
+      genericResponses: null,
+      mailRecipientBudget: { count: 3, windowMs: 3_600_000 },
+      changeEmailTtlMs: 3_600_000,
+      signInOnConfirm: true,
+    },
+    pages: {
+      login: '/login',
+      verify: '/verify',
+      afterLogin: '/',
+      afterLogout: '/',
+      forgotPassword: '/forgot-password',
+      resetPassword: '/reset-password',
+      confirm: '/confirm',
+      confirmEmailChange: '/confirm-email-change',
+    },
   };
 }
 
@@ -383,6 +433,14 @@ function schemaFor(environment: Environment) {
       issuer: text(1, 2048).nullable(),
       audience: text(1, 2048).nullable(),
     }),
+    identity: z.strictObject({
+      confirmation: oneOf(['required', 'optional', 'off']),
+      confirmTtlMs: duration(60_000),
+      genericResponses: bool().nullable(),
+      mailRecipientBudget: rule(),
+      changeEmailTtlMs: duration(60_000),
+      signInOnConfirm: bool(),
+    }),
     pages: z.strictObject({
       login: pagePath(),
       verify: pagePath(),
@@ -390,6 +448,8 @@ function schemaFor(environment: Environment) {
       afterLogout: pagePath(),
       forgotPassword: pagePath(),
       resetPassword: pagePath(),
+      confirm: pagePath(),
+      confirmEmailChange: pagePath(),
     }),
   });
 }
@@ -457,7 +517,15 @@ export function parseConfig(options: AuthOptions): AuthConfig {
   SCHEMAS.set(environment, schema);
   const result = schema.safeParse(merge(defaultsFor(environment), given), { reportInput: true });
   if (!result.success) throw configErrorOf(result.error.issues[0] as z.core.$ZodIssue);
-  const config: AuthConfig = result.data;
+  const { identity } = result.data;
+  // A generic answer is only possible when a new account is not signed in at once.
+  if (identity.genericResponses === true && identity.confirmation !== 'required') {
+    throw new ConfigError(
+      { path: 'identity.genericResponses', variable: 'GENERIC_RESPONSES' },
+      'needs identity.confirmation (EMAIL_CONFIRMATION) required: a new account signed in at once cannot answer like a taken address',
+    );
+  }
+  const config: AuthConfig = { ...result.data, identity: { ...identity, genericResponses: identity.genericResponses ?? identity.confirmation === 'required' } };
   return deepFreeze(config);
 }
 

@@ -89,6 +89,11 @@ describe('readEnvOptions', () => {
       ARGON2_NICENESS: '0',
       ARGON2_MAX_QUEUE: '0',
       MAIL_FROM: 'Example <auth@example.com>',
+      EMAIL_CONFIRMATION: 'required',
+      CONFIRM_TTL: '2d',
+      GENERIC_RESPONSES: 'off',
+      MAIL_RECIPIENT_BUDGET: '5/2h',
+      CHANGE_EMAIL_TTL: '30m',
     };
     expect(Object.keys(env).sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
     expect(parseEnv(env)).toMatchObject({
@@ -133,6 +138,7 @@ describe('readEnvOptions', () => {
         hashing: { threads: 3, niceness: 0, maxQueue: 0 },
       },
       mailFrom: 'Example <auth@example.com>',
+      identity: { confirmation: 'required', confirmTtlMs: 2 * 86_400_000, genericResponses: false, mailRecipientBudget: { count: 5, windowMs: 7_200_000 }, changeEmailTtlMs: 1_800_000 },
     });
   });
 

@@ -59,6 +59,11 @@ export const ENV_VARIABLES = {
   REFRESH_TOKEN_TTL: ['tokens.refreshTtlMs', 'duration'],
   REFRESH_TOKEN_IDLE: ['tokens.refreshIdleMs', 'duration'],
   TOKEN_STATE_CACHE_TTL: ['tokens.stateCacheTtlMs', 'duration'],
+  EMAIL_CONFIRMATION: ['identity.confirmation', 'text'],
+  CONFIRM_TTL: ['identity.confirmTtlMs', 'duration'],
+  GENERIC_RESPONSES: ['identity.genericResponses', 'boolean'],
+  MAIL_RECIPIENT_BUDGET: ['identity.mailRecipientBudget', 'rule'],
+  CHANGE_EMAIL_TTL: ['identity.changeEmailTtlMs', 'duration'],
 } as const satisfies Record<string, readonly [string, TextForm]>;
 
 export type EnvVariable = keyof typeof ENV_VARIABLES;

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests. Try again later.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
   BUSY: { status: 503, message: 'Server busy. Try again shortly.' },
+  CONFIRMATION_REQUIRED: { status: 403, message: 'Confirm your e-mail address first' },
   INTERNAL: { status: 500, message: 'Internal server error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -4,7 +4,10 @@
  * secret (no password, hash, token or session cookie).
  */
 
-export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'invalid_input' | 'locked' | 'ip_budget' | 'client_busy';
+export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'unconfirmed' | 'invalid_input' | 'locked' | 'ip_budget' | 'client_busy';
+
+/** Why a mailed link was refused (audit only). */
+export type LinkRejection = 'malformed' | 'unknown' | 'used' | 'expired' | 'stale';
 
 export type Mechanism = 'session' | 'token' | 'basic';
 
@@ -18,6 +21,8 @@ interface EventBase {
 export type AuthEvent = EventBase &
   (
     | { type: 'user.registered'; userId: string; email: string }
+    /** A generic registration (GENERIC_RESPONSES) that found the e-mail or username taken: answered like any other, the owner told by mail. */
+    | { type: 'registration.duplicate'; identity: string; reason: 'email_taken' | 'username_taken'; userId?: string }
     | { type: 'login.succeeded'; userId: string; via: Mechanism }
     | { type: 'login.failed'; identity: string; reason: LoginFailureReason; via: Mechanism }
     | { type: 'login.locked'; identity: string; via: Mechanism; retryAfterSeconds: number }
@@ -52,6 +57,21 @@ export type AuthEvent = EventBase &
     | { type: 'password.rehashed'; userId: string }
     | { type: 'password.reset_requested'; identity: string; userId?: string }
     | { type: 'password.reset_failed'; reason: 'malformed' | 'unknown' | 'used' | 'expired'; userId?: string }
+    | { type: 'email.confirmation_sent'; userId: string; reason: 'registered' | 'resend' | 'login' }
+    | { type: 'email.confirmed'; userId: string }
+    | { type: 'email.confirm_failed'; reason: LinkRejection; userId?: string }
+    /** `reason: 'taken'`: another account (or the user) holds the address; no link was sent, the answer was the same. */
+    | { type: 'email.change_requested'; userId: string; reason?: 'taken' }
+    | { type: 'email.change_failed'; reason: LinkRejection; userId?: string }
+    | { type: 'email.changed'; userId: string }
+    | { type: 'security.notice_sent'; userId: string; kind: 'password_changed' | 'password_reset' | 'email_changed' }
+    | {
+        type: 'mail.suppressed';
+        /** Which mail was not sent: the recipient's budget (MAIL_RECIPIENT_BUDGET) was spent. */
+        kind: string;
+        reason: 'recipient_budget';
+        userId?: string;
+      }
   );
 
 /** Why a presented token was refused (audit only; the client always sees the same 401). */
@@ -70,6 +90,7 @@ export type AuthEventType = AuthEvent['type'];
 /** Every event type, for filters and docs; the compiler checks the list against the union. */
 export const AUTH_EVENT_TYPES = [
   'user.registered',
+  'registration.duplicate',
   'login.succeeded',
   'login.failed',
   'login.locked',
@@ -97,6 +118,14 @@ export const AUTH_EVENT_TYPES = [
   'password.rehashed',
   'password.reset_requested',
   'password.reset_failed',
+  'email.confirmation_sent',
+  'email.confirmed',
+  'email.confirm_failed',
+  'email.change_requested',
+  'email.change_failed',
+  'email.changed',
+  'security.notice_sent',
+  'mail.suppressed',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

@@ -23,6 +23,11 @@ export const FLASH_MESSAGES = {
   reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
   password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },
   password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
+  confirm_sent: { kind: 'info', text: 'Check your e-mail to finish signing up.' },
+  confirmation_resent: { kind: 'info', text: 'If that address has an account waiting for confirmation, a new link is on its way.' },
+  email_confirmed: { kind: 'success', text: 'Your e-mail address is confirmed.' },
+  email_change_sent: { kind: 'info', text: 'Check the new address for a link to confirm the change.' },
+  email_changed: { kind: 'success', text: 'Your e-mail address has been changed.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -58,6 +58,12 @@ export interface UserStore {
    * the link was sent to) and it is unconfirmed, in one conditional write. Returns whether it did.
    */
   confirmEmail(id: string, emailKey: string, nowMs: number): Promise<boolean>;
+  /**
+   * Moves the user to a new (proved) address — only while their e-mail key is still `fromEmailKey`,
+   * in one conditional write that also marks the new address confirmed. `stale` when the key had
+   * changed (or the user is gone); `taken` when another account holds the new key (nothing written).
+   */
+  changeEmail(id: string, fromEmailKey: string, to: { readonly email: string; readonly emailKey: string }, nowMs: number): Promise<'changed' | 'stale' | 'taken'>;
 }
 
 /** Roles and the permissions they grant, as one snapshot for a user. */

@@ -81,8 +81,9 @@ export async function authenticateBasic(kernel: Kernel, header: string | null, c
     // A refusal checked nothing (locked, client budget spent, too many in flight): no guess, no unit.
     if ('retryAfterSeconds' in result) await limit.release();
     const failure = credentialFailure(kernel, identity, result, 'basic', client);
-    // Locked: 429 with Retry-After, exactly as the login form would answer. Otherwise 401 + challenge.
-    if (failure.code === 'RATE_LIMITED') throw failure;
+    // Locked: 429 with Retry-After, exactly as the login form would answer; the right password of an
+    // unconfirmed account: 403 CONFIRMATION_REQUIRED, as at the login form. Otherwise 401 + challenge.
+    if (failure.code === 'RATE_LIMITED' || failure.code === 'CONFIRMATION_REQUIRED') throw failure;
     return null;
   }
   await limit.release();

@@ -9,16 +9,19 @@ import { AuthError } from '../core/errors.ts';
 import type { LoginFailureReason, Mechanism } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import { emailKey, usernameKey } from '../features/identity/index.ts';
+import { awaitsConfirmation, emailKey, usernameKey } from '../features/identity/index.ts';
 import { lockoutSubject, reserveAttempt } from '../features/lockout/index.ts';
 import { HashQueueFullError, verifyStoredPassword } from '../features/passwords/index.ts';
 import { origin, type Kernel } from './kernel.ts';
+import { sendConfirmation } from './send-confirmation.ts';
 
 type Refusal = 'locked' | 'ip_budget' | 'client_busy';
 
 export type CredentialCheck =
   | { ok: true; user: UserRecord }
-  | { ok: false; reason: Exclude<LoginFailureReason, Refusal> }
+  /** The right password of an account whose address is not confirmed yet (EMAIL_CONFIRMATION=required). */
+  | { ok: false; reason: 'unconfirmed'; user: UserRecord }
+  | { ok: false; reason: Exclude<LoginFailureReason, Refusal | 'unconfirmed'> }
   | { ok: false; reason: Refusal; retryAfterSeconds: number };
 
 /** What became of one guarded check: refused before evaluating, or evaluated with its verdict. */
@@ -166,9 +169,11 @@ export async function checkCredentials(kernel: Kernel, identity: string, passwor
       }
       if (!(await verifyUserPassword(kernel, user, password, client))) return { ok: false, reason: 'wrong_password' };
       if (!user.active) return { ok: false, reason: 'inactive' };
+      if (awaitsConfirmation(kernel.config.identity.confirmation, user)) return { ok: false, reason: 'unconfirmed', user };
       return { ok: true, user };
     },
-    (result) => result.ok,
+    // The right password of an unconfirmed account is no guess: its attempt is given back.
+    (result) => result.ok || result.reason === 'unconfirmed',
   );
   if (check.refused) return { ok: false, reason: check.reason, retryAfterSeconds: check.retryAfterSeconds };
   if (check.lockedForMs > 0) {
@@ -179,10 +184,16 @@ export async function checkCredentials(kernel: Kernel, identity: string, passwor
 
 /**
  * The one failure every credential route answers: 401 INVALID_CREDENTIALS, or 429 while locked —
- * logged with the identity as typed and the true reason (only the audit trail knows it).
+ * logged with the identity as typed and the true reason (only the audit trail knows it). The right
+ * password of an unconfirmed account answers 403 CONFIRMATION_REQUIRED and mails a new link
+ * (within the recipient's budget, off the request).
  */
 export function credentialFailure(kernel: Kernel, identity: string, failure: Extract<CredentialCheck, { ok: false }>, via: Mechanism, client: ClientInfo): AuthError {
   kernel.emit({ type: 'login.failed', identity, reason: failure.reason, via, ...origin(client), atMs: kernel.clock.nowMs() });
   if ('retryAfterSeconds' in failure) return new AuthError('RATE_LIMITED', { retryAfterSeconds: failure.retryAfterSeconds });
+  if (failure.reason === 'unconfirmed') {
+    sendConfirmation(kernel, failure.user, 'login', client);
+    return new AuthError('CONFIRMATION_REQUIRED');
+  }
   return new AuthError('INVALID_CREDENTIALS');
 }

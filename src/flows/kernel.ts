@@ -46,6 +46,8 @@ export interface Kernel {
   readonly transformLegacyPassword: ((password: string) => string) | undefined;
   /** Queues a message; sending happens off the request (so timing reveals nothing). */
   sendMail(message: MailMessage): void;
+  /** Runs work off the request (lookups and mails whose timing must not show); `auth.flush()` waits for it. */
+  background(task: () => Promise<void>): void;
   readonly caches: KernelCaches;
   readonly signing: TokenSigning;
   emit(event: AuthEvent): void;

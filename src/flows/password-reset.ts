@@ -10,6 +10,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import { emailKey } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind } from '../features/tokens/index.ts';
 import { checkSecret } from './credentials.ts';
+import { sendWithinRecipientBudget } from './recipient-mail.ts';
 import { origin, type Kernel, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
 import { checkNewPassword, readEmailAddress } from './sign-up.ts';
@@ -43,10 +44,12 @@ export function requestPasswordReset(kernel: Kernel, body: BodyFields, client: C
     const user = await kernel.stores.users.findUserByEmailKey(emailKey(email));
     kernel.emit({ type: 'password.reset_requested', identity: email, ...(user ? { userId: user.id } : {}), ...origin(client), atMs: nowMs });
     if (!user || !user.active) return;
-    const { token, tokenHash } = createOpaqueToken('reset', kernel.random);
-    await kernel.stores.tokens.createResetToken({ tokenHash, userId: user.id, createdAtMs: nowMs, expiresAtMs: nowMs + kernel.config.password.resetTokenTtlMs });
-    const link = `${kernel.config.publicOrigin}${kernel.config.pages.resetPassword}?token=${encodeURIComponent(token)}`;
-    kernel.sendMail({ to: user.email, ...resetEmail(kernel, link) });
+    // A stranger can ask for this mail: it takes from the recipient's budget (no link is minted beyond it).
+    await sendWithinRecipientBudget(kernel, { kind: 'reset', to: user.email, userId: user.id }, client, async () => {
+      const { token, tokenHash } = createOpaqueToken('reset', kernel.random);
+      await kernel.stores.tokens.createResetToken({ tokenHash, userId: user.id, createdAtMs: nowMs, expiresAtMs: nowMs + kernel.config.password.resetTokenTtlMs });
+      return resetEmail(kernel, `${kernel.config.publicOrigin}${kernel.config.pages.resetPassword}?token=${encodeURIComponent(token)}`);
+    });
   });
 }
 

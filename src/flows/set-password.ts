@@ -7,6 +7,26 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { origin, type Kernel } from './kernel.ts';
 
+/**
+ * The security notice: the account's address is told its password changed (by the user, a reset
+ * link, or an administrator), with what to do if it was not them. Not stranger-triggerable (it
+ * takes the password or a link), so no recipient budget; sent off the request.
+ */
+function notifyPasswordChanged(kernel: Kernel, user: UserRecord, by: 'user' | 'reset' | 'admin', client: ClientInfo, nowMs: number): void {
+  const how = by === 'reset' ? 'with a password-reset link' : by === 'admin' ? 'by an administrator' : 'from your account page';
+  kernel.sendMail({
+    to: user.email,
+    subject: 'Your password was changed',
+    text: [
+      `The password of your account was changed ${how} on ${new Date(nowMs).toUTCString()}.`,
+      'Every session and API token of the account was signed out.',
+      '',
+      `If it was not you, choose a new password at once: ${kernel.config.publicOrigin}${kernel.config.pages.forgotPassword}`,
+    ].join('\n'),
+  });
+  kernel.emit({ type: 'security.notice_sent', userId: user.id, kind: by === 'reset' ? 'password_reset' : 'password_changed', ...origin(client), atMs: nowMs });
+}
+
 export async function setNewPassword(
   kernel: Kernel,
   user: UserRecord,
@@ -32,5 +52,6 @@ export async function setNewPassword(
   kernel.caches.families.clear();
   kernel.caches.apiTokens.clear();
   kernel.emit({ type: 'password.changed', userId: user.id, by, ...(actorId ? { actorId } : {}), ...origin(client), atMs: nowMs });
+  notifyPasswordChanged(kernel, user, by, client, nowMs);
   return { ...user, passwordHash, uniquifier, updatedAtMs: nowMs };
 }

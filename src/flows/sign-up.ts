@@ -8,7 +8,16 @@ import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, emailKey, isUsernameShaped, pars
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
 import { origin, type Kernel, passwordField } from './kernel.ts';
+import { sendConfirmation } from './send-confirmation.ts';
 import { startSession, type StartedSession } from './start-session.ts';
+
+export const CONFIRM_SENT_MESSAGE = 'Check your e-mail to finish signing up.';
+
+/** Registration's answer while the address waits for confirmation (EMAIL_CONFIRMATION=required): no session. */
+export interface RegistrationPending {
+  readonly pending: 'confirmation';
+  readonly message: string;
+}
 
 export interface SignUpInput {
   readonly email: string;
@@ -71,15 +80,26 @@ export async function checkNewPassword(kernel: Kernel, password: string, context
   if (!verdict.ok) throw new AuthError('INVALID_INPUT', { fields: { [field]: verdict.message } });
 }
 
-export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientInfo, remember = false): Promise<StartedSession> {
-  return startSession(kernel, await createUser(kernel, input, client), client, remember);
+/**
+ * Registration: the account, then — as EMAIL_CONFIRMATION says — a confirmation mail, and a session
+ * (`optional`, `off`) or none until the address is confirmed (`required`).
+ */
+export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientInfo, remember = false): Promise<StartedSession | RegistrationPending> {
+  const mode = kernel.config.identity.confirmation;
+  const user = await createUser(kernel, input, client, { confirmed: false });
+  if (mode !== 'off') sendConfirmation(kernel, user, 'registered', client);
+  if (mode === 'required') return { pending: 'confirmation', message: CONFIRM_SENT_MESSAGE };
+  return startSession(kernel, user, client, remember);
 }
 
-/** A new account (policy checked, argon2id hash, unique keys, bootstrap admin) without logging it in. */
-export async function createUser(kernel: Kernel, input: SignUpInput, client: ClientInfo): Promise<UserRecord> {
+/**
+ * A new account (policy checked, argon2id hash, unique keys, bootstrap admin) without logging it in.
+ * `confirmed`: the address counts as proved (an operator created the account); default not.
+ */
+export async function createUser(kernel: Kernel, input: SignUpInput, client: ClientInfo, options: { confirmed?: boolean } = {}): Promise<UserRecord> {
   await checkNewPassword(kernel, input.password, { email: input.email, username: input.username }, 'password');
   const passwordHash = await kernel.hasher.hashPassword(kernel.policy.normalize(input.password));
-  return insertUser(kernel, { email: input.email, username: input.username, passwordHash }, client);
+  return insertUser(kernel, { email: input.email, username: input.username, passwordHash }, client, options);
 }
 
 /**
@@ -88,7 +108,24 @@ export async function createUser(kernel: Kernel, input: SignUpInput, client: Cli
  * error), the bootstrap admin, and one `user.registered` event of the same shape whichever way
  * the account came. The e-mail and username have passed readNewIdentity; the hash is ours or an accepted import.
  */
-export async function insertUser(kernel: Kernel, account: { email: string; username: string | null; passwordHash: string }, client: ClientInfo): Promise<UserRecord> {
+export async function insertUser(
+  kernel: Kernel,
+  account: { email: string; username: string | null; passwordHash: string },
+  client: ClientInfo,
+  options: { confirmed?: boolean } = {},
+): Promise<UserRecord> {
+  const outcome = await insertUserUnlessTaken(kernel, account, client, options);
+  if ('taken' in outcome) throw duplicateError(outcome.taken);
+  return outcome;
+}
+
+/** As insertUser, but a taken e-mail or username is an answer (which key), not an error. */
+export async function insertUserUnlessTaken(
+  kernel: Kernel,
+  account: { email: string; username: string | null; passwordHash: string },
+  client: ClientInfo,
+  options: { confirmed?: boolean } = {},
+): Promise<UserRecord | { taken: 'email' | 'username' }> {
   const nowMs = kernel.clock.nowMs();
   let user: UserRecord;
   try {
@@ -101,9 +138,10 @@ export async function insertUser(kernel: Kernel, account: { email: string; usern
       passwordHash: account.passwordHash,
       uniquifier: createPublicId(kernel.random),
       nowMs,
+      emailConfirmedAtMs: options.confirmed ? nowMs : null,
     });
   } catch (error) {
-    if (error instanceof UniqueViolationError) throw duplicateError(error.key);
+    if (error instanceof UniqueViolationError && error.key !== 'other') return { taken: error.key };
     throw error;
   }
   const bootstrap = kernel.config.bootstrapAdminEmail;

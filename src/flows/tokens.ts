@@ -9,7 +9,7 @@ import type { TokenRejection } from '../core/events.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { RefreshTokenRecord, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
-import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
+import { EMAIL_MAX_LENGTH, awaitsConfirmation } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind, parseBearer } from '../features/tokens/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
 import { loadUserState, origin, type Kernel, type Principal, readPresentedPassword } from './kernel.ts';
@@ -130,11 +130,20 @@ async function authenticateApiToken(kernel: Kernel, token: string, client: Clien
   if (record.expiresAtMs !== null && record.expiresAtMs <= nowMs) return rejected(kernel, 'expired', client, record.userId);
   const state = await loadUserState(kernel, record.userId);
   if (!state || !state.user.active || state.user.uniquifier !== record.uniquifier) return rejected(kernel, 'user_changed', client, record.userId);
+  refuseUnconfirmed(kernel, state.user);
   if (record.lastUsedAtMs === null || nowMs - record.lastUsedAtMs >= API_TOKEN_TOUCH_INTERVAL_MS) {
     await kernel.stores.tokens.touchApiToken(record.id, nowMs, client.ip);
     kernel.caches.apiTokens.invalidate(tokenHash);
   }
   return { user: state.user, authorization: state.authorization, via: 'token', session: null };
+}
+
+/**
+ * A valid token of an account whose address is unconfirmed while confirmation is required (issued
+ * before the setting changed) answers 403 CONFIRMATION_REQUIRED, as its password would.
+ */
+function refuseUnconfirmed(kernel: Kernel, user: UserRecord): void {
+  if (awaitsConfirmation(kernel.config.identity.confirmation, user)) throw new AuthError('CONFIRMATION_REQUIRED');
 }
 
 /**
@@ -156,5 +165,6 @@ export async function authenticateBearer(kernel: Kernel, header: string | null, 
   ]);
   if (!family || family.userId !== claims.userId) return rejected(kernel, 'revoked', client, claims.userId);
   if (!state || !state.user.active || state.user.uniquifier !== family.uniquifier) return rejected(kernel, 'user_changed', client, claims.userId);
+  refuseUnconfirmed(kernel, state.user);
   return { user: state.user, authorization: state.authorization, via: 'token', session: null };
 }

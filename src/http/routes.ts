@@ -44,6 +44,7 @@ function nextOf(body: BodyFields, state: RequestState): string | null {
 /** What a re-shown form says above its fields. A lock-out names the wait (it reveals nothing: unknown identities lock too). */
 function formErrorText(error: AuthError): string | null {
   if (error.code === 'INVALID_CREDENTIALS') return 'Invalid credentials';
+  if (error.code === 'CONFIRMATION_REQUIRED') return 'Confirm your e-mail address first: we have sent you a new link.';
   if (error.code === 'RATE_LIMITED') {
     const seconds = error.retryAfterSeconds ?? 60;
     const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
@@ -57,7 +58,7 @@ type Render = (view: FormView) => ReturnType<AuthViews['login']>;
 /** Re-shows a form with what went wrong (browsers; bad input, bad credentials, lock-out), or rethrows. */
 async function formFailure(state: RequestState, error: unknown, render: Render, values: Record<string, string>): Promise<Response> {
   if (!(error instanceof AuthError) || isJsonRequest(state)) throw error;
-  if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS' && error.code !== 'RATE_LIMITED') throw error;
+  if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS' && error.code !== 'RATE_LIMITED' && error.code !== 'CONFIRMATION_REQUIRED') throw error;
   const body = await bodyOf(state).catch(() => ({}));
   const principal = state.principal;
   const view: FormView = {
@@ -93,7 +94,13 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/register', [rateLimit('register', (a) => a.config.rateLimits.register), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        writeSessionCookie(state, await state.auth.sessions.register(body, state.client, state.principal));
+        const outcome = await state.auth.sessions.register(body, state.client, state.principal);
+        // EMAIL_CONFIRMATION=required: no session until the address is confirmed; the answer says only "check your mail".
+        if ('pending' in outcome) {
+          if (isJsonRequest(state)) return json({ message: outcome.message }, 202);
+          return redirectAfterPost(state, pages.login, 'confirm_sent');
+        }
+        writeSessionCookie(state, outcome);
         const user = state.auth.access.publicUser(principalOf(state));
         if (isJsonRequest(state)) return json({ user, csrf_token: csrfTokenFor(state) }, 201);
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'registered');
@@ -193,6 +200,52 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
         return redirectAfterPost(state, pages.login, 'password_reset');
       } catch (error) {
         return formFailure(state, error, views.resetPassword, { token: text(body.token).slice(0, 64) });
+      }
+    }),
+
+    // The confirmation link's page posts here (a GET never spends a link: mail scanners prefetch links).
+    // Its own budget, as reset-password: the per-client limit plus the failure budget of a secret check.
+    route('POST', '/confirm', [rateLimit('confirm', (a) => a.config.rateLimits.reset), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        const { user, started } = await state.auth.identity.confirm(body, state.client, state.principal);
+        if (started) writeSessionCookie(state, started);
+        if (isJsonRequest(state)) return json(started ? { user, csrf_token: csrfTokenFor(state) } : { user });
+        return redirectAfterPost(state, started ? afterLogin : pages.login, 'email_confirmed');
+      } catch (error) {
+        return formFailure(state, error, views.confirm, { token: text(body.token).slice(0, 64) });
+      }
+    }),
+
+    // The same answer for every address (the lookup and the mail happen off the request).
+    route('POST', '/confirm/resend', [rateLimit('confirm-resend', (a) => a.config.rateLimits.reset), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        const { message } = state.auth.identity.resendConfirmation(body, state.client);
+        if (isJsonRequest(state)) return json({ message });
+        return redirectAfterPost(state, pages.login, 'confirmation_resent');
+      } catch (error) {
+        return formFailure(state, error, views.resendConfirmation, { email: text(body.email) });
+      }
+    }),
+
+    // Change of e-mail: a fresh login (a stolen stale cookie cannot move the account), the same answer
+    // whether the address is free or not. Browsers come from the account page.
+    route('POST', '/change-email', [sessionOnly, isFresh], async (state) => {
+      const { message } = state.auth.identity.requestEmailChange(principalOf(state), await bodyOf(state), state.client);
+      if (isJsonRequest(state)) return json({ message }, 202);
+      return redirectAfterPost(state, '/account', 'email_change_sent');
+    }),
+
+    // The link is opened wherever the new mailbox is read: no session needed (the link is bound to its user).
+    route('POST', '/change-email/confirm', [rateLimit('change-email-confirm', (a) => a.config.rateLimits.reset), credential], async (state) => {
+      const body = await bodyOf(state);
+      try {
+        const user = await state.auth.identity.confirmEmailChange(body, state.client);
+        if (isJsonRequest(state)) return json({ user });
+        return redirectAfterPost(state, state.principal ? '/account' : pages.login, 'email_changed');
+      } catch (error) {
+        return formFailure(state, error, views.confirmEmailChange, { token: text(body.token).slice(0, 64) });
       }
     }),
 

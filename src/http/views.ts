@@ -33,6 +33,12 @@ export interface AuthViews {
   /** `values.token` carries the link's token into the form's hidden field. */
   resetPassword(view: FormView): HtmlContent;
   changePassword(view: FormView): HtmlContent;
+  /** The confirmation link's page (`values.token` in a hidden field): a button that posts it, never a GET that spends it. */
+  confirm(view: FormView): HtmlContent;
+  /** Ask for a new confirmation link (`values.email`). */
+  resendConfirmation(view: FormView): HtmlContent;
+  /** The change-of-e-mail link's page (`values.token` in a hidden field), a button that posts it. */
+  confirmEmailChange(view: FormView): HtmlContent;
   error(view: ErrorView): HtmlContent;
 }
 
@@ -73,6 +79,14 @@ export function defaultViews(basePath: string): AuthViews {
       ),
     changePassword: (v) =>
       page('Change your password', form(`${basePath}/change-password`, v, field('password', 'Current password', 'password', v) + field('new_password', 'New password', 'password', v))),
+    confirm: (v) =>
+      page('Confirm your e-mail address', form(`${basePath}/confirm`, v, `<input type="hidden" name="token" value="${escapeHtml(v.values.token ?? '')}">${v.errors.token ? `<p><strong>${escapeHtml(v.errors.token)}</strong></p>` : ''}`)),
+    resendConfirmation: (v) => page('Send a new confirmation link', form(`${basePath}/confirm/resend`, v, field('email', 'E-mail', 'email', v))),
+    confirmEmailChange: (v) =>
+      page(
+        'Confirm your new e-mail address',
+        form(`${basePath}/change-email/confirm`, v, `<input type="hidden" name="token" value="${escapeHtml(v.values.token ?? '')}">${v.errors.token ? `<p><strong>${escapeHtml(v.errors.token)}</strong></p>` : ''}`),
+      ),
     error: (v) => page(v.title, `<p>${escapeHtml(v.message)}</p><p><a href="/">Home</a></p>`),
   };
 }

@@ -53,7 +53,7 @@ describe('express: body parsers, mounting, Express errors', () => {
 
   beforeAll(async () => {
     db = await openTestStores();
-    const auth = createAuth({ stores: db.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: PUBLIC_ORIGIN });
+    const auth = createAuth({ stores: db.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: PUBLIC_ORIGIN, identity: { confirmation: 'off' } });
     const pc = expressAuth(auth, { onInternalError: (error) => internalErrors.push(error) });
     const app = express();
     app.use(pc.middleware);

@@ -131,6 +131,7 @@ export function runSharedSuite(adapter: string, start: StartApp): void {
         environment: 'test',
         publicOrigin: PUBLIC_ORIGIN,
         trustProxy: 'loopback',
+        identity: { confirmation: 'off' },
         ...overrides,
       });
 

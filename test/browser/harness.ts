@@ -68,6 +68,8 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
       LOG_LEVEL: 'silent',
       AUTH_RATE_LIMIT_LOGIN: '100/1m',
       AUTH_RATE_LIMIT_REGISTER: '100/1h',
+      // The browser tests sign up and sign in at once; the confirmation test sets it to required.
+      EMAIL_CONFIRMATION: 'off',
       ...overrides,
     },
     pino({ level: 'silent' }),

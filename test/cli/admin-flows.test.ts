@@ -41,6 +41,7 @@ describe('the CLI goes through the flows', { timeout: 120_000 }, () => {
       secretKey: 'cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
       environment: 'test',
       bootstrapAdminEmail: BOOTSTRAP_EMAIL,
+      identity: { confirmation: 'off' },
     });
   }, 60_000);
 

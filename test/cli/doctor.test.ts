@@ -128,6 +128,14 @@ describe('doctor rules (in process)', () => {
     expect(only({ TRUST_PROXY: 'false' })).toEqual([]);
   });
 
+  it('verified identity: relaxed confirmation in production and a raised mail budget are flagged', () => {
+    expect(only({ EMAIL_CONFIRMATION: 'optional' })).toEqual(['warning:email-confirmation-relaxed:EMAIL_CONFIRMATION']);
+    expect(only({ EMAIL_CONFIRMATION: 'off' })).toEqual(['warning:email-confirmation-relaxed:EMAIL_CONFIRMATION']);
+    expect(only({ EMAIL_CONFIRMATION: 'required' })).toEqual([]);
+    expect(only({ MAIL_RECIPIENT_BUDGET: '10/1h' })).toEqual(['warning:mail-recipient-budget-raised:MAIL_RECIPIENT_BUDGET']);
+    expect(only({ MAIL_RECIPIENT_BUDGET: '1/1h' })).toEqual([]);
+  });
+
   it('TRUST_PROXY_HEADER=forwarded is flagged behind a trusted proxy; the default header is not', () => {
     expect(only({ TRUST_PROXY: 'loopback', TRUST_PROXY_HEADER: 'forwarded' })).toEqual(['warning:trust-proxy-header-forwarded:TRUST_PROXY_HEADER']);
     expect(only({ TRUST_PROXY: 'loopback', TRUST_PROXY_HEADER: 'x-forwarded-for' })).toEqual([]);

@@ -51,7 +51,7 @@ export const TEST_ACTOR: Principal = {
 /** The library on the same database, as a server process would have it. */
 export async function openAuth(url: string): Promise<{ auth: Auth; stores: SqlStores; close(): Promise<void> }> {
   const stores = await createSqlStores(url);
-  const auth = createAuth({ stores, secretKey: 'cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz', environment: 'test' });
+  const auth = createAuth({ stores, secretKey: 'cli-test-secret-0123456789abcdefghijklmnopqrstuvwxyz', environment: 'test', identity: { confirmation: 'off' } });
   return {
     auth,
     stores,

@@ -18,7 +18,7 @@ const HASHING = { threads: 1, niceness: 13 } as const;
 describe('the public Auth object', () => {
   let opened: TestStores;
   const make = (): Auth =>
-    createAuth({ stores: opened.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: 'http://localhost:3000', password: { hashing: HASHING } });
+    createAuth({ stores: opened.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: 'http://localhost:3000', password: { hashing: HASHING }, identity: { confirmation: 'off' } });
 
   beforeAll(async () => {
     opened = await openTestStores();
@@ -30,7 +30,7 @@ describe('the public Auth object', () => {
 
   it('is grouped by concern and hands out no stores, emitter or clock', () => {
     const auth = make();
-    expect(Object.keys(auth).sort()).toEqual(['access', 'admin', 'close', 'config', 'events', 'flush', 'http', 'passwords', 'ping', 'renderMetrics', 'sessions', 'tokens']);
+    expect(Object.keys(auth).sort()).toEqual(['access', 'admin', 'close', 'config', 'events', 'flush', 'http', 'identity', 'passwords', 'ping', 'renderMetrics', 'sessions', 'tokens']);
     // @ts-expect-error — the stores are the caller's; the Auth never hands them out.
     expect(auth.stores).toBeUndefined();
     // @ts-expect-error — events are emitted by flows only; listeners use auth.events.on.
@@ -55,6 +55,7 @@ describe('the public Auth object', () => {
     const off = auth.events.on((event) => void seen.push(event.type));
     const email = `listener.${randomBytes(4).toString('hex')}@example.com`;
     const started = await auth.sessions.register({ email, password: PASSWORD }, CLIENT);
+    if ('pending' in started) throw new Error('confirmation is off: registration signs in');
     expect(seen).toContain('user.registered');
     off();
     await auth.sessions.logout(started.principal, CLIENT);
@@ -69,6 +70,7 @@ describe('the public Auth object', () => {
     const second = make();
     const email = `close.${randomBytes(4).toString('hex')}@example.com`;
     const registered = await first.sessions.register({ email, password: PASSWORD }, CLIENT);
+    if ('pending' in registered) throw new Error('confirmation is off: registration signs in');
     const pool = hashPoolOptions(first.config.password.hashing);
     expect(hashPoolLoad(pool).peakInFlight).toBeGreaterThan(0);
 

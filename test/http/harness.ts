@@ -65,6 +65,8 @@ export async function createTestApp(overrides: Overrides = {}): Promise<TestApp>
     publicOrigin: PUBLIC_ORIGIN,
     stores,
     clock,
+    // Most HTTP tests register and sign in at once; the confirmation tests ask for it explicitly.
+    identity: { confirmation: 'off' },
     ...overrides,
   });
   for (const role of BUILT_IN_ROLES) await stores.roles.upsertRole({ ...role, permissions: [...role.permissions] });

@@ -18,7 +18,7 @@ describe('metrics', () => {
   afterAll(async () => dispose());
 
   const build = (metrics: boolean, token: string | null) => {
-    const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: ORIGIN, stores, clock: new FixedClock(), metrics });
+    const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: ORIGIN, stores, clock: new FixedClock(), metrics, identity: { confirmation: 'off' } });
     return createReferenceApp(auth, metrics ? { metrics: { token } } : {}).app;
   };
   const get = (app: ReturnType<typeof build>, ip: string, headers: Record<string, string> = {}) =>

@@ -176,6 +176,7 @@ export function appOnStores(stores: SqlStores, options: AppOptions = {}, appOpti
     secretKey: randomBytes(48).toString('base64url'),
     environment: 'test',
     publicOrigin: PUBLIC_ORIGIN,
+    identity: { confirmation: 'off' },
     ...options,
     stores,
     clock,

@@ -102,7 +102,7 @@ import { createAuth } from 'portcullis';
 import { honoAuth } from 'portcullis/hono';
 import { createSqlStores } from 'portcullis/sql';
 const stores = await createSqlStores('sqlite::memory:');
-const auth = createAuth({ stores, secretKey: 'a'.repeat(10) + 'b8Fq2LzX9vK3mN7pR1sT5wY0cE4gH6jU', environment: 'test', publicOrigin: 'http://localhost' });
+const auth = createAuth({ stores, secretKey: 'a'.repeat(10) + 'b8Fq2LzX9vK3mN7pR1sT5wY0cE4gH6jU', environment: 'test', publicOrigin: 'http://localhost', identity: { confirmation: 'off' } });
 const pc = honoAuth(auth);
 const app = new Hono();
 app.use('*', pc.middleware);

@@ -385,6 +385,8 @@ export function baseEnv(dir: string, port: number): Record<string, string> {
     LOG_LEVEL: 'warn',
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     MAIL_OUTBOX: join(dir, `outbox-${port}.jsonl`),
+    // The scale tests register and sign in at once.
+    EMAIL_CONFIRMATION: 'off',
   };
 }
 

@@ -109,6 +109,7 @@ const authFor = (overrides: Partial<CreateAuthOptions> = {}) =>
     secretKey: randomBytes(48).toString('base64url'),
     environment: 'test',
     publicOrigin: PUBLIC_ORIGIN,
+    identity: { confirmation: 'off' },
     ...overrides,
   });
 

@@ -27,7 +27,7 @@ async function devMailApp(dir: string, trustProxy: string): Promise<{ app: App; 
   const { stores, dispose } = await openTestStores();
   const outbox = join(dir, `outbox-${trustProxy}.jsonl`);
   const mailer = createOutboxMailer(outbox);
-  const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'development', publicOrigin: PUBLIC_ORIGIN, stores, clock: new FixedClock(), mailer, trustProxy });
+  const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'development', publicOrigin: PUBLIC_ORIGIN, stores, clock: new FixedClock(), mailer, trustProxy, identity: { confirmation: 'off' } });
   await mailer.send({ to: RECIPIENT, subject: SUBJECT, text: `Open ${PUBLIC_ORIGIN}/reset-password?token=${RESET_TOKEN} to choose a new password.` });
   return { app: createReferenceApp(auth, { devMailbox: outbox }).app, outbox, dispose };
 }

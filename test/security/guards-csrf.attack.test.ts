@@ -103,7 +103,7 @@ describe.each(ADAPTERS)('%s: authorisation guards after identify() check CSRF', 
   beforeAll(async () => {
     db = await openTestStores();
     await db.stores.roles.upsertRole({ name: ADMIN_ROLE, description: 'Administrators', permissions: [PERMISSION] });
-    const auth = createAuth({ stores: db.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: ORIGIN });
+    const auth = createAuth({ stores: db.stores, secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: ORIGIN, identity: { confirmation: 'off' } });
     running = await start(auth);
     email = `guards.${adapter}.${randomBytes(4).toString('hex')}@example.com`;
     const res = await fetch(`${running.url}/auth/register`, {

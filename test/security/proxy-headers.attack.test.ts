@@ -154,7 +154,7 @@ describe('/metrics without a token: the loopback gate behind a loopback proxy', 
   beforeAll(async () => {
     const opened = await openTestStores();
     dispose = opened.dispose;
-    const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: PUBLIC_ORIGIN, stores: opened.stores, clock: new FixedClock(), metrics: true, trustProxy: 'loopback' });
+    const auth = createAuth({ secretKey: randomBytes(48).toString('base64url'), environment: 'test', publicOrigin: PUBLIC_ORIGIN, stores: opened.stores, clock: new FixedClock(), metrics: true, trustProxy: 'loopback', identity: { confirmation: 'off' } });
     app = createReferenceApp(auth, { metrics: { token: null } }).app;
   });
   afterAll(async () => {

@@ -40,3 +40,8 @@ export interface PublicUser {
 export function toPublicUser(user: UserRecord, authorization: Authorization): PublicUser {
   return { id: user.id, email: user.email, username: user.username, roles: [...authorization.roles], active: user.active };
 }
+
+/** Whether this user may not sign in yet: confirmation is `required` and the address is unproved. */
+export function awaitsConfirmation(mode: 'required' | 'optional' | 'off', user: Pick<UserRecord, 'emailConfirmedAtMs'>): boolean {
+  return mode === 'required' && user.emailConfirmedAtMs === null;
+}

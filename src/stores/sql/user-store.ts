@@ -101,5 +101,19 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    async changeEmail(id, fromEmailKey, to, nowMs) {
+      try {
+        const result = await db
+          .updateTable('users')
+          .set({ email: to.email, email_key: to.emailKey, email_confirmed_at: nowMs, updated_at: nowMs })
+          .where('id', '=', id)
+          .where('email_key', '=', fromEmailKey)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1 ? 'changed' : 'stale';
+      } catch (error) {
+        if (uniqueViolationColumn(error) !== undefined) return 'taken';
+        throw error;
+      }
+    },
   };
 }

@@ -130,6 +130,35 @@ export function describeUserStore(f: Fixture): void {
       expect((await users().findUserById(confirmed.id))?.emailConfirmedAtMs).toBe(T0);
     });
 
+    it('changes the address only from the expected key, confirms the new one, and refuses a taken one writing nothing', async () => {
+      const user = await storedUser();
+      const other = await storedUser();
+      const next = { email: `Moved.${hex()}@Example.com`, emailKey: '' };
+      const to = { ...next, emailKey: next.email.toLowerCase() };
+      expect(await users().changeEmail(user.id, `not-${user.emailKey}`, to, T0 + 1_000)).toBe('stale');
+      expect(await users().findUserById(user.id)).toEqual(user);
+      expect(await users().changeEmail(user.id, user.emailKey, { email: other.email, emailKey: other.emailKey }, T0 + 2_000)).toBe('taken');
+      expect(await users().findUserById(user.id)).toEqual(user);
+      expect(await users().changeEmail(user.id, user.emailKey, to, T0 + 3_000)).toBe('changed');
+      expect(await users().findUserById(user.id)).toEqual({ ...user, email: to.email, emailKey: to.emailKey, emailConfirmedAtMs: T0 + 3_000, updatedAtMs: T0 + 3_000 });
+      expect((await users().findUserByEmailKey(to.emailKey))?.id).toBe(user.id);
+      expect(await users().findUserByEmailKey(user.emailKey)).toBeUndefined();
+      expect(await users().changeEmail(user.id, user.emailKey, to, T0 + 4_000)).toBe('stale');
+      expect(await users().changeEmail(`u-missing-${hex()}`, user.emailKey, { email: 'x@example.com', emailKey: `x.${hex()}@example.com` }, T0)).toBe('stale');
+      expect(await users().findUserById(other.id)).toEqual(other);
+    });
+
+    it('of 20 concurrent changes from one address to 20 others, exactly one wins', async () => {
+      const user = await storedUser();
+      const targets = Array.from({ length: 20 }, () => {
+        const email = `race.${hex()}@example.com`;
+        return { email, emailKey: email };
+      });
+      const results = await Promise.all(targets.map((to) => users().changeEmail(user.id, user.emailKey, to, T0 + 1_000)));
+      expect(results.filter((r) => r === 'changed')).toHaveLength(1);
+      expect(results.filter((r) => r === 'stale')).toHaveLength(19);
+    });
+
     it('of 20 concurrent confirmations of one address, exactly one writes', async () => {
       const user = await storedUser();
       const results = await Promise.all(Array.from({ length: 20 }, () => users().confirmEmail(user.id, user.emailKey, T0 + 1_000)));

@@ -1,7 +1,7 @@
 /** @module The account page: profile, and the sessions signed in to it, each revocable. */
 import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
-import { Badge, PostButton, RoleBadges, UtcTime, formatUtc, summarizeUserAgent, type Flash } from './parts.tsx';
+import { Badge, CsrfField, Field, PostButton, RoleBadges, UtcTime, formatUtc, summarizeUserAgent, type Flash } from './parts.tsx';
 
 /** One session as the account page shows it; times are ISO-8601 strings. */
 export type SessionView = {
@@ -28,7 +28,20 @@ export type AccountPageProps = {
   tokenErrors?: Record<string, string>;
 };
 
-function Profile(props: { user: PublicUser }) {
+/** Change of e-mail: the new address gets a link; nothing changes until it is opened. Asks for the password if the login is old. */
+function ChangeEmail(props: { csrfToken: string }) {
+  return (
+    <form method="post" action="/auth/change-email" class="form form-inline" aria-label="Change your e-mail address">
+      <CsrfField token={props.csrfToken} />
+      <Field name="new_email" label="New e-mail" type="email" autocomplete="email" value="" required verbatim />
+      <button type="submit" class="btn">
+        Send a confirmation link
+      </button>
+    </form>
+  );
+}
+
+function Profile(props: { user: PublicUser; csrfToken: string }) {
   const { user } = props;
   return (
     <section class="card" aria-labelledby="profile-heading">
@@ -36,7 +49,10 @@ function Profile(props: { user: PublicUser }) {
       <dl class="details">
         <div>
           <dt>E-mail</dt>
-          <dd class="break">{user.email}</dd>
+          <dd class="break">
+            {user.email}
+            <ChangeEmail csrfToken={props.csrfToken} />
+          </dd>
         </div>
         <div>
           <dt>Username</dt>
@@ -270,7 +286,7 @@ export function AccountPage(props: AccountPageProps) {
         <h1>Your account</h1>
       </div>
       <div class="stack">
-        <Profile user={props.user} />
+        <Profile user={props.user} csrfToken={props.csrfToken} />
         <Sessions sessions={props.sessions} csrfToken={props.csrfToken} />
         <ApiTokens tokens={props.apiTokens ?? []} newToken={props.newToken ?? null} errors={props.tokenErrors ?? {}} csrfToken={props.csrfToken} />
       </div>
