@@ -95,7 +95,20 @@ export interface ResetTokensTable {
   used_at: number | null;
 }
 
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  email_verified: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface Database {
+  user_identities: UserIdentitiesTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;
