@@ -3,7 +3,7 @@ import { createPublicId } from '../core/crypto/index.ts';
 import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { UserRecord } from '../core/stores.ts';
+import type { NewUser, UserRecord } from '../core/stores.ts';
 import {
   EMAIL_MAX_LENGTH,
   USERNAME_MAX_LENGTH,
@@ -83,11 +83,17 @@ export async function createUser(kernel: Kernel, input: SignUpInput, client: Cli
  * error), the bootstrap admin, and one `user.registered` event of the same shape whichever way
  * the account came. The e-mail and username have passed readNewIdentity; the hash is ours or an accepted import.
  */
-export async function insertUser(kernel: Kernel, account: { email: string; username: string | null; passwordHash: string }, client: ClientInfo): Promise<UserRecord> {
+export async function insertUser(
+  kernel: Kernel,
+  account: { email: string; username: string | null; passwordHash: string },
+  client: ClientInfo,
+  // Social sign-in stores the user together with its first identity, in one write.
+  create: (user: NewUser) => Promise<UserRecord> = (user) => kernel.stores.users.createUser(user),
+): Promise<UserRecord> {
   const nowMs = kernel.clock.nowMs();
   let user: UserRecord;
   try {
-    user = await kernel.stores.users.createUser({
+    user = await create({
       id: createPublicId(kernel.random),
       email: account.email,
       emailKey: emailKey(account.email),

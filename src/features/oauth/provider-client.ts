@@ -138,7 +138,15 @@ export function createProviderClient(provider: OAuthProvider, fetchImpl?: Provid
       const claims = tokens.claims();
       const profile = claims ? profileFromClaims(claims) : undefined;
       if (!profile) throw new ProviderRefusal('id_token_invalid');
-      return profile;
+      if (profile.email !== null || !config.serverMetadata().userinfo_endpoint) return profile;
+      // A provider that keeps scope claims out of the ID token (as the spec allows) answers them at
+      // UserInfo, for the same subject (openid-client checks it).
+      try {
+        const userInfo = await oidc.fetchUserInfo(config, tokens.access_token, profile.subject);
+        return profileFromClaims({ ...userInfo, iss: profile.issuer, sub: profile.subject }) ?? profile;
+      } catch (error) {
+        throw new ProviderRefusal('profile_invalid', error);
+      }
     },
   };
 }
