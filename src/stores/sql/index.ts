@@ -7,6 +7,7 @@ import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type Op
 import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
+import { createSqlOneTimeTokenStore } from './one-time-token-store.ts';
 import { createSqlTokenStore } from './token-store.ts';
 import { createSqlUserStore } from './user-store.ts';
 
@@ -38,6 +39,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     sessions: reportingUnavailability(createSqlSessionStore(db, raw)),
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),
+    oneTimeTokens: reportingUnavailability(createSqlOneTimeTokenStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };
