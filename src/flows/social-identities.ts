@@ -46,11 +46,12 @@ export async function unlinkIdentity(kernel: Kernel, principal: Principal, id: s
 }
 
 /**
- * Whether the account's own address is verified, for OAUTH_AUTOLINK=verified: another identity of
- * the account has the same address, verified by its provider. (A password account's address is not
- * verified here until e-mail confirmation exists: such accounts are never auto-linked.)
+ * Whether the account's own address is verified, for OAUTH_AUTOLINK=verified: confirmed here (the
+ * owner followed our confirmation link), or another identity of the account has the same address,
+ * verified by its provider.
  */
 export async function accountEmailVerified(kernel: Kernel, user: UserRecord): Promise<boolean> {
+  if (user.emailConfirmedAtMs !== null) return true;
   const identities = await kernel.stores.identities.listIdentitiesOfUser(user.id);
   return identities.some((identity) => identity.emailVerified && identity.email !== null && emailKey(identity.email) === user.emailKey);
 }

@@ -10,7 +10,7 @@ import type { OAuthFailureReason } from '../core/events.ts';
 import { constantTimeEqual, createPublicId, createSecretToken, sha256Hex } from '../core/crypto/index.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import { cleanEmail, emailKey, isEmailShaped } from '../features/identity/index.ts';
+import { parseEmailAddress } from '../features/identity/index.ts';
 import { openFlow, pkceChallengeOf, ProviderRefusal, sealFlow, type OAuthFlow, type ProviderClient, type ProviderProfile } from '../features/oauth/index.ts';
 import { NO_PASSWORD_HASH } from '../features/passwords/index.ts';
 import { checkSecret } from './credentials.ts';
@@ -142,8 +142,10 @@ export async function completeSocialSignIn(
     await kernel.stores.identities.recordIdentityUse(known.id, { atMs: kernel.clock.nowMs(), email: profile.email, emailVerified: profile.emailVerified });
     return signedIn(kernel, name, user, false, flow, client);
   }
-  if (profile.email === null || !isEmailShaped(cleanEmail(profile.email))) throw fail('no_email');
-  const holder = await kernel.stores.users.findUserByEmailKey(emailKey(profile.email));
+  // The address policy of registration: one plain mailbox, no look-alikes, IDN as punycode.
+  const address = parseEmailAddress(profile.email ?? '');
+  if (!address.ok) throw fail('no_email');
+  const holder = await kernel.stores.users.findUserByEmailKey(address.key);
   if (holder) {
     // Never linked silently. OAUTH_AUTOLINK=verified: only when the provider verified the address
     // (boolean true) and the account's own address is verified too.
@@ -152,7 +154,7 @@ export async function completeSocialSignIn(
     await addIdentity(kernel, holder, name, profile, 'autolink', client, fail);
     return signedIn(kernel, name, holder, false, flow, client);
   }
-  const created = await createSocialUser(kernel, name, profile, client, fail);
+  const created = await createSocialUser(kernel, name, profile, address.address, client, fail);
   if (created) return signedIn(kernel, name, created, true, flow, client);
   // The same provider account finished another callback a moment ago (two tabs): sign in as that account.
   const raced = await kernel.stores.identities.findIdentity(profile.issuer, profile.subject);
@@ -191,10 +193,12 @@ function identityOf(kernel: Kernel, name: string, profile: ProviderProfile) {
  * A new account for a new (issuer, subject): user and identity in one write, through registration's
  * one create path. Undefined when a concurrent callback stored the same identity first.
  */
-async function createSocialUser(kernel: Kernel, name: string, profile: ProviderProfile, client: ClientInfo, fail: Fail): Promise<UserRecord | undefined> {
+async function createSocialUser(kernel: Kernel, name: string, profile: ProviderProfile, email: string, client: ClientInfo, fail: Fail): Promise<UserRecord | undefined> {
   const identity = identityOf(kernel, name, profile);
+  // Confirmed only on the provider's word `email_verified: true` (the boolean); otherwise it waits for our own confirmation.
+  const account = { email, username: null, passwordHash: NO_PASSWORD_HASH, emailConfirmedAtMs: profile.emailVerified ? kernel.clock.nowMs() : null };
   try {
-    return await insertUser(kernel, { email: cleanEmail(profile.email ?? ''), username: null, passwordHash: NO_PASSWORD_HASH }, client, (user) =>
+    return await insertUser(kernel, account, client, (user) =>
       kernel.stores.identities.createUserWithIdentity(user, identity).catch((error: unknown) => {
         throw error instanceof UniqueViolationError && error.key === 'other' ? new IdentityRace() : error;
       }),

@@ -63,6 +63,7 @@ export function createSqlIdentityStore(db: Kysely<Database>, raw: RawConnection)
         created_at: user.nowMs,
         updated_at: user.nowMs,
         last_login_at: null,
+        email_confirmed_at: user.emailConfirmedAtMs ?? null,
       };
       try {
         await db.transaction().execute(async (trx) => {

@@ -12,6 +12,7 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  email_confirmed_at: number | null;
 }
 
 export interface RolesTable {
@@ -107,8 +108,19 @@ export interface UserIdentitiesTable {
   last_used_at: number | null;
 }
 
+export interface OneTimeTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string;
+  binding: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   user_identities: UserIdentitiesTable;
+  one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;
