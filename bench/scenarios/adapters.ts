@@ -69,15 +69,18 @@ export const adapters: Scenario = {
   name: 'adapters',
   description: 'The same route through Hono / Express / Fastify with the Portcullis adapter and the bare fetch handler, against each bare framework and node:http',
   async run(ctx) {
-    const measured = new Map<string, Measured[]>(PEERS.map((p) => [p.key, []]));
+    // BENCH_PEERS=express,fastify measures only those, with their bare frameworks.
+    const only = process.env.BENCH_PEERS?.split(',').map((k) => k.trim());
+    const peers = only ? PEERS.filter((p) => only.includes(p.key) || PEERS.some((q) => only.includes(q.key) && q.bare === p.key)) : PEERS;
+    const measured = new Map<string, Measured[]>(peers.map((p) => [p.key, []]));
     for (let round = 0; round < ctx.config.rounds; round++) {
-      for (const peer of alternatingOrder(PEERS, round)) {
+      for (const peer of alternatingOrder(peers, round)) {
         const m = await measureOnce(ctx, peer);
         measured.get(peer.key)!.push(m);
         log(`adapters round ${round + 1} ${peer.key}: ${describeRound(m.result)}, ${(m.cpuMsPerAnswer * 1000).toFixed(1)} µs CPU/answer`);
       }
     }
-    const rows = PEERS.map((peer) => {
+    const rows = peers.map((peer) => {
       const runs = measured.get(peer.key)!;
       const summary = summarize(runs.map((m) => m.result));
       const cpuUs = median(runs.map((m) => m.cpuMsPerAnswer * 1000));
