@@ -89,6 +89,8 @@ describe('readEnvOptions', () => {
       ARGON2_NICENESS: '0',
       ARGON2_MAX_QUEUE: '0',
       MAIL_FROM: 'Example <auth@example.com>',
+      OAUTH_AUTOLINK: 'verified',
+      OAUTH_FLOW_TTL: '5m',
     };
     expect(Object.keys(env).sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
     expect(parseEnv(env)).toMatchObject({
@@ -133,6 +135,7 @@ describe('readEnvOptions', () => {
         hashing: { threads: 3, niceness: 0, maxQueue: 0 },
       },
       mailFrom: 'Example <auth@example.com>',
+      oauth: { autolink: 'verified', flowTtlMs: 300_000 },
     });
   });
 

@@ -12,6 +12,7 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  email_confirmed_at: number | null;
 }
 
 export interface RolesTable {
@@ -95,7 +96,31 @@ export interface ResetTokensTable {
   used_at: number | null;
 }
 
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  email_verified: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface OneTimeTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string;
+  binding: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
+  user_identities: UserIdentitiesTable;
+  one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;

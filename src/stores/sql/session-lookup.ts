@@ -14,7 +14,7 @@ const SEPARATOR = '\u001f';
 const COLUMNS = `s.id, s.token_hash, s.user_id, s.uniquifier, s.created_at, s.last_seen_at, s.expires_at, s.fresh_at,
   s.grace_until, s.remember, s.ip, s.user_agent, s.fingerprint,
   u.email, u.email_key, u.username, u.username_key, u.password_hash, u.active, u.uniquifier as user_uniquifier,
-  u.created_at as user_created_at, u.updated_at, u.last_login_at`;
+  u.created_at as user_created_at, u.updated_at, u.last_login_at, u.email_confirmed_at`;
 
 const SQLITE = `select ${COLUMNS},
   (select group_concat(ur.role_name, char(31)) from user_roles ur where ur.user_id = u.id) as roles,
@@ -71,8 +71,9 @@ function toFoundSession(v: readonly unknown[]): FoundSession {
     createdAtMs: Number(v[20]),
     updatedAtMs: Number(v[21]),
     lastLoginAtMs: v[22] === null ? null : Number(v[22]),
+    emailConfirmedAtMs: v[23] === null || v[23] === undefined ? null : Number(v[23]),
   };
-  return { session, user, authorization: { roles: splitNames(v[23]), permissions: splitNames(v[24]) } };
+  return { session, user, authorization: { roles: splitNames(v[24]), permissions: splitNames(v[25]) } };
 }
 
 export function createSessionLookup(raw: RawConnection): SessionLookup {
