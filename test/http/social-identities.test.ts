@@ -76,7 +76,7 @@ describe('linked identities', () => {
     const results = await Promise.all(both.map((identity) => owner.send(`/auth/identities/${identity.id}`, { method: 'DELETE', csrf })));
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
     const refused = results.find((r) => r.status === 409);
-    expect(((await refused?.json()) as { code: string }).code).toBe('LAST_SIGN_IN_METHOD');
+    expect(((await refused!.json()) as { code: string }).code).toBe('LAST_SIGN_IN_METHOD');
     expect(await identitiesOf(owner)).toHaveLength(1);
   });
 
@@ -116,5 +116,29 @@ describe('linked identities', () => {
     const res = await flowOnly.send(callback.pathname + callback.search, { browser: true });
     expect(res.status).toBe(401);
     expect(await s.snapshot()).toEqual(before);
+  });
+});
+
+describe('pages', () => {
+  it('shows a button per provider on /login and /register, keeping a safe next', async () => {
+    for (const page of ['/login?next=%2Fdocs', '/register?next=%2Fdocs']) {
+      const html = await (await s.t.client().send(page, { browser: true })).text();
+      expect(html).toContain('href="/auth/oauth/corp?next=%2Fdocs"');
+      expect(html).toContain('Continue with Corp ID');
+      expect(html).toContain('Continue with Other ID');
+    }
+    const hostile = await (await s.t.client().send('/login?next=%2F%2Fevil.example', { browser: true })).text();
+    expect(hostile).toContain('href="/auth/oauth/corp"');
+    expect(hostile).not.toContain('evil.example');
+  });
+
+  it('lists linked accounts on /account with an unlink and a link button', async () => {
+    const owner = s.t.client();
+    await owner.signUp();
+    expect((await link(owner, providerAccount(s.op, { email: uniqueEmail('page'), email_verified: true }))).status).toBe(303);
+    const html = await (await owner.send('/account', { browser: true })).text();
+    expect(html).toContain('Linked accounts');
+    expect(html).toMatch(/action="\/auth\/identities\/[\w-]+\/unlink"/);
+    expect(html).toContain('action="/auth/identities/other/link"');
   });
 });
