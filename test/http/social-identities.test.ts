@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderBrowser } from '../social/provider.ts';
 import { createSocialApp, providerAccount, socialSignIn, type SocialSetup } from '../social/harness.ts';
+import { createSmtpMailer } from '../../src/mail.ts';
 import { PUBLIC_ORIGIN, uniqueEmail, type Client } from './harness.ts';
+import { decodeMail, startSmtpSink, type SmtpSink } from './password-helpers.ts';
 
 let s: SocialSetup;
+let sink: SmtpSink;
 beforeAll(async () => {
-  s = await createSocialApp();
+  sink = await startSmtpSink();
+  s = await createSocialApp({ mailer: createSmtpMailer(sink.url, 'Portcullis <no-reply@example.com>') });
 });
 afterAll(async () => {
   await s?.dispose();
+  await sink?.close();
 });
 
 interface IdentityBody {
@@ -51,6 +56,9 @@ describe('linked identities', () => {
     expect(unlinked.status).toBe(204);
     expect(await identitiesOf(owner)).toEqual([]);
     await s.t.auth.flush();
+    // A security mail for each change, over real SMTP, to the account's address.
+    const subjects = sink.to(account.email).map((mail) => /^Subject: (.*)$/m.exec(decodeMail(mail.raw).headers)?.[1]);
+    expect(subjects).toEqual(['Corp ID sign-in added to your account', 'Corp ID sign-in removed from your account']);
     const { records } = await s.t.auth.admin.listAudit({ userId: account.id, offset: 0, limit: 50 });
     expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['identity.linked', 'identity.unlinked', 'oauth.succeeded']));
   });
