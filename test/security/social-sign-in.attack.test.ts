@@ -210,6 +210,33 @@ describe('linking rules', () => {
   });
 });
 
+describe('accounts', () => {
+  it('refuses a deactivated account\'s provider identity, and makes no session', async () => {
+    const subject = providerAccount(s.op, { email: uniqueEmail('inactive'), email_verified: true });
+    expect((await socialSignIn(s.t.client(), subject)).status).toBe(303);
+    const identity = await s.t.stores.identities.findIdentity(s.op.issuer, subject);
+    await s.t.stores.users.setUserActive(identity?.userId ?? '', false, Date.now());
+    const client = s.t.client();
+    const callback = await signInAtProvider(await startAt(client), subject);
+    await expectRefused(client, callback, await s.snapshot(), 'inactive');
+  });
+
+  it('two first sign-ins of one new provider account at once make one user and one identity', async () => {
+    const subject = providerAccount(s.op, { email: uniqueEmail('twice'), email_verified: true });
+    const clients = [s.t.client(), s.t.client()];
+    const callbacks = await Promise.all(clients.map(async (client) => signInAtProvider(await startAt(client), subject)));
+    const before = await s.snapshot();
+    const results = await Promise.all(clients.map((client, i) => client.send(pathOf(callbacks[i] as URL), { browser: true })));
+    expect(results.map((res) => res.status)).toEqual([303, 303]);
+    const after = await s.snapshot();
+    expect(after.users).toBe(before.users + 1);
+    expect(after.identities).toBe(before.identities + 1);
+    const ids = await Promise.all(clients.map(async (client) => (await client.me()).body.user?.id));
+    expect(ids[0]).toBeDefined();
+    expect(ids[1]).toBe(ids[0]);
+  });
+});
+
 describe('OAUTH_AUTOLINK=verified', () => {
   let v: SocialSetup;
   beforeAll(async () => {
