@@ -55,6 +55,7 @@ export type {
   AuthHttp,
   AuthPasswords,
   AuthSessions,
+  AuthSocial,
   AuthTokens,
   AuthenticationMemo,
   CreateAuthOptions,
