@@ -5,6 +5,7 @@ import type { Stores } from '../../core/stores.ts';
 import type { Database } from './schema.ts';
 import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
 import { createSqlAuditStore } from './audit-store.ts';
+import { createSqlMfaStore } from './mfa-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
 import { createSqlTokenStore } from './token-store.ts';
@@ -38,6 +39,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     sessions: reportingUnavailability(createSqlSessionStore(db, raw)),
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),
+    mfa: reportingUnavailability(createSqlMfaStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };

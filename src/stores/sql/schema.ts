@@ -95,7 +95,24 @@ export interface ResetTokensTable {
   used_at: number | null;
 }
 
+export interface MfaTotpTable {
+  user_id: string;
+  sealed_secret: string;
+  created_at: number;
+  confirmed_at: number | null;
+  last_step: number;
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;

@@ -1,10 +1,17 @@
 /** @module The SQL stores against the conformance suite, on SQLite or PostgreSQL (PORTCULLIS_TEST_DB). */
 import { describe, expect, it } from 'vitest';
+import { newUser } from '../../testing/conformance/fixtures.ts';
+import { describeMfaStoreConformance } from '../../testing/mfa-conformance.ts';
 import { describeStoreConformance } from '../../testing/store-conformance.ts';
 import { openTestStores, testDatabaseKind } from '../../testing/test-database.ts';
 import { createSqlStores } from './index.ts';
 
 describeStoreConformance(`sql (${testDatabaseKind()})`, openTestStores);
+
+describeMfaStoreConformance(`sql (${testDatabaseKind()})`, async () => {
+  const { stores, dispose } = await openTestStores();
+  return { mfa: stores.mfa, newUserId: async () => (await stores.users.createUser(newUser())).id, dispose };
+});
 
 describe(`sql stores (${testDatabaseKind()})`, () => {
   it('opens the database the test run asked for', async () => {

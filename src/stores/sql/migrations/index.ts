@@ -4,12 +4,14 @@ import { identityAndSessions } from './0001-identity-and-sessions.ts';
 import { auditEvents } from './0002-audit-events.ts';
 import { tokens } from './0003-tokens.ts';
 import { passwordReset } from './0004-password-reset.ts';
+import { multiFactor } from './0006-multi-factor.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-identity-and-sessions': identityAndSessions,
   '0002-audit-events': auditEvents,
   '0003-tokens': tokens,
   '0004-password-reset': passwordReset,
+  '0006-multi-factor': multiFactor,
 };
 
 export const migrationProvider: MigrationProvider = {
