@@ -89,6 +89,12 @@ describe('readEnvOptions', () => {
       ARGON2_NICENESS: '0',
       ARGON2_MAX_QUEUE: '0',
       MAIL_FROM: 'Example <auth@example.com>',
+      SECRET_KEY_PREVIOUS: `${'p'.repeat(40)}, ${'q'.repeat(40)}`,
+      MFA_ISSUER: 'Example',
+      MFA_REQUIRED_ROLES: 'admin, auditor',
+      MFA_PENDING_TTL: '2m',
+      MFA_ATTEMPTS_PER_SIGNIN: '3',
+      MFA_ATTEMPT_BUDGET: '6/30m',
     };
     expect(Object.keys(env).sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
     expect(parseEnv(env)).toMatchObject({
@@ -133,6 +139,8 @@ describe('readEnvOptions', () => {
         hashing: { threads: 3, niceness: 0, maxQueue: 0 },
       },
       mailFrom: 'Example <auth@example.com>',
+      previousSecretKeys: ['p'.repeat(40), 'q'.repeat(40)],
+      mfa: { issuer: 'Example', requiredRoles: ['admin', 'auditor'], pendingTtlMs: 120_000, attemptsPerSignIn: 3, attemptBudget: { count: 6, windowMs: 1_800_000 } },
     });
   });
 

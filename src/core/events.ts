@@ -8,6 +8,12 @@ export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inacti
 
 export type Mechanism = 'session' | 'token' | 'basic';
 
+/** How one factor was proved: password, one-time code, recovery code, passkey, e-mailed code/link, an identity provider. */
+export type AuthMethod = 'pwd' | 'otp' | 'recovery' | 'passkey' | 'email' | 'oidc';
+
+/** Why a second factor was refused (audit only). */
+export type MfaFailureReason = 'wrong_code' | 'replayed' | 'sign_in_spent' | 'account_budget';
+
 /** Who and when, on every event. */
 interface EventBase {
   readonly ip: string;
@@ -52,6 +58,12 @@ export type AuthEvent = EventBase &
     | { type: 'password.rehashed'; userId: string }
     | { type: 'password.reset_requested'; identity: string; userId?: string }
     | { type: 'password.reset_failed'; reason: 'malformed' | 'unknown' | 'used' | 'expired'; userId?: string }
+    | { type: 'mfa.challenged'; userId: string; via: AuthMethod }
+    | { type: 'mfa.succeeded'; userId: string; method: AuthMethod }
+    | { type: 'mfa.failed'; userId: string; method: AuthMethod; reason: MfaFailureReason }
+    | { type: 'mfa.enrolled' | 'mfa.removed'; userId: string; method: AuthMethod; actorId?: string }
+    | { type: 'mfa.recovery_codes_generated'; userId: string }
+    | { type: 'mfa.reset'; userId: string; actorId: string }
   );
 
 /** Why a presented token was refused (audit only; the client always sees the same 401). */
@@ -97,6 +109,13 @@ export const AUTH_EVENT_TYPES = [
   'password.rehashed',
   'password.reset_requested',
   'password.reset_failed',
+  'mfa.challenged',
+  'mfa.succeeded',
+  'mfa.failed',
+  'mfa.enrolled',
+  'mfa.removed',
+  'mfa.recovery_codes_generated',
+  'mfa.reset',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

@@ -23,6 +23,9 @@ export const FLASH_MESSAGES = {
   reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
   password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },
   password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
+  mfa_sign_in_expired: { kind: 'info', text: 'Your sign-in expired before the second step. Log in again.' },
+  mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
+  mfa_removed: { kind: 'info', text: 'The authenticator app was removed. Two-step sign-in is off.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;
