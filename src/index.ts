@@ -33,6 +33,7 @@ export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
+export { createMemoryOneTimeTokenStore } from './stores/memory/one-time-token-store.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';
 export { createPasswordHasher, closeHashPools, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params, type HashPoolOptions } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';
@@ -42,7 +43,10 @@ export {
   emailKey,
   isEmailShaped,
   isUsernameShaped,
+  parseEmailAddress,
   usernameKey,
+  type AddressProblem,
+  type ParsedEmailAddress,
   type PublicUser,
 } from './features/identity/index.ts';
 export { ADMIN_ROLE } from './features/rbac/index.ts';

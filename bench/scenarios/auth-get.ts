@@ -39,10 +39,13 @@ export const authGet: Scenario = {
   name: 'auth-get',
   description: 'Authenticated GET through each stack (plain GET for the bare servers), ratio against bare node:http',
   async run(ctx) {
-    const results = new Map<string, LoadResult[]>(AUTH_GET_PEERS.map((p) => [p.key, []]));
+    // BENCH_PEERS=node-http,portcullis-sqlite measures only those (node:http always, as the reference).
+    const only = process.env.BENCH_PEERS?.split(',').map((k) => k.trim());
+    const peers = only ? AUTH_GET_PEERS.filter((p) => p.key === nodeHttpPeer.key || only.includes(p.key)) : AUTH_GET_PEERS;
+    const results = new Map<string, LoadResult[]>(peers.map((p) => [p.key, []]));
     const failures = new Map<string, string>();
     for (let round = 0; round < ctx.config.rounds; round++) {
-      for (const peer of alternatingOrder(AUTH_GET_PEERS, round)) {
+      for (const peer of alternatingOrder(peers, round)) {
         if (failures.has(peer.key)) continue;
         try {
           const result = await measurePeerOnce(ctx, peer);
@@ -56,7 +59,7 @@ export const authGet: Scenario = {
       }
     }
     const baseline = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
-    const rows: PeerRow[] = AUTH_GET_PEERS.map((peer) => {
+    const rows: PeerRow[] = peers.map((peer) => {
       const rounds = results.get(peer.key)!;
       const summary = rounds.length > 0 ? summarize(rounds) : null;
       return { key: peer.key, label: peer.label, summary, ratio: summary ? summary.requestsPerSecond / baseline : Number.NaN, failure: failures.get(peer.key) ?? null };

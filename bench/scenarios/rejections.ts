@@ -17,7 +17,7 @@ const JSON_HEADERS = { 'user-agent': USER_AGENT, accept: 'application/json' } as
 // 43 characters like a real token, so that it is looked up rather than rejected by its shape.
 const FORGED_TOKEN = 'A'.repeat(43);
 
-const KINDS: readonly RequestKind[] = [
+export const REJECTION_KINDS: readonly RequestKind[] = [
   { key: 'authenticated', label: 'authenticated GET (200)', target: portcullisAuthGet },
   {
     key: 'anonymous',
@@ -56,10 +56,10 @@ export const rejections: Scenario = {
   name: 'rejections',
   description: 'Refused requests per second on Portcullis (SQLite) against its authenticated GET and bare node:http',
   async run(ctx: RunContext) {
-    const results = await measureKindsOnOneServer(ctx, 'rejections', KINDS);
+    const results = await measureKindsOnOneServer(ctx, 'rejections', REJECTION_KINDS);
     const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
     const authRps = summarize(results.get('authenticated')!).requestsPerSecond;
-    const rows = KINDS.map((kind) => {
+    const rows = REJECTION_KINDS.map((kind) => {
       const summary = summarize(results.get(kind.key)!);
       return { key: kind.key, label: kind.label, summary, vsAuthenticated: summary.requestsPerSecond / authRps, vsNodeHttp: summary.requestsPerSecond / nodeRps };
     });

@@ -38,7 +38,7 @@ async function personalAccessToken(url: string): Promise<string> {
 
 const bearer = (url: string, token: string): LoadTarget => ({ url: `${url}/bench/api`, headers: { ...HEADERS, authorization: `Bearer ${token}` }, expectStatus: 200 });
 
-const KINDS: readonly RequestKind[] = [
+export const TOKEN_KINDS: readonly RequestKind[] = [
   { key: 'bare', label: 'bare route through the middleware (/healthz)', target: async (url) => ({ url: `${url}/healthz`, headers: HEADERS, expectStatus: 200 }) },
   {
     key: 'session',
@@ -53,10 +53,10 @@ export const tokens: Scenario = {
   name: 'tokens',
   description: 'Bearer (access JWT, personal token) vs session vs bare route on one Portcullis server, and node:http',
   async run(ctx: RunContext) {
-    const results = await measureKindsOnOneServer(ctx, 'tokens', KINDS);
+    const results = await measureKindsOnOneServer(ctx, 'tokens', TOKEN_KINDS);
     const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
     const sessionRps = summarize(results.get('session')!).requestsPerSecond;
-    const rows = KINDS.map((kind) => ({ kind, summary: summarize(results.get(kind.key)!) }));
+    const rows = TOKEN_KINDS.map((kind) => ({ kind, summary: summarize(results.get(kind.key)!) }));
     const table = markdownTable(
       ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× session GET', '× node:http'],
       [

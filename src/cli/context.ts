@@ -26,6 +26,7 @@ export const CLI_ACTOR: Principal = Object.freeze({
     createdAtMs: 0,
     updatedAtMs: 0,
     lastLoginAtMs: null,
+    emailConfirmedAtMs: null,
   },
   authorization: { roles: ['admin'], permissions: [] },
   via: 'session',

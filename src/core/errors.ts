@@ -41,7 +41,15 @@ export class AuthError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
-    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    // A refusal (4xx) is expected control flow — an attacker's flood makes one per request — and
+    // capturing its stack trace was the dearest part of answering it. Real errors (5xx) keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CODES[code].status < 500) Error.stackTraceLimit = 0;
+    try {
+      super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'AuthError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

@@ -19,6 +19,8 @@ export interface UserRecord {
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
   readonly lastLoginAtMs: number | null;
+  /** When the owner proved the address (EMAIL_CONFIRMATION); null while unconfirmed. */
+  readonly emailConfirmedAtMs: number | null;
 }
 
 export interface NewUser {
@@ -30,6 +32,8 @@ export interface NewUser {
   readonly passwordHash: string;
   readonly uniquifier: string;
   readonly nowMs: number;
+  /** The address counts as proved from the start (an operator's account, an import); default null. */
+  readonly emailConfirmedAtMs?: number | null;
 }
 
 export interface UserPage {
@@ -49,6 +53,11 @@ export interface UserStore {
   /** Sets a new uniquifier: every session and token of the user dies. */
   rotateUniquifier(id: string, uniquifier: string, nowMs: number): Promise<void>;
   setPasswordHash(id: string, passwordHash: string, nowMs: number): Promise<void>;
+  /**
+   * Marks the address confirmed — only while the user's e-mail key is still `emailKey` (the address
+   * the link was sent to) and it is unconfirmed, in one conditional write. Returns whether it did.
+   */
+  confirmEmail(id: string, emailKey: string, nowMs: number): Promise<boolean>;
 }
 
 /** Roles and the permissions they grant, as one snapshot for a user. */
@@ -208,6 +217,38 @@ export interface TokenStore {
   deleteResetTokensOfUser(userId: string, exceptTokenHash?: string): Promise<number>;
 }
 
+/** What a one-time token is for; a token redeems only for its own purpose. */
+export type OneTimeTokenPurpose = 'confirm-email' | 'change-email' | 'email-signin';
+
+/** A mailed single-use secret (confirmation link, change-of-e-mail link, sign-in code), as stored: only its SHA-256. */
+export interface OneTimeTokenRecord {
+  readonly tokenHash: string;
+  readonly purpose: OneTimeTokenPurpose;
+  readonly userId: string;
+  /**
+   * What else the token is bound to, opaque to the store and checked again by the flow when it is
+   * redeemed: the address it confirms, the old address's hash and the new address, the browser
+   * that asked. A token is never good for anything but exactly this.
+   */
+  readonly binding: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+export interface OneTimeTokenStore {
+  createOneTimeToken(token: OneTimeTokenRecord): Promise<void>;
+  /**
+   * Redeems a token once: marks it used only if it has `purpose` and is unused and unexpired at
+   * `nowMs`, in ONE conditional write (`UPDATE … WHERE used_at IS NULL … RETURNING`), and returns
+   * it. Of any number of concurrent redemptions — across processes — at most one gets the record.
+   */
+  consumeOneTimeToken(tokenHash: string, purpose: OneTimeTokenPurpose, nowMs: number): Promise<OneTimeTokenRecord | undefined>;
+  /** What a presented token is, whatever its state (for the audit trail's reason). */
+  findOneTimeToken(tokenHash: string): Promise<(OneTimeTokenRecord & { usedAtMs: number | null }) | undefined>;
+  /** Deletes the user's unused tokens of `purpose` (a new link replaces the old ones); how many. */
+  deleteOneTimeTokensOfUser(userId: string, purpose: OneTimeTokenPurpose): Promise<number>;
+}
+
 /** One row of the audit trail. Never a password, hash, token or session cookie. */
 export interface AuditRecord {
   readonly id: string;
@@ -330,6 +371,7 @@ export interface Stores {
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
   readonly mfa: MfaStore;
+  readonly oneTimeTokens: OneTimeTokenStore;
   /** Answers whether the database is reachable (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

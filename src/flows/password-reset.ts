@@ -7,12 +7,12 @@ import { sha256Hex } from '../core/crypto/index.ts';
 import { AuthError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import { EMAIL_MAX_LENGTH, emailKey } from '../features/identity/index.ts';
+import { emailKey } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind } from '../features/tokens/index.ts';
 import { checkSecret } from './credentials.ts';
 import { origin, type Kernel, passwordField } from './kernel.ts';
 import { setNewPassword } from './set-password.ts';
-import { checkNewPassword } from './sign-up.ts';
+import { checkNewPassword, readEmailAddress } from './sign-up.ts';
 
 export const RESET_REQUESTED_MESSAGE = 'If an account exists for that e-mail, a link to reset its password is on its way.';
 const INVALID_LINK = 'This reset link is invalid, used or expired. Ask for a new one.';
@@ -35,7 +35,8 @@ function resetEmail(kernel: Kernel, link: string): { subject: string; text: stri
 /** `POST /auth/forgot-password`: validates the shape now; everything else runs in the background. */
 export function requestPasswordReset(kernel: Kernel, body: BodyFields, client: ClientInfo, background: (task: () => Promise<void>) => void): void {
   const fields = new FieldCollector();
-  const email = fields.text('email', body.email, { label: 'E-mail', maxLength: EMAIL_MAX_LENGTH }).trim();
+  // The address policy first: a malformed address answers 400 (that reveals nothing about accounts).
+  const email = readEmailAddress(fields, 'email', body.email);
   fields.throwIfAny();
   background(async () => {
     const nowMs = kernel.clock.nowMs();

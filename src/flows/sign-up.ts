@@ -4,15 +4,7 @@ import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import {
-  EMAIL_MAX_LENGTH,
-  USERNAME_MAX_LENGTH,
-  cleanEmail,
-  emailKey,
-  isEmailShaped,
-  isUsernameShaped,
-  usernameKey,
-} from '../features/identity/index.ts';
+import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, emailKey, isUsernameShaped, parseEmailAddress, usernameKey } from '../features/identity/index.ts';
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
 import { origin, type Kernel, passwordField } from './kernel.ts';
@@ -29,8 +21,7 @@ export interface SignUpInput {
  * sign-up, `admin.createUser` and `admin.importUser`. Problems go to `fields` (`email`, `username`).
  */
 export function readNewIdentity(fields: FieldCollector, body: { readonly email?: unknown; readonly username?: unknown }): { email: string; username: string | null } {
-  const email = fields.text('email', body.email, { label: 'E-mail', maxLength: EMAIL_MAX_LENGTH });
-  if (email && !isEmailShaped(cleanEmail(email))) fields.add('email', 'Enter a valid e-mail address');
+  const email = readEmailAddress(fields, 'email', body.email);
   let username: string | null = null;
   if (body.username !== undefined && body.username !== null && body.username !== '') {
     username = fields.text('username', body.username, { label: 'Username', maxLength: USERNAME_MAX_LENGTH }).trim();
@@ -38,7 +29,21 @@ export function readNewIdentity(fields: FieldCollector, body: { readonly email?:
       fields.add('username', 'Username must be 3 to 32 letters, digits, "_", "." or "-"');
     }
   }
-  return { email: cleanEmail(email), username: username ? username.normalize('NFKC') : null };
+  return { email, username: username ? username.normalize('NFKC') : null };
+}
+
+/**
+ * An e-mail field as the address policy reads it (parseEmailAddress): the normalised address, or ''
+ * with the problem added to `fields`. Every address that will be stored or mailed passes here.
+ */
+export function readEmailAddress(fields: FieldCollector, name: string, value: unknown, label = 'E-mail'): string {
+  // allowControl: the address policy names control characters itself (a clearer message than the generic one).
+  const typed = fields.text(name, value, { label, maxLength: EMAIL_MAX_LENGTH * 4, allowControl: true });
+  if (!typed) return '';
+  const parsed = parseEmailAddress(typed);
+  if (parsed.ok) return parsed.address;
+  fields.add(name, parsed.message);
+  return '';
 }
 
 /** Checks the fields of a registration body; throws one INVALID_INPUT naming every bad field. */

@@ -42,7 +42,7 @@ export const CLIENT: ClientInfo = { ip: '10.9.8.7', userAgent: 'cli-test', secur
 
 /** The admin a test's own setup acts as (actorId `test-admin` in the audit trail). */
 export const TEST_ACTOR: Principal = {
-  user: { id: 'test-admin', email: 'test-admin', emailKey: 'test-admin', username: null, usernameKey: null, passwordHash: '', active: true, uniquifier: '', createdAtMs: 0, updatedAtMs: 0, lastLoginAtMs: null },
+  user: { id: 'test-admin', email: 'test-admin', emailKey: 'test-admin', username: null, usernameKey: null, passwordHash: '', active: true, uniquifier: '', createdAtMs: 0, updatedAtMs: 0, lastLoginAtMs: null, emailConfirmedAtMs: null },
   authorization: { roles: ['admin'], permissions: [] },
   via: 'session',
   session: null,

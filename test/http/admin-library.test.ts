@@ -10,7 +10,7 @@ import { createTestApp, PASSWORD, uniqueEmail, type TestApp } from './harness.ts
 
 const CLIENT: ClientInfo = { ip: '10.44.0.1', userAgent: 'admin-library-test', secure: false };
 const ACTOR: Principal = {
-  user: { id: 'library-admin', email: 'library-admin', emailKey: 'library-admin', username: null, usernameKey: null, passwordHash: '', active: true, uniquifier: '', createdAtMs: 0, updatedAtMs: 0, lastLoginAtMs: null },
+  user: { id: 'library-admin', email: 'library-admin', emailKey: 'library-admin', username: null, usernameKey: null, passwordHash: '', active: true, uniquifier: '', createdAtMs: 0, updatedAtMs: 0, lastLoginAtMs: null, emailConfirmedAtMs: null },
   authorization: { roles: ['admin'], permissions: [] },
   via: 'session',
   session: null,

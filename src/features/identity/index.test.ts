@@ -64,6 +64,7 @@ describe('toPublicUser', () => {
     createdAtMs: 1,
     updatedAtMs: 2,
     lastLoginAtMs: 3,
+    emailConfirmedAtMs: null,
   };
   const roles = ['user', 'admin'];
 

@@ -1,11 +1,12 @@
 /** @module How e-mails and usernames are normalised and checked, and what of a user is public. */
 import type { Authorization, UserRecord } from '../../core/stores.ts';
 
-/** Practical e-mail shape: one @, a dotted domain, no spaces. Deliverability is the mail's job. */
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
+import { parseEmailAddress } from './address.ts';
+
+export { EMAIL_MAX_LENGTH, emailKey, isSingleScript, parseEmailAddress, type AddressProblem, type ParsedEmailAddress } from './address.ts';
+
 const USERNAME_SHAPE = /^[\p{L}\p{N}_.-]{3,32}$/u;
 
-export const EMAIL_MAX_LENGTH = 254;
 export const USERNAME_MAX_LENGTH = 32;
 
 /** E-mail as stored for display: trimmed, NFC. */
@@ -13,13 +14,9 @@ export function cleanEmail(email: string): string {
   return email.trim().normalize('NFC');
 }
 
-/** The unique key: NFKC, lower-cased, so `Ann@Example.com` and `ann@example.com` are one account. */
-export function emailKey(email: string): string {
-  return email.trim().normalize('NFKC').toLowerCase();
-}
-
+/** Whether `email` is exactly one acceptable address (see parseEmailAddress), with no surrounding space. */
 export function isEmailShaped(email: string): boolean {
-  return EMAIL_SHAPE.test(email);
+  return email === email.trim() && parseEmailAddress(email).ok;
 }
 
 export function usernameKey(username: string): string {

@@ -32,6 +32,7 @@ const USER: UserRecord = {
   createdAtMs: T0,
   updatedAtMs: T0,
   lastLoginAtMs: T0,
+  emailConfirmedAtMs: null,
 };
 
 function session(overrides: Partial<SessionRecord> = {}, remember = false): SessionRecord {

@@ -8,6 +8,7 @@ import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlMfaStore } from './mfa-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
+import { createSqlOneTimeTokenStore } from './one-time-token-store.ts';
 import { createSqlTokenStore } from './token-store.ts';
 import { createSqlUserStore } from './user-store.ts';
 
@@ -40,6 +41,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),
     mfa: reportingUnavailability(createSqlMfaStore(db)),
+    oneTimeTokens: reportingUnavailability(createSqlOneTimeTokenStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };

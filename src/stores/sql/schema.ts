@@ -12,6 +12,7 @@ export interface UsersTable {
   created_at: number;
   updated_at: number;
   last_login_at: number | null;
+  email_confirmed_at: number | null;
 }
 
 export interface RolesTable {
@@ -110,9 +111,20 @@ export interface MfaRecoveryCodesTable {
   used_at: number | null;
 }
 
+export interface OneTimeTokensTable {
+  token_hash: string;
+  purpose: string;
+  user_id: string;
+  binding: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
+  one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
   refresh_tokens: RefreshTokensTable;

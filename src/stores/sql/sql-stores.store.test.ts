@@ -1,7 +1,9 @@
 /** @module The SQL stores against the conformance suite, on SQLite or PostgreSQL (PORTCULLIS_TEST_DB). */
+import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { newUser } from '../../testing/conformance/fixtures.ts';
 import { describeMfaStoreConformance } from '../../testing/mfa-conformance.ts';
+import { migrationProvider } from './migrations/index.ts';
 import { describeStoreConformance } from '../../testing/store-conformance.ts';
 import { openTestStores, testDatabaseKind } from '../../testing/test-database.ts';
 import { createSqlStores } from './index.ts';
@@ -47,6 +49,25 @@ describe(`sql stores (${testDatabaseKind()})`, () => {
       await third.close();
     } finally {
       await first.dispose();
+    }
+  });
+
+  it('migration 0005 counts the accounts that existed before it as confirmed, and new ones start unconfirmed', async () => {
+    const { stores, dispose } = await openTestStores();
+    try {
+      const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(stores.db).catch(() => ({ rows: [] as { schema: string | null }[] }));
+      const schema = rows[0]?.schema ?? undefined;
+      const migrator = new Migrator({ db: stores.db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+      expect((await migrator.migrateTo('0004-password-reset')).error).toBeUndefined();
+      const createdAt = Date.UTC(2025, 5, 1);
+      await sql`insert into users (id, email, email_key, password_hash, active, uniquifier, created_at, updated_at) values ('u-before-0005', 'old@example.com', 'old@example.com', 'hash', 1, 'uniq', ${createdAt}, ${createdAt})`.execute(stores.db);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect((await stores.users.findUserById('u-before-0005'))?.emailConfirmedAtMs).toBe(createdAt);
+      const fresh = await stores.users.createUser({ id: 'u-after-0005', email: 'new@example.com', emailKey: 'new@example.com', username: null, usernameKey: null, passwordHash: 'h', uniquifier: 'u', nowMs: createdAt });
+      expect(fresh.emailConfirmedAtMs).toBeNull();
+      expect((await stores.users.findUserById('u-after-0005'))?.emailConfirmedAtMs).toBeNull();
+    } finally {
+      await dispose();
     }
   });
 });

@@ -19,6 +19,7 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
     createdAtMs: Number(row.created_at),
     updatedAtMs: Number(row.updated_at),
     lastLoginAtMs: row.last_login_at === null ? null : Number(row.last_login_at),
+    emailConfirmedAtMs: row.email_confirmed_at === null || row.email_confirmed_at === undefined ? null : Number(row.email_confirmed_at),
   };
 }
 
@@ -52,6 +53,7 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
         created_at: user.nowMs,
         updated_at: user.nowMs,
         last_login_at: null,
+        email_confirmed_at: user.emailConfirmedAtMs ?? null,
       };
       try {
         await db.insertInto('users').values(row).execute();
@@ -88,6 +90,16 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
     },
     async setPasswordHash(id, passwordHash, nowMs) {
       await db.updateTable('users').set({ password_hash: passwordHash, updated_at: nowMs }).where('id', '=', id).execute();
+    },
+    async confirmEmail(id, emailKey, nowMs) {
+      const result = await db
+        .updateTable('users')
+        .set({ email_confirmed_at: nowMs, updated_at: nowMs })
+        .where('id', '=', id)
+        .where('email_key', '=', emailKey)
+        .where('email_confirmed_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }

@@ -22,6 +22,7 @@ export function describeUserStore(f: Fixture): void {
         createdAtMs: T0,
         updatedAtMs: T0,
         lastLoginAtMs: null,
+        emailConfirmedAtMs: null,
       };
       expect(created).toEqual(expected);
       expect(await users().findUserById(input.id)).toEqual(expected);
@@ -111,6 +112,28 @@ export function describeUserStore(f: Fixture): void {
       expect(now?.email).toBe(user.email);
 
       expect(await users().findUserById(bystander.id)).toEqual(bystander);
+    });
+
+    it('confirms the address only while the e-mail key is the one the link was sent to, once, and counts a confirmed creation', async () => {
+      const user = await storedUser();
+      const bystander = await storedUser();
+      expect(user.emailConfirmedAtMs).toBeNull();
+      expect(await users().confirmEmail(user.id, `other-${user.emailKey}`, T0 + 1_000)).toBe(false);
+      expect((await users().findUserById(user.id))?.emailConfirmedAtMs).toBeNull();
+      expect(await users().confirmEmail(user.id, user.emailKey, T0 + 2_000)).toBe(true);
+      expect(await users().findUserById(user.id)).toEqual({ ...user, emailConfirmedAtMs: T0 + 2_000, updatedAtMs: T0 + 2_000 });
+      expect(await users().confirmEmail(user.id, user.emailKey, T0 + 3_000)).toBe(false);
+      expect((await users().findUserById(user.id))?.emailConfirmedAtMs).toBe(T0 + 2_000);
+      expect(await users().findUserById(bystander.id)).toEqual(bystander);
+      const confirmed = await storedUser({ emailConfirmedAtMs: T0 });
+      expect(confirmed.emailConfirmedAtMs).toBe(T0);
+      expect((await users().findUserById(confirmed.id))?.emailConfirmedAtMs).toBe(T0);
+    });
+
+    it('of 20 concurrent confirmations of one address, exactly one writes', async () => {
+      const user = await storedUser();
+      const results = await Promise.all(Array.from({ length: 20 }, () => users().confirmEmail(user.id, user.emailKey, T0 + 1_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
     });
 
     describe('listUsers', () => {

@@ -4,6 +4,7 @@ import { identityAndSessions } from './0001-identity-and-sessions.ts';
 import { auditEvents } from './0002-audit-events.ts';
 import { tokens } from './0003-tokens.ts';
 import { passwordReset } from './0004-password-reset.ts';
+import { verifiedIdentity } from './0005-verified-identity.ts';
 import { multiFactor } from './0006-multi-factor.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-audit-events': auditEvents,
   '0003-tokens': tokens,
   '0004-password-reset': passwordReset,
+  '0005-verified-identity': verifiedIdentity,
   '0006-multi-factor': multiFactor,
 };
 
