@@ -28,9 +28,18 @@ import type { SessionSummary } from './flows/manage-sessions.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import type { RegistrationPending } from './flows/sign-up.ts';
 import type { TokenPair } from './flows/tokens.ts';
+import type { ProviderFetch } from './features/oauth/index.ts';
+import type { IdentitySummary } from './flows/social-identities.ts';
+import type { SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
 
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
 export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, RegistrationPending, StartedSession, UserSummary };
+export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialSignIn };
+import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
+import type { MfaStatus, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { SecondFactorMethod } from './flows/second-factor-check.ts';
+
+export type { FirstFactorOutcome, MfaStatus, PendingSecondFactor, SecondFactorMethod, TotpSetup };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -66,6 +75,8 @@ export interface CreateAuthOptions extends AuthOptions {
   readonly onEvent?: EventSink | readonly EventSink[];
   /** Where audit lines go; default: pino JSON on stdout under the `security` logger. */
   readonly securityLogger?: SecurityLogger;
+  /** Every request to a social sign-in provider goes through this fetch (an egress proxy); default: global fetch. */
+  readonly oauthFetch?: ProviderFetch;
 }
 
 /** What the CSRF check needs of a request. */
@@ -124,6 +135,11 @@ export interface AuthHttp {
   needsCsrf(via: Mechanism): boolean;
   /** The JS-readable `XSRF-TOKEN` cookie (double submit for SPAs), when enabled. */
   xsrfCookie(token: string, client: ClientInfo): string | null;
+  /** The pending sign-in's own cookie (HttpOnly, short-lived): never a session cookie, read by no guard. */
+  pendingSignInCookie(pending: PendingSecondFactor, client: ClientInfo): string;
+  clearPendingSignInCookie(client: ClientInfo): string;
+  /** The pending sign-in cookie's value, if the request carries one (checked by `auth.mfa`). */
+  readPendingSignIn(headers: Headers, client: ClientInfo): string | undefined;
   /** The Set-Cookie that deletes the `XSRF-TOKEN` cookie, when enabled. */
   clearXsrfCookie(client: ClientInfo): string | null;
   /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
@@ -139,7 +155,13 @@ export interface AuthSessions {
    * (`{ pending: 'confirmation', message }`) and mails a link.
    */
   register(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession | RegistrationPending>;
+  /**
+   * A password login for a library caller that has no second step to offer: an account with a
+   * second factor is refused with MFA_REQUIRED (after its password was right). Routes use `signIn`.
+   */
   login(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  /** A password login: a session, or — for an account with a second factor — the pending second-factor step (no session). */
+  signIn(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<FirstFactorOutcome>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   /**
    * `/auth/verify`: the password again makes the session fresh under a new cookie token (the old
@@ -250,8 +272,52 @@ export interface AuthAdmin {
   importUser(input: ImportUserInput, client: ClientInfo): Promise<{ user: PublicUser; format: string }>;
   /** Sets a user's password: the policy applies; every session and token of the user dies. */
   setPassword(userId: string, password: string, client: ClientInfo): Promise<void>;
+  /** Removes every second factor of a user (a lost device): audited as `mfa.reset` with the actor. */
+  resetSecondFactors(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
   /** The audit trail, newest first (queued events are stored first). */
   listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
+}
+
+/**
+ * Social sign-in (docs/social-login.md): starting a sign-in or a link at a configured provider, the
+ * callback, and the user's linked identities. The flow cookie binds a sign-in to the browser that
+ * started it; `flowCookie*` write and read it.
+ */
+export interface AuthSocial {
+  /** The configured providers, in button order. */
+  providers(): readonly { readonly name: string; readonly label: string }[];
+  /** `GET /auth/oauth/:provider`: NOT_FOUND for an unconfigured name. `next` must already be judged safe (or null). */
+  start(name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
+  /** `POST /auth/identities/:provider/link` (fresh session): the same start, remembering whose session asked. */
+  startLink(principal: Principal, name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
+  /**
+   * `GET /auth/oauth/:provider/callback`: signs in (or links), or throws SOCIAL_SIGNIN_FAILED,
+   * SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN, RATE_LIMITED. `previous`: as for `sessions.login`.
+   */
+  callback(name: string, query: URLSearchParams, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  identities(principal: Principal): Promise<IdentitySummary[]>;
+  /** LAST_SIGN_IN_METHOD when it is the account's only way in; NOT_FOUND for anyone else's. */
+  unlink(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+  flowCookie(started: StartedSocialSignIn, client: ClientInfo): string;
+  readFlowCookie(headers: Headers, client: ClientInfo): string | undefined;
+  clearFlowCookie(client: ClientInfo): string;
+}
+
+/** Second factors: one's own (enrolment under a fresh login) and finishing a pending sign-in. */
+export interface AuthMfa {
+  status(principal: Principal): Promise<MfaStatus>;
+  setUpTotp(principal: Principal): Promise<TotpSetup>;
+  /** The first code confirms the app; the first factor also returns ten recovery codes (shown once). */
+  confirmTotp(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }>;
+  removeTotp(principal: Principal, client: ClientInfo): Promise<void>;
+  regenerateRecoveryCodes(principal: Principal, client: ClientInfo): Promise<string[]>;
+  /** What the second-factor step offers for the pending sign-in `token`; undefined when there is none. */
+  pendingMethods(token: string | undefined): Promise<readonly SecondFactorMethod[] | undefined>;
+  /**
+   * `POST /auth/mfa/verify`: a code for the pending sign-in `token` → the session. UNAUTHENTICATED: the
+   * pending sign-in is gone (start over); INVALID_CREDENTIALS: wrong code; RATE_LIMITED: the account's MFA budget is spent.
+   */
+  completeSignIn(token: string | undefined, body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
 }
 
 /** Listening to security events (the audit log always listens). */
@@ -270,6 +336,8 @@ export interface Auth {
   readonly identity: AuthIdentity;
   readonly tokens: AuthTokens;
   readonly admin: AuthAdmin;
+  readonly social: AuthSocial;
+  readonly mfa: AuthMfa;
   readonly events: AuthEvents;
   /** Whether the stores answer (a health check's question). */
   ping(): Promise<boolean>;

@@ -45,6 +45,13 @@ import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 import { confirmEmail, resendConfirmation } from './flows/confirm-email.ts';
 import { registerGenerically } from './flows/generic-sign-up.ts';
 import { confirmEmailChange, requestEmailChange } from './flows/change-email.ts';
+import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
+import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
+import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
+import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
+import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
+import { readSecondFactorInput } from './flows/second-factor-check.ts';
+import { createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export type { RegistrationPending } from './flows/sign-up.ts';
@@ -57,6 +64,7 @@ export type {
   AuthIdentity,
   AuthPasswords,
   AuthSessions,
+  AuthSocial,
   AuthTokens,
   AuthenticationMemo,
   CreateAuthOptions,
@@ -92,6 +100,7 @@ function createTokenSigning(pems: readonly string[] | undefined, claims: { issue
 
 const SESSION_COOKIE = 'portcullis_session';
 const PRE_SESSION_COOKIE = 'portcullis_pre';
+const PENDING_SIGN_IN_COOKIE = 'portcullis_mfa';
 
 
 function defaultSecurityLogger(environment: AuthConfig['environment']): SecurityLogger {
@@ -113,6 +122,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     metrics: metricsEnabled,
     onEvent,
     securityLogger,
+    oauthFetch,
     ...configOptions
   } = options;
   const config = parseConfig(configOptions);
@@ -168,7 +178,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       await mailer.send(message);
     });
   const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
-  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, background: background.run, caches, signing, emit };
+  const mfa = {
+    pending: createPendingCodec(config.secretKey, config.mfa.pendingTtlMs, random),
+    sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
+    budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
+  };
+  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, background: background.run, caches, signing, mfa, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
@@ -201,6 +216,15 @@ export function createAuth(options: CreateAuthOptions): Auth {
     if (previous?.session) await stores.sessions.deleteSession(previous.session.id);
     return started;
   }
+
+  const social: SocialProviders = {
+    clients: new Map(config.oauth.providers.map((provider) => [provider.name, createProviderClient(provider, oauthFetch)])),
+    redirectUri: (name) => `${config.publicOrigin}${config.basePath}/oauth/${name}/callback`,
+  };
+  const providerButtons = Object.freeze(config.oauth.providers.map(({ name, label }) => Object.freeze({ name, label })));
+  const flowCookieNameFor = (client: ClientInfo) => cookieName(FLOW_COOKIE, client.secure);
+  // Lax: the provider sends the browser back with a top-level cross-site GET, which a Strict cookie does not ride.
+  const flowCookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: 'Lax', path: '/' }) as const;
 
   const flush = async () => {
     await background.flush();
@@ -252,6 +276,13 @@ export function createAuth(options: CreateAuthOptions): Auth {
       needsCsrf: (via) => csrfMechanisms.has(via),
       xsrfCookie: (token, client) =>
         config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
+      pendingSignInCookie: (pending, client) =>
+        serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), pending.token, {
+          ...cookieBase(client),
+          maxAgeSeconds: Math.max(1, Math.floor((pending.expiresAtMs - clock.nowMs()) / 1000)),
+        }),
+      clearPendingSignInCookie: (client) => serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
+      readPendingSignIn: (headers, client) => readCookie(headers.get('cookie'), cookieName(PENDING_SIGN_IN_COOKIE, client.secure)),
       clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
       async rateLimit(route, rule, client) {
         const decision = await consumeRateLimit(kernel, route, rule, client);
@@ -264,7 +295,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
         const outcome = config.identity.genericResponses ? await registerGenerically(kernel, input, client) : await signUp(kernel, input, client);
         return 'pending' in outcome ? outcome : endPreviousSession(previous, outcome);
       },
-      login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
+      login: async (body, client, previous) => {
+        const outcome = await signIn(kernel, readSignInInput(body, kernel), client);
+        if (outcome.kind !== 'session') throw new AuthError('MFA_REQUIRED');
+        return endPreviousSession(previous, outcome.started);
+      },
+      signIn: async (body, client, previous) => {
+        const outcome = await signIn(kernel, readSignInInput(body, kernel), client);
+        if (outcome.kind === 'session') await endPreviousSession(previous, outcome.started);
+        return outcome;
+      },
       logout: (principal, client) => signOut(kernel, principal, client),
       verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
       isFresh: (principal, rule) =>
@@ -337,10 +377,39 @@ export function createAuth(options: CreateAuthOptions): Auth {
         await checkNewPassword(kernel, password, { email: user.email, username: user.username }, 'password');
         await setNewPassword(kernel, user, password, 'admin', client);
       },
+      resetSecondFactors: (actor, userId, client) => resetSecondFactors(kernel, actor, userId, client),
       listAudit: async (query) => {
         await trail.flush();
         return stores.audit.listAuditRecords(query);
       },
+    },
+    social: {
+      providers: () => providerButtons,
+      start: (name, next, client) => startSocialSignIn(kernel, social, name, { next, link: null }, client),
+      startLink: (principal, name, next, client) => {
+        if (!principal.session) throw new AuthError('UNAUTHENTICATED');
+        return startSocialSignIn(kernel, social, name, { next, link: { userId: principal.user.id, sessionId: principal.session.id } }, client);
+      },
+      async callback(name, query, flowCookie, client, previous) {
+        const result = await completeSocialSignIn(kernel, social, name, query, flowCookie, client);
+        if (result.kind === 'signed-in') await endPreviousSession(previous, result.started);
+        return result;
+      },
+      identities: (principal) => listIdentities(kernel, principal),
+      unlink: (principal, id, client) => unlinkIdentity(kernel, principal, id, client),
+      flowCookie: (started, client) => serializeCookie(flowCookieNameFor(client), started.flowCookie, { ...flowCookieBase(client), maxAgeSeconds: started.maxAgeSeconds }),
+      readFlowCookie: (headers, client) => readCookie(headers.get('cookie'), flowCookieNameFor(client)),
+      clearFlowCookie: (client) => serializeCookie(flowCookieNameFor(client), '', { ...flowCookieBase(client), maxAgeSeconds: 0 }),
+    },
+    mfa: {
+      status: (principal) => mfaStatus(kernel, principal),
+      setUpTotp: (principal) => setUpTotp(kernel, principal),
+      confirmTotp: (principal, body, client) => confirmTotp(kernel, principal, body, client),
+      removeTotp: (principal, client) => removeTotp(kernel, principal, client),
+      regenerateRecoveryCodes: (principal, client) => regenerateRecoveryCodes(kernel, principal, client),
+      pendingMethods: (token) => pendingSecondFactorMethods(kernel, token),
+      completeSignIn: async (token, body, client, previous) =>
+        endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
     },
     events: {
       on(sink) {

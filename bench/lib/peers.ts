@@ -124,7 +124,7 @@ export const portcullisSqlitePeer: Peer = {
   prepare: portcullisAuthGet,
 };
 
-const portcullisPostgresPeer: Peer = {
+export const portcullisPostgresPeer: Peer = {
   key: 'portcullis-pg-redis',
   label: 'Portcullis (PostgreSQL + Redis counters)',
   packages: ['hono', '@hono/node-server', 'kysely', 'pg', 'ioredis', 'rate-limiter-flexible'],

@@ -1,17 +1,24 @@
 /**
- * @module `profile` (on demand: `npm run bench -- profile`): the Portcullis (SQLite) auth-get server
- * under `node --cpu-prof`, loaded like in `auth-get` (or with `POST /auth/login` when
- * BENCH_PROFILE_TARGET=login); prints the top frames by self time and the
- * share of each package. The .cpuprofile stays in bench/results/profile/ (open it in Chrome DevTools).
+ * @module `profile` (on demand: `npm run bench -- profile`): one kind of request against its server
+ * under `node --cpu-prof` (BENCH_PROFILE_TARGET, default the SQLite session GET of `auth-get`; every
+ * kind of `tokens` and `rejections`, the PostgreSQL + Redis peer, a login, bare node:http). Prints
+ * the server's CPU time per answer (every thread, no profiler), the system calls per answer where
+ * `strace` runs (`strace -c -f`, a load run with the tracer attached), then from a second server
+ * under --cpu-prof the top frames by self time and the share of each package. The .cpuprofile
+ * stays in bench/results/profile/.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatRate, markdownTable } from '../lib/format.ts';
-import { describeRound, log, measure } from '../lib/measure.ts';
-import { portcullisAuthGet, portcullisLoginTarget, portcullisSqliteSpec } from '../lib/peers.ts';
-import type { LoadResult } from '../lib/load.ts';
-import { REPO_ROOT, startServer } from '../lib/process.ts';
+import { describeRound, log } from '../lib/measure.ts';
+import type { RunContext } from '../lib/context.ts';
+import { nodeHttpPeer, portcullisAuthGet, portcullisLoginTarget, portcullisPostgresPeer, portcullisSqliteSpec } from '../lib/peers.ts';
+import { runLoad, type LoadResult, type LoadTarget } from '../lib/load.ts';
+import { cpuSeconds, REPO_ROOT, startServer, type ServerSpec } from '../lib/process.ts';
+import { countSyscalls, straceAvailable, type SyscallCount } from '../lib/syscalls.ts';
+import { REJECTION_KINDS } from './rejections.ts';
 import type { Scenario } from './scenario.ts';
+import { TOKEN_KINDS } from './tokens.ts';
 
 interface ProfileNode {
   readonly id: number;
@@ -63,22 +70,79 @@ export function summarizeProfile(profile: CpuProfile, top = 20): { frames: Array
 
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+/** What can be profiled: a server and the request it is loaded with. */
+interface ProfileTarget {
+  readonly label: string;
+  spec(ctx: RunContext, nodeArgs: readonly string[]): Promise<ServerSpec>;
+  prepare(url: string): Promise<LoadTarget>;
+}
+
+const sqlite = (label: string, prepare: (url: string) => Promise<LoadTarget>): ProfileTarget => ({
+  label,
+  spec: async (ctx, nodeArgs) => portcullisSqliteSpec(ctx, undefined, nodeArgs),
+  prepare,
+});
+
+const TARGETS: Readonly<Record<string, ProfileTarget>> = {
+  session: sqlite('session GET /bench/me (SQLite)', portcullisAuthGet),
+  'pg-redis': {
+    label: 'session GET /bench/me (PostgreSQL + Redis)',
+    spec: async (ctx, nodeArgs) => ({ ...(await portcullisPostgresPeer.spec(ctx)), nodeArgs }),
+    prepare: portcullisAuthGet,
+  },
+  login: {
+    label: 'POST /auth/login (SQLite, login limits lifted)',
+    spec: async (ctx, nodeArgs) => {
+      const spec = portcullisSqliteSpec(ctx, undefined, nodeArgs);
+      return { ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } };
+    },
+    prepare: async (url) => portcullisLoginTarget(url),
+  },
+  'node-http': { label: 'bare node:http', spec: async (ctx, nodeArgs) => ({ ...(await nodeHttpPeer.spec(ctx)), nodeArgs }), prepare: nodeHttpPeer.prepare },
+  ...Object.fromEntries([...TOKEN_KINDS, ...REJECTION_KINDS].filter((k) => k.key !== 'authenticated' && k.key !== 'session').map((k) => [k.key, sqlite(k.label, k.target)])),
+};
+
+const perAnswer = (counts: readonly SyscallCount[], answers: number) => counts.reduce((sum, c) => sum + c.calls, 0) / Math.max(answers, 1);
+
 export const profile: Scenario = {
   name: 'profile',
-  description: 'CPU profile of the Portcullis (SQLite) auth-get server under load',
+  description: 'CPU profile (and system calls) of one kind of request to Portcullis under load',
   async run(ctx) {
     const dir = join(REPO_ROOT, 'bench', 'results', 'profile');
     mkdirSync(dir, { recursive: true });
     const before = new Set(readdirSync(dir));
-    const login = process.env.BENCH_PROFILE_TARGET === 'login';
-    const spec = portcullisSqliteSpec(ctx, undefined, ['--cpu-prof', '--cpu-prof-dir', dir]);
-    const server = await startServer(login ? { ...spec, env: { ...spec.env, BENCH_UNLIMITED_LOGINS: '1' } } : spec, ctx.workDir);
+    const key = process.env.BENCH_PROFILE_TARGET ?? 'session';
+    const target = TARGETS[key === 'auth-get' ? 'session' : key];
+    if (!target) throw new Error(`unknown BENCH_PROFILE_TARGET "${key}"; known: ${Object.keys(TARGETS).join(', ')}`);
+    const settings = { connections: ctx.config.connections, durationSeconds: ctx.config.durationSeconds };
+    // First without the profiler (its sampling signals are system calls too, and it costs CPU):
+    // the server's CPU time per answer, then the system calls per answer under strace.
+    const plain = await startServer(await target.spec(ctx, []), ctx.workDir);
     let result: LoadResult;
+    let cpuMsPerAnswer: number;
+    let syscalls: { counts: SyscallCount[]; answers: number } | undefined;
     try {
-      result = await measure(ctx, login ? portcullisLoginTarget(server.url) : await portcullisAuthGet(server.url));
-      log(`profile: ${describeRound(result)}`);
+      const load = await target.prepare(plain.url);
+      await runLoad(load, { ...settings, durationSeconds: ctx.config.warmupSeconds });
+      const cpuBefore = cpuSeconds(plain.pid);
+      result = await runLoad(load, settings);
+      cpuMsPerAnswer = ((cpuSeconds(plain.pid) - cpuBefore) * 1000) / Math.max(result.answered, 1);
+      log(`profile ${key}: ${describeRound(result)}, ${(cpuMsPerAnswer * 1000).toFixed(1)} µs of server CPU per answer`);
+      if (straceAvailable() && process.env.BENCH_PROFILE_STRACE !== '0') {
+        const traced = await countSyscalls(plain.pid, join(ctx.workDir, `strace-${key}.txt`), () => runLoad(load, { ...settings, durationSeconds: Math.min(3, settings.durationSeconds) }));
+        syscalls = { counts: traced.counts, answers: traced.result.answered };
+        log(`profile ${key}: ${perAnswer(traced.counts, traced.result.answered).toFixed(2)} system calls per answer under strace`);
+      }
     } finally {
-      await server.stop();
+      await plain.stop();
+    }
+    const profiled = await startServer(await target.spec(ctx, ['--cpu-prof', '--cpu-prof-dir', dir]), ctx.workDir);
+    try {
+      const load = await target.prepare(profiled.url);
+      await runLoad(load, { ...settings, durationSeconds: ctx.config.warmupSeconds });
+      log(`profile ${key} under --cpu-prof: ${describeRound(await runLoad(load, settings))}`);
+    } finally {
+      await profiled.stop();
     }
     const written = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
     // One file per thread (tsx's loader hooks run in a worker): keep the main thread's (thread id 0).
@@ -87,9 +151,23 @@ export const profile: Scenario = {
     const summary = summarizeProfile(JSON.parse(readFileSync(join(dir, newest), 'utf8')) as CpuProfile);
     const frames = markdownTable(['frame (self time)', 'share of samples'], summary.frames.map(([f, s]) => [`\`${f}\``, percent(s)]));
     const owners = markdownTable(['code owner (self time)', 'share of samples'], summary.owners.map(([o, s]) => [o, percent(s)]));
+    const syscallTable = syscalls
+      ? `System calls per answer (\`strace -c -f\`, every thread, ${syscalls.answers} answers): **${perAnswer(syscalls.counts, syscalls.answers).toFixed(2)}**\n\n` +
+        markdownTable(
+          ['system call', 'per answer'],
+          syscalls.counts.filter((c) => c.calls / Math.max(syscalls!.answers, 1) >= 0.01).map((c) => [c.name, (c.calls / Math.max(syscalls!.answers, 1)).toFixed(2)]),
+        )
+      : 'System calls: not counted (no strace, or BENCH_PROFILE_STRACE=0).';
     const markdown =
-      `Profile of ${summary.totalSeconds.toFixed(1)} s (start-up, warm-up and the measured run) while serving ` +
-      `${formatRate(result.requestsPerSecond)} req/s under --cpu-prof; file: \`bench/results/profile/${newest}\`.\n\n${owners}\n\n${frames}`;
-    return { name: this.name, title: `CPU profile of Portcullis ${login ? 'login' : 'auth-get'} (profile)`, markdown, data: { file: newest, ...summary } };
+      `${target.label}: ${formatRate(result.requestsPerSecond)} req/s, **${(cpuMsPerAnswer * 1000).toFixed(1)} µs of server CPU per answer** ` +
+      `(every thread, from /proc, no profiler). CPU profile (a second server, under --cpu-prof) of ${summary.totalSeconds.toFixed(1)} s ` +
+      `(start-up, warm-up and the measured run; wall-clock samples: time the thread waited for a core shows up in the frame it waited in, mostly \`writev\`); ` +
+      `file: \`bench/results/profile/${newest}\`.\n\n${owners}\n\n${frames}\n\n${syscallTable}`;
+    return {
+      name: this.name,
+      title: `CPU profile of Portcullis: ${target.label} (profile)`,
+      markdown,
+      data: { target: key, file: newest, cpuMsPerAnswer, result, syscalls, ...summary },
+    };
   },
 };

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { createAuth, type Auth, type ClientInfo, type InvalidationBus, type Principal, type PublicUser } from '../index.ts';
 import { readAppConfig } from '../app/settings.ts';
 import { createSqlStores } from '../sql.ts';
+import { createOutboxMailer, createSmtpMailer, type SmtpMailer } from '../mail.ts';
+import { resolve } from 'node:path';
 import { CliError } from './cli-error.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -61,6 +63,9 @@ export async function openAdminContext(env: Env): Promise<AdminContext> {
   const stores = await createSqlStores(server.databaseUrl);
   let invalidationBus: InvalidationBus | undefined;
   let auth: Auth;
+  // The mail the server would send (a password set from here tells the user): SMTP, else the outbox.
+  const smtp: SmtpMailer | undefined = server.smtpUrl ? createSmtpMailer(server.smtpUrl, options.mailFrom ?? 'Portcullis <no-reply@localhost>') : undefined;
+  const mailer = smtp ?? createOutboxMailer(resolve(server.mailOutbox));
   try {
     invalidationBus = await openInvalidationBus(server);
     auth = createAuth({
@@ -70,10 +75,12 @@ export async function openAdminContext(env: Env): Promise<AdminContext> {
       secretKey: options.secretKey ?? randomBytes(48).toString('base64'),
       stores,
       invalidationBus,
+      mailer,
       // stdout is the command's output: security log lines go to stderr (the audit rows to the database).
       securityLogger: pino({ level: env.LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true })),
     });
   } catch (error) {
+    smtp?.close();
     await Promise.all([stores.close(), invalidationBus?.close()]);
     throw error;
   }
@@ -88,6 +95,7 @@ export async function openAdminContext(env: Env): Promise<AdminContext> {
       try {
         await auth.close();
       } finally {
+        smtp?.close();
         await Promise.all([stores.close(), invalidationBus?.close()]);
       }
     },

@@ -1,5 +1,5 @@
 /** @module The client's address and scheme, believing one forwarding header, and only from trusted proxies. */
-import { formatIp, isIPv6, normalizeIp, parseIp, type IpAddress } from './ip-address.ts';
+import { canonicalIPv4, formatIp, isIPv6, normalizeIp, parseIp, type IpAddress } from './ip-address.ts';
 import { isTrustedPeer, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
 
 export interface ClientAddress {
@@ -110,6 +110,10 @@ function walkChain(chain: Chain, trust: TrustProxy): { client: Hop | undefined; 
  * writes one passes the other through from the client untouched.
  */
 export function resolveClientAddress(peerAddress: string, peerSecure: boolean, headers: Headers, trust: TrustProxy, header: TrustProxyHeader): ClientAddress {
+  if (trust.kind === 'none') {
+    const v4 = canonicalIPv4(peerAddress);
+    if (v4 !== undefined) return { ip: v4, secure: peerSecure };
+  }
   const peerIp = parseIp(peerAddress || '0.0.0.0');
   const peer = peerIp ? formatIp(peerIp) : normalizeIp(peerAddress);
   if (trust.kind === 'none' || !peerIp || !isTrustedPeer(trust, peerIp)) return { ip: peer, secure: peerSecure };
@@ -134,6 +138,8 @@ function ipv6Prefix(parts: readonly number[], prefixLength: number): string {
 
 /** The client's network: /24 for IPv4, /64 for IPv6 — what session protection binds to. */
 export function clientNetwork(ip: string): string {
+  const v4 = canonicalIPv4(ip);
+  if (v4 !== undefined) return `${v4.slice(0, v4.lastIndexOf('.'))}.0/24`;
   const address = parseIp(ip);
   if (!address) return normalizeIp(ip);
   if (isIPv6(address)) return ipv6Prefix(address.parts, 64);
@@ -146,6 +152,8 @@ export function clientNetwork(ip: string): string {
  * spelling of an address (IPv4-mapped in hex or dotted, upper case, zone id) is one bucket.
  */
 export function clientBucket(ip: string, ipv6PrefixLength = 64): string {
+  const v4 = canonicalIPv4(ip);
+  if (v4 !== undefined) return v4;
   const address = parseIp(ip);
   if (!address) return normalizeIp(ip);
   return isIPv6(address) ? ipv6Prefix(address.parts, ipv6PrefixLength) : formatIp(address);

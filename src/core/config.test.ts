@@ -185,6 +185,8 @@ describe('one schema for code and environment', () => {
     ['REFRESH_TOKEN_TTL', '-1d', { tokens: { refreshTtlMs: -86_400_000 } }, 'tokens.refreshTtlMs (REFRESH_TOKEN_TTL) must be a duration from 1ms to 3650d (got -1d)'],
     ['REFRESH_TOKEN_IDLE', '0ms', { tokens: { refreshIdleMs: 0 } }, 'tokens.refreshIdleMs (REFRESH_TOKEN_IDLE) must be a duration from 1ms to 3650d (got 0ms)'],
     ['TOKEN_STATE_CACHE_TTL', '-1s', { tokens: { stateCacheTtlMs: -1_000 } }, 'tokens.stateCacheTtlMs (TOKEN_STATE_CACHE_TTL) must be a duration from 0ms to 3650d (got -1s)'],
+    ['OAUTH_AUTOLINK', 'always', { oauth: { autolink: 'always' } }, 'oauth.autolink (OAUTH_AUTOLINK) must be off or verified (got "always")'],
+    ['OAUTH_FLOW_TTL', '2h', { oauth: { flowTtlMs: 7_200_000 } }, 'oauth.flowTtlMs (OAUTH_FLOW_TTL) must be a duration from 1m to 1h (got 2h)'],
     ['PASSWORD_MIN_LENGTH', '0', { password: { minLength: 0 } }, 'password.minLength (PASSWORD_MIN_LENGTH) must be a whole number from 1 to 256 (got 0)'],
     ['PASSWORD_MAX_LENGTH', '5000', { password: { maxLength: 5000 } }, 'password.maxLength (PASSWORD_MAX_LENGTH) must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096 (got 5000)'],
     ['PASSWORD_MAX_LENGTH', '4', { password: { maxLength: 4 } }, 'password.maxLength (PASSWORD_MAX_LENGTH) must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096 (got 4)'],
@@ -217,6 +219,13 @@ describe('one schema for code and environment', () => {
     ['TRUST_PROXY', '10.0.0.0/33', { trustProxy: '10.0.0.0/33' }, 'trustProxy (TRUST_PROXY) must be false, loopback, a hop count, or a comma list of CIDRs (bad entry "10.0.0.0/33")'],
     ['TRUST_PROXY_HEADER', 'x-real-ip', { trustProxyHeader: 'x-real-ip' }, 'trustProxyHeader (TRUST_PROXY_HEADER) must be x-forwarded-for or forwarded (got "x-real-ip")'],
     ['SECRET_KEY', 'short', { secretKey: 'short' }, 'secretKey (SECRET_KEY) must be at least 32 bytes (generate one: openssl rand -base64 48)'],
+    // The refused key is never echoed.
+    ['SECRET_KEY_PREVIOUS', 'short', { previousSecretKeys: ['short'] }, 'previousSecretKeys[0] (SECRET_KEY_PREVIOUS) must each be at least 32 bytes'],
+    ['MFA_ISSUER', 'x'.repeat(65), { mfa: { issuer: 'x'.repeat(65) } }, `mfa.issuer (MFA_ISSUER) must be text of 1 to 64 characters (got "${'x'.repeat(65)}")`],
+    ['MFA_REQUIRED_ROLES', `admin,${'r'.repeat(65)}`, { mfa: { requiredRoles: ['admin', 'r'.repeat(65)] } }, `mfa.requiredRoles[1] (MFA_REQUIRED_ROLES) must be text of 1 to 64 characters (got "${'r'.repeat(65)}")`],
+    ['MFA_PENDING_TTL', '2h', { mfa: { pendingTtlMs: 7_200_000 } }, 'mfa.pendingTtlMs (MFA_PENDING_TTL) must be a duration from 10s to 1h (got 2h)'],
+    ['MFA_ATTEMPTS_PER_SIGNIN', '0', { mfa: { attemptsPerSignIn: 0 } }, 'mfa.attemptsPerSignIn (MFA_ATTEMPTS_PER_SIGNIN) must be a whole number from 1 to 20 (got 0)'],
+    ['MFA_ATTEMPT_BUDGET', '0/1h', { mfa: { attemptBudget: { count: 0, windowMs: 3_600_000 } } }, 'mfa.attemptBudget.count (MFA_ATTEMPT_BUDGET) must be a whole number from 1 to 1000000000 (got 0)'],
   ];
 
   it.each(ROWS)('%s=%j and the same value in code are refused alike', (variable, text, options, detail) => {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { formatDurationMs } from './duration.ts';
 import { variableOfOption } from './env-config.ts';
 import { parseTrustProxy, TRUST_PROXY_HEADERS, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
+import { OAUTH_PROVIDER_NAME, isAcceptableIssuer, presetOf, type OAuthProvider, type OAuthProviderOptions } from './oauth-presets.ts';
 
 export type Environment = 'development' | 'production' | 'test';
 export type SessionProtection = 'off' | 'basic' | 'strong';
@@ -26,6 +27,11 @@ export interface AuthConfig {
   readonly publicOrigin: string;
   /** ≥ 32 bytes; keys every HMAC (CSRF tokens, flash messages). */
   readonly secretKey: string;
+  /**
+   * Earlier SECRET_KEYs, newest first (SECRET_KEY_PREVIOUS): they only open what they sealed (second-factor
+   * secrets), which is re-sealed under SECRET_KEY at its next use. Nothing is ever signed with them.
+   */
+  readonly previousSecretKeys: readonly string[];
   readonly trustProxy: TrustProxy;
   /** The one forwarding header believed from a trusted proxy: `x-forwarded-for` (+ `X-Forwarded-Proto`) or RFC 7239 `forwarded`. */
   readonly trustProxyHeader: TrustProxyHeader;
@@ -128,6 +134,19 @@ export interface AuthConfig {
     /** Confirming the address also signs the browser in. */
     readonly signInOnConfirm: boolean;
   };
+  /** Multi-factor sign-in (docs/mfa.md). */
+  readonly mfa: {
+    /** Shown in authenticator apps beside the account. */
+    readonly issuer: string;
+    /** Users holding any of these roles must enrol a second factor before any guarded route (403 MFA_ENROLLMENT_REQUIRED). */
+    readonly requiredRoles: readonly string[];
+    /** How long a pending sign-in (first factor right, second due) lives. */
+    readonly pendingTtlMs: number;
+    /** Codes one pending sign-in may try before it dies. */
+    readonly attemptsPerSignIn: number;
+    /** Failed second-factor codes one account may have per window (separate from the password budget). */
+    readonly attemptBudget: RateLimitRule;
+  };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
     readonly login: string;
@@ -141,7 +160,28 @@ export interface AuthConfig {
     readonly confirm: string;
     /** The page the change-of-e-mail link opens (`?token=…`). */
     readonly confirmEmailChange: string;
+    /** Where a browser enters its second factor after a correct password. */
+    readonly secondFactor: string;
+    /** Where a browser enrols (and manages) its second factors. */
+    readonly mfaSetup: string;
   };
+  /** Social sign-in (docs/social-login.md). */
+  readonly oauth: OAuthConfig;
+}
+
+export type OAuthAutolink = 'off' | 'verified';
+
+export interface OAuthConfig {
+  /** The configured providers, presets filled in, in the order their buttons show. */
+  readonly providers: readonly OAuthProvider[];
+  /**
+   * `off`: an e-mail an account holds is never linked at sign-in (the user signs in and links from
+   * the account page). `verified`: linked when the provider says `email_verified: true` and the
+   * account's own address is verified too — a trade-off: it trusts the provider's verification.
+   */
+  readonly autolink: OAuthAutolink;
+  /** How long a sign-in started here may take at the provider (the flow cookie's life). */
+  readonly flowTtlMs: number;
 }
 
 export type EmailConfirmation = 'required' | 'optional' | 'off';
@@ -149,10 +189,12 @@ export type EmailConfirmation = 'required' | 'optional' | 'off';
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 type ResolvedLater = 'genericResponses';
 /** What code passes to `createAuth`: any subset; the rest is defaulted. */
-export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy'> & {
+export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy' | 'oauth'> & {
   secretKey: string;
   /** A parsed TrustProxy, or the TRUST_PROXY syntax: `false`, `loopback`, a hop count, CIDRs. */
   trustProxy?: TrustProxy | string;
+  /** Providers by name (`github`, `google`, … fill themselves from a preset; any other name is a generic OIDC provider and needs `issuer`). */
+  oauth?: { providers?: Readonly<Record<string, OAuthProviderOptions>>; autolink?: OAuthAutolink; flowTtlMs?: number };
 };
 
 /**
@@ -185,16 +227,18 @@ const MAX_COUNT = 1_000_000_000;
 
 function defaultsFor(
   environment: Environment,
-): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy' | 'identity'> & {
+): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy' | 'identity' | 'oauth'> & {
   publicOrigin?: string;
   trustProxy: string;
   identity: Omit<AuthConfig['identity'], ResolvedLater> & { genericResponses: boolean | null };
+  oauth: { providers: object; autolink: OAuthAutolink; flowTtlMs: number };
 } {
   const production = environment === 'production';
   return {
     environment,
     // Production has no default origin: PUBLIC_URL is required there.
     ...(production ? {} : { publicOrigin: 'http://127.0.0.1:3000' }),
+    previousSecretKeys: [],
     trustProxy: 'false',
     trustProxyHeader: 'x-forwarded-for',
     forceHttps: production,
@@ -252,6 +296,14 @@ function defaultsFor(
       changeEmailTtlMs: 3_600_000,
       signInOnConfirm: true,
     },
+    oauth: { providers: {}, autolink: 'off', flowTtlMs: 10 * 60_000 },
+    mfa: {
+      issuer: 'Portcullis',
+      requiredRoles: [],
+      pendingTtlMs: 5 * 60_000,
+      attemptsPerSignIn: 5,
+      attemptBudget: { count: 10, windowMs: 15 * 60_000 },
+    },
     pages: {
       login: '/login',
       verify: '/verify',
@@ -261,6 +313,8 @@ function defaultsFor(
       resetPassword: '/reset-password',
       confirm: '/confirm',
       confirmEmailChange: '/confirm-email-change',
+      secondFactor: '/login/second-factor',
+      mfaSetup: '/account/security',
     },
   };
 }
@@ -354,12 +408,62 @@ const trustProxy = () =>
     return z.NEVER;
   });
 
+const ISSUER_RULE = 'must be an https URL (http only on a loopback host), without query or fragment';
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+
+const oauthProvider = () =>
+  z.strictObject(
+    {
+      clientId: text(1, 512),
+      clientSecret: text(1, 4096).nullable().optional(),
+      issuer: z.string({ error: ISSUER_RULE }).refine(isAcceptableIssuer, { error: ISSUER_RULE }).nullable().optional(),
+      scopes: z
+        .array(z.string().regex(SCOPE), { error: 'must be a list of OAuth scopes' })
+        .min(1, { error: 'must be a list of OAuth scopes' })
+        .max(32, { error: 'must be a list of OAuth scopes' })
+        .nullable()
+        .optional(),
+      label: text(1, 64).nullable().optional(),
+    },
+    { error: 'must be { clientId, clientSecret?, issuer?, scopes?, label? }' },
+  );
+
+/** Providers by name → the list, presets filled in; a name no preset has is generic OIDC and needs its issuer. */
+const oauthProviders = () =>
+  z.record(z.string(), oauthProvider(), { error: 'must map provider names to { clientId, … }' }).transform((given, ctx): OAuthProvider[] => {
+    const providers: OAuthProvider[] = [];
+    for (const [name, options] of Object.entries(given)) {
+      if (!OAUTH_PROVIDER_NAME.test(name)) {
+        ctx.issues.push({ code: 'custom', path: [name], message: 'is not a provider name (lower-case letters and digits, starting with a letter)', input: undefined });
+        return z.NEVER;
+      }
+      const preset = presetOf(name);
+      const issuer = options.issuer ?? preset?.issuer ?? null;
+      if (issuer === null) {
+        const hint = preset?.issuerHint ? ` (${preset.issuerHint})` : ' (a generic OpenID Connect provider)';
+        ctx.issues.push({ code: 'custom', path: [name, 'issuer'], message: `is required${hint}`, input: undefined });
+        return z.NEVER;
+      }
+      providers.push({
+        name,
+        label: options.label ?? preset?.label ?? name,
+        protocol: preset?.protocol ?? 'oidc',
+        clientId: options.clientId,
+        clientSecret: options.clientSecret ?? null,
+        issuer,
+        scopes: options.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'],
+      });
+    }
+    return providers;
+  });
+
 const MAX_LENGTH_RULE = 'must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096';
 
 function schemaFor(environment: Environment) {
   return z.strictObject({
     environment: oneOf(['development', 'production', 'test']),
     secretKey: secretKey(environment),
+    previousSecretKeys: z.array(text(32, 4096, 'must each be at least 32 bytes'), { error: 'must be a list of earlier secret keys' }).max(8, { error: 'must list at most 8 keys' }),
     // Missing only in production, which has no default.
     publicOrigin: origin('is required in production'),
     trustProxy: trustProxy(),
@@ -441,7 +545,16 @@ function schemaFor(environment: Environment) {
       changeEmailTtlMs: duration(60_000),
       signInOnConfirm: bool(),
     }),
+    mfa: z.strictObject({
+      issuer: text(1, 64),
+      requiredRoles: z.array(text(1, 64), { error: 'must be a list of role names' }),
+      pendingTtlMs: duration(10_000, 3_600_000),
+      attemptsPerSignIn: wholeNumber(1, 20),
+      attemptBudget: rule(),
+    }),
     pages: z.strictObject({
+      secondFactor: pagePath(),
+      mfaSetup: pagePath(),
       login: pagePath(),
       verify: pagePath(),
       afterLogin: pagePath(),
@@ -450,6 +563,11 @@ function schemaFor(environment: Environment) {
       resetPassword: pagePath(),
       confirm: pagePath(),
       confirmEmailChange: pagePath(),
+    }),
+    oauth: z.strictObject({
+      providers: oauthProviders(),
+      autolink: oneOf(['off', 'verified']),
+      flowTtlMs: duration(60_000, 3_600_000),
     }),
   });
 }
@@ -482,7 +600,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 function describeInput(path: string, input: unknown): string {
-  if (path === 'secretKey' || input === undefined) return '';
+  if (path === 'secretKey' || path.startsWith('previousSecretKeys') || path.endsWith('.clientSecret') || input === undefined) return '';
   if (typeof input === 'number') return ` (got ${path.endsWith('Ms') && Number.isSafeInteger(input) ? formatDurationMs(input) : input})`;
   if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)})`;
   if (typeof input === 'boolean' || input === null) return ` (got ${input})`;

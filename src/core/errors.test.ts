@@ -80,6 +80,16 @@ describe('AuthError', () => {
     expect(body).not.toContain('at ');
   });
 
+  it('a refusal (4xx) carries no stack trace; a real error (5xx) keeps its own, and the global limit is left as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const refusal = new AuthError('UNAUTHENTICATED');
+    expect(refusal.stack).toBe('AuthError: Authentication required');
+    expect(refusal).toBeInstanceOf(Error);
+    expect(new AuthError('INTERNAL').stack).toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('after').stack).toMatch(/\n\s+at /);
+  });
+
   it('isAuthError tells AuthErrors from other errors', () => {
     expect(isAuthError(new AuthError('FORBIDDEN'))).toBe(true);
     expect(isAuthError(new Error('Forbidden'))).toBe(false);

@@ -5,8 +5,10 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, message: 'Authentication required' },
   INVALID_CREDENTIALS: { status: 401, message: 'Invalid credentials' },
   REAUTH_REQUIRED: { status: 401, message: 'Re-authentication required' },
+  MFA_REQUIRED: { status: 401, message: 'A second factor is required' },
   FORBIDDEN: { status: 403, message: 'Forbidden' },
   CSRF_FAILED: { status: 403, message: 'CSRF validation failed' },
+  MFA_ENROLLMENT_REQUIRED: { status: 403, message: 'Set up a second factor first' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   INVALID_INPUT: { status: 400, message: 'Invalid input' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
@@ -15,6 +17,10 @@ export const ERROR_CODES = {
   BUSY: { status: 503, message: 'Server busy. Try again shortly.' },
   CONFIRMATION_REQUIRED: { status: 403, message: 'Confirm your e-mail address first' },
   INTERNAL: { status: 500, message: 'Internal server error' },
+  SOCIAL_SIGNIN_FAILED: { status: 401, message: 'Signing in with the provider did not work. Please try again.' },
+  SOCIAL_ACCOUNT_EXISTS: { status: 409, message: 'An account with this e-mail address already exists. Sign in to it first, then link the provider from your account page.' },
+  IDENTITY_TAKEN: { status: 409, message: 'This provider account is already linked to another account.' },
+  LAST_SIGN_IN_METHOD: { status: 409, message: 'This is your only way to sign in. Set a password or link another provider first.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -40,7 +46,15 @@ export class AuthError extends Error {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, options: AuthErrorOptions = {}) {
-    super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    // A refusal (4xx) is expected control flow — an attacker's flood makes one per request — and
+    // capturing its stack trace was the dearest part of answering it. Real errors (5xx) keep theirs.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CODES[code].status < 500) Error.stackTraceLimit = 0;
+    try {
+      super(options.message ?? ERROR_CODES[code].message, { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'AuthError';
     this.code = code;
     this.status = ERROR_CODES[code].status;

@@ -11,6 +11,12 @@ export type LinkRejection = 'malformed' | 'unknown' | 'used' | 'expired' | 'stal
 
 export type Mechanism = 'session' | 'token' | 'basic';
 
+/** How one factor was proved: password, one-time code, recovery code, passkey, e-mailed code/link, an identity provider. */
+export type AuthMethod = 'pwd' | 'otp' | 'recovery' | 'passkey' | 'email' | 'oidc';
+
+/** Why a second factor was refused (audit only). */
+export type MfaFailureReason = 'wrong_code' | 'replayed' | 'sign_in_spent' | 'account_budget';
+
 /** Who and when, on every event. */
 interface EventBase {
   readonly ip: string;
@@ -72,7 +78,36 @@ export type AuthEvent = EventBase &
         reason: 'recipient_budget';
         userId?: string;
       }
+    | { type: 'oauth.succeeded'; userId: string; provider: string; created: boolean }
+    | { type: 'oauth.failed'; provider: string; reason: OAuthFailureReason; userId?: string }
+    | { type: 'identity.linked' | 'identity.unlinked'; userId: string; provider: string; by: 'user' | 'autolink' }
+    | { type: 'mfa.challenged'; userId: string; via: AuthMethod }
+    | { type: 'mfa.succeeded'; userId: string; method: AuthMethod }
+    | { type: 'mfa.failed'; userId: string; method: AuthMethod; reason: MfaFailureReason }
+    | { type: 'mfa.enrolled' | 'mfa.removed'; userId: string; method: AuthMethod; actorId?: string }
+    | { type: 'mfa.recovery_codes_generated'; userId: string }
+    | { type: 'mfa.reset'; userId: string; actorId: string }
   );
+
+/** Why a social sign-in callback was refused (audit only; the browser sees one friendly page). */
+export type OAuthFailureReason =
+  | 'flow_missing'
+  | 'provider_mismatch'
+  | 'state_mismatch'
+  | 'state_replayed'
+  | 'provider_error'
+  | 'unreachable'
+  | 'token_rejected'
+  | 'id_token_invalid'
+  | 'profile_invalid'
+  | 'no_email'
+  | 'account_exists'
+  | 'identity_taken'
+  | 'inactive'
+  | 'link_session_gone'
+  | 'locked'
+  | 'ip_budget'
+  | 'client_busy';
 
 /** Why a presented token was refused (audit only; the client always sees the same 401). */
 export type TokenRejection =
@@ -126,6 +161,17 @@ export const AUTH_EVENT_TYPES = [
   'email.changed',
   'security.notice_sent',
   'mail.suppressed',
+  'oauth.succeeded',
+  'oauth.failed',
+  'identity.linked',
+  'identity.unlinked',
+  'mfa.challenged',
+  'mfa.succeeded',
+  'mfa.failed',
+  'mfa.enrolled',
+  'mfa.removed',
+  'mfa.recovery_codes_generated',
+  'mfa.reset',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

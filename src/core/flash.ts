@@ -28,6 +28,11 @@ export const FLASH_MESSAGES = {
   email_confirmed: { kind: 'success', text: 'Your e-mail address is confirmed.' },
   email_change_sent: { kind: 'info', text: 'Check the new address for a link to confirm the change.' },
   email_changed: { kind: 'success', text: 'Your e-mail address has been changed.' },
+  identity_linked: { kind: 'success', text: 'The provider was linked: you can now sign in with it.' },
+  identity_unlinked: { kind: 'info', text: 'The provider was unlinked.' },
+  mfa_sign_in_expired: { kind: 'info', text: 'Your sign-in expired before the second step. Log in again.' },
+  mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
+  mfa_removed: { kind: 'info', text: 'The authenticator app was removed. Two-step sign-in is off.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIp, normalizeIp, parseIp } from './ip-address.ts';
+import { canonicalIPv4, formatIp, normalizeIp, parseIp } from './ip-address.ts';
 
 const canonical = (text: string) => {
   const address = parseIp(text);
@@ -53,5 +53,21 @@ describe('normalizeIp', () => {
   it('leaves text that is not one address trimmed and lower-cased', () => {
     expect(normalizeIp(' Unknown ')).toBe('unknown');
     expect(normalizeIp('0177.0.0.1')).toBe('0177.0.0.1');
+  });
+});
+
+describe('canonicalIPv4 (the fast path)', () => {
+  const inputs = [
+    '198.51.100.7', '0.0.0.0', '255.255.255.255', '127.0.0.1', '::ffff:198.51.100.7', '::FFFF:198.51.100.7', '::fFfF:10.0.0.1',
+    ' 203.0.113.5', '203.0.113.5 ', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1.2.3.4.', '.1.2.3', '1..2.3', '01.2.3.4', '1.2.3.00',
+    '1.2.3.0', '1234.1.1.1', '0x7f.0.0.1', '::ffff:01.2.3.4', '::ffff:1.2.3', '::ffff:', '::ffff:c633:6407', '::1', '',
+    'unknown', '1.2.3.4%eth0', '::ffff:1.2.3.4%1', '１.2.3.4',
+  ];
+  it.each(inputs)('%j: canonical text where the general parser gives the same, else undefined', (text) => {
+    const fast = canonicalIPv4(text);
+    if (fast !== undefined) expect(fast).toBe(normalizeIp(text));
+    const address = parseIp(text);
+    // Every exact plain or mapped dotted quad takes the fast path.
+    if (address && text === text.trim() && /^(::ffff:)?[\d.]+$/i.test(text)) expect(fast).toBe(formatIp(address));
   });
 });

@@ -17,6 +17,40 @@ function parseDottedQuad(text: string): IPv4 | undefined {
   return octets.every((octet) => octet <= 255) ? new ipaddr.IPv4(octets) : undefined;
 }
 
+/** True when `text[from…]` is exactly a strict dotted quad (as STRICT_DOTTED_QUAD, octets ≤ 255). */
+function isStrictDottedQuadFrom(text: string, from: number): boolean {
+  let groups = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = from; i <= text.length; i++) {
+    const ch = i < text.length ? text.charCodeAt(i) : 46; /* . ends the last group */
+    if (ch >= 48 && ch <= 57) {
+      if (digits === 1 && value === 0) return false; // leading zero
+      value = value * 10 + (ch - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else if (ch === 46 && digits > 0) {
+      if (++groups > 4) return false;
+      digits = 0;
+      value = 0;
+    } else {
+      return false;
+    }
+  }
+  return groups === 4;
+}
+
+/**
+ * The fast path for what nearly every socket reports: a plain IPv4 address, or the IPv4-mapped
+ * `::ffff:a.b.c.d` of a dual-stack socket, as its canonical text — without a regular expression,
+ * an array or ipaddr.js. Undefined for anything else (then `parseIp` decides), so the answer is
+ * always the one `normalizeIp` would give.
+ */
+export function canonicalIPv4(text: string): string | undefined {
+  if (isStrictDottedQuadFrom(text, 0)) return text;
+  if (text.length > 7 && text.charCodeAt(6) === 58 && /^::ffff:$/i.test(text.slice(0, 7)) && isStrictDottedQuadFrom(text, 7)) return text.slice(7);
+  return undefined;
+}
+
 /**
  * Parses one address as it appears on a socket or in a forwarding header, or undefined when it is
  * not exactly one address. IPv4-mapped IPv6 (`::ffff:198.51.100.7`, `::ffff:c633:6407`, any case,

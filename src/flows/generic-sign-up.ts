@@ -53,6 +53,7 @@ export async function registerGenerically(kernel: Kernel, input: SignUpInput, cl
       sendConfirmation(kernel, outcome, 'registered', client);
       return;
     }
+    if (outcome.taken === 'other') throw new Error('registration refused by a unique key other than e-mail or username');
     // Which key the database refused first is not which one matters: a taken address always wins.
     const owner = await kernel.stores.users.findUserByEmailKey(emailKey(input.email));
     const nowMs = kernel.clock.nowMs();

@@ -51,6 +51,6 @@ export function checkImportedUser(input: ImportUserInput): CheckedImport {
 export async function importUser(kernel: Kernel, input: ImportUserInput, client: ClientInfo): Promise<{ user: UserRecord; format: string }> {
   const checked = checkImportedUser(input);
   // An imported account comes from a system that had it already: counted as confirmed, as migration 0005 counts existing ones.
-  const user = await insertUser(kernel, checked, client, { confirmed: true });
+  const user = await insertUser(kernel, { ...checked, emailConfirmedAtMs: kernel.clock.nowMs() }, client);
   return { user, format: checked.format };
 }

@@ -3,7 +3,7 @@ import { createPublicId } from '../core/crypto/index.ts';
 import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { UserRecord } from '../core/stores.ts';
+import type { NewUser, UserRecord } from '../core/stores.ts';
 import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, emailKey, isUsernameShaped, parseEmailAddress, usernameKey } from '../features/identity/index.ts';
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
@@ -99,7 +99,7 @@ export async function signUp(kernel: Kernel, input: SignUpInput, client: ClientI
 export async function createUser(kernel: Kernel, input: SignUpInput, client: ClientInfo, options: { confirmed?: boolean } = {}): Promise<UserRecord> {
   await checkNewPassword(kernel, input.password, { email: input.email, username: input.username }, 'password');
   const passwordHash = await kernel.hasher.hashPassword(kernel.policy.normalize(input.password));
-  return insertUser(kernel, { email: input.email, username: input.username, passwordHash }, client, options);
+  return insertUser(kernel, { email: input.email, username: input.username, passwordHash, ...(options.confirmed ? { emailConfirmedAtMs: kernel.clock.nowMs() } : {}) }, client);
 }
 
 /**
@@ -108,28 +108,34 @@ export async function createUser(kernel: Kernel, input: SignUpInput, client: Cli
  * error), the bootstrap admin, and one `user.registered` event of the same shape whichever way
  * the account came. The e-mail and username have passed readNewIdentity; the hash is ours or an accepted import.
  */
-export async function insertUser(
-  kernel: Kernel,
-  account: { email: string; username: string | null; passwordHash: string },
-  client: ClientInfo,
-  options: { confirmed?: boolean } = {},
-): Promise<UserRecord> {
-  const outcome = await insertUserUnlessTaken(kernel, account, client, options);
+export async function insertUser(kernel: Kernel, account: NewAccount, client: ClientInfo, create: CreateUserRecord = (user) => kernel.stores.users.createUser(user)): Promise<UserRecord> {
+  const outcome = await insertUserUnlessTaken(kernel, account, client, create);
   if ('taken' in outcome) throw duplicateError(outcome.taken);
   return outcome;
 }
 
-/** As insertUser, but a taken e-mail or username is an answer (which key), not an error. */
+/** What becomes an account: the checked identity, the hash, and — for an address already proved — when. */
+export interface NewAccount {
+  readonly email: string;
+  readonly username: string | null;
+  readonly passwordHash: string;
+  readonly emailConfirmedAtMs?: number | null;
+}
+
+/** How the user row is written: the store's createUser, or (social sign-in) the user with its first identity in one write. */
+export type CreateUserRecord = (user: NewUser) => Promise<UserRecord>;
+
+/** As insertUser, but a taken e-mail or username (or another unique key) is an answer, not an error. */
 export async function insertUserUnlessTaken(
   kernel: Kernel,
-  account: { email: string; username: string | null; passwordHash: string },
+  account: NewAccount,
   client: ClientInfo,
-  options: { confirmed?: boolean } = {},
-): Promise<UserRecord | { taken: 'email' | 'username' }> {
+  create: CreateUserRecord = (user) => kernel.stores.users.createUser(user),
+): Promise<UserRecord | { taken: UniqueViolationError['key'] }> {
   const nowMs = kernel.clock.nowMs();
   let user: UserRecord;
   try {
-    user = await kernel.stores.users.createUser({
+    user = await create({
       id: createPublicId(kernel.random),
       email: account.email,
       emailKey: emailKey(account.email),
@@ -138,10 +144,10 @@ export async function insertUserUnlessTaken(
       passwordHash: account.passwordHash,
       uniquifier: createPublicId(kernel.random),
       nowMs,
-      emailConfirmedAtMs: options.confirmed ? nowMs : null,
+      ...(account.emailConfirmedAtMs !== undefined ? { emailConfirmedAtMs: account.emailConfirmedAtMs } : {}),
     });
   } catch (error) {
-    if (error instanceof UniqueViolationError && error.key !== 'other') return { taken: error.key };
+    if (error instanceof UniqueViolationError) return { taken: error.key };
     throw error;
   }
   const bootstrap = kernel.config.bootstrapAdminEmail;

@@ -6,6 +6,7 @@ import type { Auth, PeerInfo } from '../auth.ts';
 import { runRoute, createTransport, type BegunRequest, type TransportOptions } from './lifecycle.ts';
 import { createErrorReporter, errorResponse, toAuthError } from './respond.ts';
 import { createAuthRoutes, matchPath, type AuthRoute, type RouteParams } from './routes.ts';
+import { createMfaRoutes } from './mfa-routes.ts';
 import type { CoreContext, RequestExtras, RequestState } from './state.ts';
 import { defaultViews, type AuthViews } from './views.ts';
 
@@ -21,6 +22,8 @@ export interface HttpCore<Context = Request> extends CoreContext {
   readonly routes: readonly AuthRoute[];
   beginRequest(request: Request, peer: PeerInfo, extras?: RequestExtras): BegunRequest;
   finishResponse(state: RequestState, headers: Headers): void;
+  /** `finishResponse` on the response's headers, unless the core built it with all of them already (refusals). */
+  finish(state: RequestState, response: Response): void;
   /** The security headers every response carries, for this scheme. */
   securityHeadersFor(secure: boolean): ReadonlyArray<readonly [string, string]>;
   /** The auth route for this method and path (relative to basePath), with its parameters. */
@@ -34,13 +37,14 @@ export function createHttpCore<Context = Request>(auth: Auth, options: HttpCoreO
   const views: AuthViews = { ...defaultViews(auth.config.basePath), ...options.views };
   const core: CoreContext = { auth, views };
   const transport = createTransport(auth, options);
-  const routes = createAuthRoutes(views, auth.config.pages);
+  const routes = [...createAuthRoutes(views, auth.config.pages), ...createMfaRoutes(views, auth.config.pages)];
   const report = createErrorReporter(options.onInternalError);
   return {
     ...core,
     routes,
     beginRequest: (request, peer, extras) => transport.beginRequest(core, request, peer, extras),
     finishResponse: transport.finishResponse,
+    finish: transport.finish,
     securityHeadersFor: transport.securityHeadersFor,
     findRoute(method, relativePath) {
       const wanted = method === 'HEAD' ? 'GET' : method;

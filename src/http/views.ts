@@ -39,6 +39,8 @@ export interface AuthViews {
   resendConfirmation(view: FormView): HtmlContent;
   /** The change-of-e-mail link's page (`values.token` in a hidden field), a button that posts it. */
   confirmEmailChange(view: FormView): HtmlContent;
+  /** The second step of a sign-in (`values.method`: `totp` or `recovery_code`); default: a plain code form. */
+  secondFactor?(view: FormView): HtmlContent;
   error(view: ErrorView): HtmlContent;
 }
 
@@ -86,6 +88,11 @@ export function defaultViews(basePath: string): AuthViews {
       page(
         'Confirm your new e-mail address',
         form(`${basePath}/change-email/confirm`, v, `<input type="hidden" name="token" value="${escapeHtml(v.values.token ?? '')}">${v.errors.token ? `<p><strong>${escapeHtml(v.errors.token)}</strong></p>` : ''}`),
+      ),
+    secondFactor: (v) =>
+      page(
+        'Two-step sign-in',
+        form(`${basePath}/mfa/verify`, v, `<input type="hidden" name="method" value="${escapeHtml(v.values.method ?? 'totp')}">` + field('code', 'Code', 'text', v)),
       ),
     error: (v) => page(v.title, `<p>${escapeHtml(v.message)}</p><p><a href="/">Home</a></p>`),
   };

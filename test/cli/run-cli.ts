@@ -35,7 +35,8 @@ export function runCli(args: readonly string[], options: { env?: Record<string, 
 export function tempDatabase(): { dir: string; url: string; env: Record<string, string>; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
   const url = `sqlite:${join(dir, 'app.db')}`;
-  return { dir, url, env: { DATABASE_URL: url, NODE_ENV: 'test' }, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  // The outbox too: a password set from the CLI mails the user (never into the repository's data/).
+  return { dir, url, env: { DATABASE_URL: url, NODE_ENV: 'test', MAIL_OUTBOX: join(dir, 'outbox.jsonl') }, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export const CLIENT: ClientInfo = { ip: '10.9.8.7', userAgent: 'cli-test', secure: false };

@@ -2,7 +2,7 @@
  * @module The one place secrets are made, hashed and compared.
  * node:crypto's synchronous HMAC/SHA-256 are ~26x faster than WebCrypto's async ones here.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A source of secure random bytes; injectable so tests can be deterministic. */
 export type RandomSource = (byteLength: number) => Uint8Array;
@@ -61,9 +61,13 @@ export function createPublicId(random: RandomSource = secureRandom): string {
   return Buffer.from(random(16)).toString('hex');
 }
 
-/** SHA-256 as hex: how secrets are kept at rest (lookup key, never reversible). */
+/**
+ * SHA-256 as hex: how secrets are kept at rest (lookup key, never reversible). One-shot
+ * `crypto.hash` (0.4 µs) rather than a Hash object per call (1.1 µs): every session and token
+ * request hashes its secret.
+ */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** HMAC-SHA-256 as base64url, keyed by the app's secret. */

@@ -15,6 +15,11 @@ export interface PreparedStatement<Row> {
   all(params: readonly unknown[]): Promise<Row[]>;
   /** The first row, or undefined. */
   first(params: readonly unknown[]): Promise<Row | undefined>;
+  /**
+   * The first row as an array of its columns in the SELECT's order, or undefined: no object with
+   * named keys is built (better-sqlite3's `.raw()`, pg's `rowMode: 'array'`). For the hot path.
+   */
+  firstValues(params: readonly unknown[]): Promise<unknown[] | undefined>;
   /** A statement that returns no rows (insert, update, delete). */
   run(params: readonly unknown[]): Promise<void>;
 }
@@ -28,10 +33,13 @@ function numberedPlaceholders(text: string): string {
 export function prepareStatement<Row>(raw: RawConnection, name: string, text: string): PreparedStatement<Row> {
   if (raw.kind === 'sqlite') {
     let statement: ReturnType<typeof raw.file.prepare> | undefined;
+    let valuesStatement: ReturnType<typeof raw.file.prepare> | undefined;
     const prepared = () => (statement ??= raw.file.prepare(text));
+    const preparedValues = () => (valuesStatement ??= raw.file.prepare(text).raw(true));
     return {
       all: async (params) => prepared().all(...params) as Row[],
       first: async (params) => prepared().get(...params) as Row | undefined,
+      firstValues: async (params) => preparedValues().get(...params) as unknown[] | undefined,
       run: async (params) => {
         prepared().run(...params);
       },
@@ -42,6 +50,7 @@ export function prepareStatement<Row>(raw: RawConnection, name: string, text: st
   return {
     all: rows,
     first: async (params) => (await rows(params))[0],
+    firstValues: async (params) => (await raw.pool.query<unknown[]>({ ...query, values: [...params], rowMode: 'array' })).rows[0],
     run: async (params) => {
       await rows(params);
     },

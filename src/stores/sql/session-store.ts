@@ -4,8 +4,7 @@ import type { SessionRecord, SessionStore } from '../../core/stores.ts';
 import type { RawConnection } from './database.ts';
 import type { Database, SessionsTable } from './schema.ts';
 import { prepareStatement } from './prepared.ts';
-import { authorizationFromRow, createSessionLookup } from './session-lookup.ts';
-import { toUserRecord } from './user-store.ts';
+import { createSessionLookup } from './session-lookup.ts';
 
 function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -80,26 +79,7 @@ export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection):
         s.fingerprint,
       ]);
     },
-    async findSessionByTokenHash(tokenHash) {
-      const row = await lookup(tokenHash);
-      if (!row) return undefined;
-      const r = row;
-      const user = toUserRecord({
-        id: r.user_id,
-        email: r.email,
-        email_key: r.email_key,
-        username: r.username,
-        username_key: r.username_key,
-        password_hash: r.password_hash,
-        active: r.active,
-        uniquifier: r.user_uniquifier,
-        created_at: r.user_created_at,
-        updated_at: r.updated_at,
-        last_login_at: r.last_login_at,
-        email_confirmed_at: r.email_confirmed_at,
-      });
-      return { session: toSessionRecord(r), user, authorization: authorizationFromRow(row) };
-    },
+    findSessionByTokenHash: lookup,
     async listSessionsOfUser(userId) {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
       return rows.map(toSessionRecord);
