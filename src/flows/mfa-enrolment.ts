@@ -9,6 +9,8 @@ import type { ClientInfo } from '../core/request-context.ts';
 import { createRecoveryCodes, createTotpSecret, qrCodeSvg, recoveryCodeHash, totpKeyUri, totpSecretText } from '../features/mfa/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 import { checkSecondFactor, readSecondFactorInput, secondFactorFailure } from './second-factor-check.ts';
+import type { StartedSession } from './start-session.ts';
+import { raiseSession } from './step-up.ts';
 
 export interface MfaStatus {
   readonly totp: boolean;
@@ -50,7 +52,12 @@ async function issueRecoveryCodes(kernel: Kernel, userId: string, client: Client
  * The first code makes the secret a factor (under the MFA budget). When it is the user's first
  * factor, ten recovery codes come with it — shown this once.
  */
-export async function confirmTotp(kernel: Kernel, principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }> {
+export async function confirmTotp(
+  kernel: Kernel,
+  principal: Principal,
+  body: BodyFields,
+  client: ClientInfo,
+): Promise<{ recoveryCodes: string[] | null; session: StartedSession | null }> {
   const input = readSecondFactorInput({ method: 'totp', code: body.code });
   const { user } = principal;
   const pending = await kernel.stores.mfa.findTotp(user.id);
@@ -59,7 +66,10 @@ export async function confirmTotp(kernel: Kernel, principal: Principal, body: Bo
   if (!outcome.ok) throw secondFactorFailure(outcome);
   kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
   const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
-  return { recoveryCodes: hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client) };
+  const recoveryCodes = hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client);
+  // The code just proved the factor on this session: it is AAL2 now (under a new cookie token).
+  const session = principal.session ? await raiseSession(kernel, principal, 'otp', client) : null;
+  return { recoveryCodes, session };
 }
 
 /** Removes the authenticator app; with no second factor left, the recovery codes go too. */
@@ -83,4 +93,10 @@ export async function resetSecondFactors(kernel: Kernel, actor: Principal, userI
   if (!user) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.deleteFactorsOfUser(userId);
   kernel.emit({ type: 'mfa.reset', userId, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+  // The owner hears of it: if they did not ask for it, their account needs them.
+  kernel.sendMail({
+    to: user.email,
+    subject: 'Your two-step sign-in was turned off',
+    text: `An administrator removed the second factors of your account (${user.email}). You now sign in with your password alone.\n\nIf you did not ask for this, change your password and contact your administrator. You can set up an authenticator app again at ${kernel.config.publicOrigin}${kernel.config.pages.mfaSetup}.`,
+  });
 }

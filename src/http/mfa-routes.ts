@@ -19,7 +19,8 @@ function clearPendingSignIn(state: RequestState): void {
 
 export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly login: string }): readonly AuthRoute[] {
   const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
-  const signedIn = required();
+  // Enrolment and its status are what MFA_REQUIRED_ROLES sends a user to: reachable before a second factor.
+  const signedIn = required({ beforeSecondFactor: true });
   const isFresh = fresh();
   const secondFactorView: Render = views.secondFactor ?? views.verify;
 
@@ -29,8 +30,11 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
     route('POST', '/mfa/totp/setup', [signedIn, isFresh], async (state) => json(await state.auth.mfa.setUpTotp(principalOf(state)))),
 
     route('POST', '/mfa/totp/confirm', [signedIn, isFresh], async (state) => {
-      const { recoveryCodes } = await state.auth.mfa.confirmTotp(principalOf(state), await bodyOf(state), state.client);
-      return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes } : { totp: true });
+      const { recoveryCodes, session } = await state.auth.mfa.confirmTotp(principalOf(state), await bodyOf(state), state.client);
+      // The session was raised to AAL2 under a new cookie token.
+      if (session) writeSessionCookie(state, session);
+      const csrf = { csrf_token: csrfTokenFor(state) };
+      return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes, ...csrf } : { totp: true, ...csrf });
     }),
 
     route('DELETE', '/mfa/totp', [signedIn, isFresh], async (state) => {
