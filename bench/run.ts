@@ -19,8 +19,9 @@ import type { Scenario, ScenarioReport } from './scenarios/scenario.ts';
 import { startup } from './scenarios/startup.ts';
 import { tokens } from './scenarios/tokens.ts';
 import { loginStorm } from './scenarios/login-storm.ts';
+import { mfaLogin } from './scenarios/mfa-login.ts';
 
-const ALL: readonly Scenario[] = [authGet, tokens, rejections, loginStorm, scale, startup];
+const ALL: readonly Scenario[] = [authGet, tokens, rejections, loginStorm, mfaLogin, scale, startup];
 /** Run only when named: it leaves a CPU profile behind rather than a table of figures. */
 const ON_DEMAND: readonly Scenario[] = [profile];
 
