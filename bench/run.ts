@@ -11,6 +11,7 @@ import { createRunContext } from './lib/context.ts';
 import { markdownTable } from './lib/format.ts';
 import { log } from './lib/measure.ts';
 import { REPO_ROOT } from './lib/process.ts';
+import { adapters } from './scenarios/adapters.ts';
 import { authGet } from './scenarios/auth-get.ts';
 import { profile } from './scenarios/profile.ts';
 import { rejections } from './scenarios/rejections.ts';
@@ -21,7 +22,7 @@ import { tokens } from './scenarios/tokens.ts';
 import { loginStorm } from './scenarios/login-storm.ts';
 import { mfaLogin } from './scenarios/mfa-login.ts';
 
-const ALL: readonly Scenario[] = [authGet, tokens, rejections, loginStorm, mfaLogin, scale, startup];
+const ALL: readonly Scenario[] = [authGet, tokens, rejections, adapters, loginStorm, mfaLogin, scale, startup];
 /** Run only when named: it leaves a CPU profile behind rather than a table of figures. */
 const ON_DEMAND: readonly Scenario[] = [profile];
 
@@ -30,6 +31,7 @@ const PEER_PACKAGES = [
   'hono',
   '@hono/node-server',
   'express',
+  'fastify',
   'helmet',
   'express-session',
   'passport',

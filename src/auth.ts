@@ -27,12 +27,17 @@ import type { Mechanism, Principal } from './flows/kernel.ts';
 import type { SessionSummary } from './flows/manage-sessions.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import type { TokenPair } from './flows/tokens.ts';
+import type { ProviderFetch } from './features/oauth/index.ts';
+import type { IdentitySummary } from './flows/social-identities.ts';
+import type { SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
+
+/** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
+export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, StartedSession, UserSummary };
+export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialSignIn };
 import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
 import type { MfaStatus, TotpSetup } from './flows/mfa-enrolment.ts';
 import type { SecondFactorMethod } from './flows/second-factor-check.ts';
 
-/** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
-export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, StartedSession, UserSummary };
 export type { FirstFactorOutcome, MfaStatus, PendingSecondFactor, SecondFactorMethod, TotpSetup };
 
 export interface CreateAuthOptions extends AuthOptions {
@@ -69,6 +74,8 @@ export interface CreateAuthOptions extends AuthOptions {
   readonly onEvent?: EventSink | readonly EventSink[];
   /** Where audit lines go; default: pino JSON on stdout under the `security` logger. */
   readonly securityLogger?: SecurityLogger;
+  /** Every request to a social sign-in provider goes through this fetch (an egress proxy); default: global fetch. */
+  readonly oauthFetch?: ProviderFetch;
 }
 
 /** What the CSRF check needs of a request. */
@@ -250,6 +257,31 @@ export interface AuthAdmin {
   listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
 }
 
+/**
+ * Social sign-in (docs/social-login.md): starting a sign-in or a link at a configured provider, the
+ * callback, and the user's linked identities. The flow cookie binds a sign-in to the browser that
+ * started it; `flowCookie*` write and read it.
+ */
+export interface AuthSocial {
+  /** The configured providers, in button order. */
+  providers(): readonly { readonly name: string; readonly label: string }[];
+  /** `GET /auth/oauth/:provider`: NOT_FOUND for an unconfigured name. `next` must already be judged safe (or null). */
+  start(name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
+  /** `POST /auth/identities/:provider/link` (fresh session): the same start, remembering whose session asked. */
+  startLink(principal: Principal, name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
+  /**
+   * `GET /auth/oauth/:provider/callback`: signs in (or links), or throws SOCIAL_SIGNIN_FAILED,
+   * SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN, RATE_LIMITED. `previous`: as for `sessions.login`.
+   */
+  callback(name: string, query: URLSearchParams, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  identities(principal: Principal): Promise<IdentitySummary[]>;
+  /** LAST_SIGN_IN_METHOD when it is the account's only way in; NOT_FOUND for anyone else's. */
+  unlink(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+  flowCookie(started: StartedSocialSignIn, client: ClientInfo): string;
+  readFlowCookie(headers: Headers, client: ClientInfo): string | undefined;
+  clearFlowCookie(client: ClientInfo): string;
+}
+
 /** Second factors: one's own (enrolment under a fresh login) and finishing a pending sign-in. */
 export interface AuthMfa {
   status(principal: Principal): Promise<MfaStatus>;
@@ -288,6 +320,7 @@ export interface Auth {
   readonly passwords: AuthPasswords;
   readonly tokens: AuthTokens;
   readonly admin: AuthAdmin;
+  readonly social: AuthSocial;
   readonly mfa: AuthMfa;
   readonly events: AuthEvents;
   /** Whether the stores answer (a health check's question). */

@@ -42,6 +42,9 @@ import { AuthError } from './core/errors.ts';
 import type { MailMessage, } from './features/mail/index.ts';
 import type { StartedSession } from './flows/start-session.ts';
 import { readVerifyInput, verifyPassword } from './flows/verify.ts';
+import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
+import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
+import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
 import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
 import { readSecondFactorInput } from './flows/second-factor-check.ts';
@@ -57,6 +60,7 @@ export type {
   AuthHttp,
   AuthPasswords,
   AuthSessions,
+  AuthSocial,
   AuthTokens,
   AuthenticationMemo,
   CreateAuthOptions,
@@ -114,6 +118,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
     metrics: metricsEnabled,
     onEvent,
     securityLogger,
+    oauthFetch,
     ...configOptions
   } = options;
   const config = parseConfig(configOptions);
@@ -207,6 +212,15 @@ export function createAuth(options: CreateAuthOptions): Auth {
     if (previous?.session) await stores.sessions.deleteSession(previous.session.id);
     return started;
   }
+
+  const social: SocialProviders = {
+    clients: new Map(config.oauth.providers.map((provider) => [provider.name, createProviderClient(provider, oauthFetch)])),
+    redirectUri: (name) => `${config.publicOrigin}${config.basePath}/oauth/${name}/callback`,
+  };
+  const providerButtons = Object.freeze(config.oauth.providers.map(({ name, label }) => Object.freeze({ name, label })));
+  const flowCookieNameFor = (client: ClientInfo) => cookieName(FLOW_COOKIE, client.secure);
+  // Lax: the provider sends the browser back with a top-level cross-site GET, which a Strict cookie does not ride.
+  const flowCookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: 'Lax', path: '/' }) as const;
 
   const flush = async () => {
     await background.flush();
@@ -352,6 +366,24 @@ export function createAuth(options: CreateAuthOptions): Auth {
         await trail.flush();
         return stores.audit.listAuditRecords(query);
       },
+    },
+    social: {
+      providers: () => providerButtons,
+      start: (name, next, client) => startSocialSignIn(kernel, social, name, { next, link: null }, client),
+      startLink: (principal, name, next, client) => {
+        if (!principal.session) throw new AuthError('UNAUTHENTICATED');
+        return startSocialSignIn(kernel, social, name, { next, link: { userId: principal.user.id, sessionId: principal.session.id } }, client);
+      },
+      async callback(name, query, flowCookie, client, previous) {
+        const result = await completeSocialSignIn(kernel, social, name, query, flowCookie, client);
+        if (result.kind === 'signed-in') await endPreviousSession(previous, result.started);
+        return result;
+      },
+      identities: (principal) => listIdentities(kernel, principal),
+      unlink: (principal, id, client) => unlinkIdentity(kernel, principal, id, client),
+      flowCookie: (started, client) => serializeCookie(flowCookieNameFor(client), started.flowCookie, { ...flowCookieBase(client), maxAgeSeconds: started.maxAgeSeconds }),
+      readFlowCookie: (headers, client) => readCookie(headers.get('cookie'), flowCookieNameFor(client)),
+      clearFlowCookie: (client) => serializeCookie(flowCookieNameFor(client), '', { ...flowCookieBase(client), maxAgeSeconds: 0 }),
     },
     mfa: {
       status: (principal) => mfaStatus(kernel, principal),

@@ -185,6 +185,8 @@ describe('one schema for code and environment', () => {
     ['REFRESH_TOKEN_TTL', '-1d', { tokens: { refreshTtlMs: -86_400_000 } }, 'tokens.refreshTtlMs (REFRESH_TOKEN_TTL) must be a duration from 1ms to 3650d (got -1d)'],
     ['REFRESH_TOKEN_IDLE', '0ms', { tokens: { refreshIdleMs: 0 } }, 'tokens.refreshIdleMs (REFRESH_TOKEN_IDLE) must be a duration from 1ms to 3650d (got 0ms)'],
     ['TOKEN_STATE_CACHE_TTL', '-1s', { tokens: { stateCacheTtlMs: -1_000 } }, 'tokens.stateCacheTtlMs (TOKEN_STATE_CACHE_TTL) must be a duration from 0ms to 3650d (got -1s)'],
+    ['OAUTH_AUTOLINK', 'always', { oauth: { autolink: 'always' } }, 'oauth.autolink (OAUTH_AUTOLINK) must be off or verified (got "always")'],
+    ['OAUTH_FLOW_TTL', '2h', { oauth: { flowTtlMs: 7_200_000 } }, 'oauth.flowTtlMs (OAUTH_FLOW_TTL) must be a duration from 1m to 1h (got 2h)'],
     ['PASSWORD_MIN_LENGTH', '0', { password: { minLength: 0 } }, 'password.minLength (PASSWORD_MIN_LENGTH) must be a whole number from 1 to 256 (got 0)'],
     ['PASSWORD_MAX_LENGTH', '5000', { password: { maxLength: 5000 } }, 'password.maxLength (PASSWORD_MAX_LENGTH) must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096 (got 5000)'],
     ['PASSWORD_MAX_LENGTH', '4', { password: { maxLength: 4 } }, 'password.maxLength (PASSWORD_MAX_LENGTH) must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096 (got 4)'],

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { formatDurationMs } from './duration.ts';
 import { variableOfOption } from './env-config.ts';
 import { parseTrustProxy, TRUST_PROXY_HEADERS, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
+import { OAUTH_PROVIDER_NAME, isAcceptableIssuer, presetOf, type OAuthProvider, type OAuthProviderOptions } from './oauth-presets.ts';
 
 export type Environment = 'development' | 'production' | 'test';
 export type SessionProtection = 'off' | 'basic' | 'strong';
@@ -141,14 +142,33 @@ export interface AuthConfig {
     /** Where a browser enrols (and manages) its second factors. */
     readonly mfaSetup: string;
   };
+  /** Social sign-in (docs/social-login.md). */
+  readonly oauth: OAuthConfig;
+}
+
+export type OAuthAutolink = 'off' | 'verified';
+
+export interface OAuthConfig {
+  /** The configured providers, presets filled in, in the order their buttons show. */
+  readonly providers: readonly OAuthProvider[];
+  /**
+   * `off`: an e-mail an account holds is never linked at sign-in (the user signs in and links from
+   * the account page). `verified`: linked when the provider says `email_verified: true` and the
+   * account's own address is verified too — a trade-off: it trusts the provider's verification.
+   */
+  readonly autolink: OAuthAutolink;
+  /** How long a sign-in started here may take at the provider (the flow cookie's life). */
+  readonly flowTtlMs: number;
 }
 
 type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 /** What code passes to `createAuth`: any subset; the rest is defaulted. */
-export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy'> & {
+export type AuthOptions = Omit<DeepPartial<AuthConfig>, 'trustProxy' | 'oauth'> & {
   secretKey: string;
   /** A parsed TrustProxy, or the TRUST_PROXY syntax: `false`, `loopback`, a hop count, CIDRs. */
   trustProxy?: TrustProxy | string;
+  /** Providers by name (`github`, `google`, … fill themselves from a preset; any other name is a generic OIDC provider and needs `issuer`). */
+  oauth?: { providers?: Readonly<Record<string, OAuthProviderOptions>>; autolink?: OAuthAutolink; flowTtlMs?: number };
 };
 
 /**
@@ -179,7 +199,9 @@ const MIN_SECRET_BYTES = 32;
 const MAX_DURATION_MS = 3650 * 86_400_000;
 const MAX_COUNT = 1_000_000_000;
 
-function defaultsFor(environment: Environment): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy'> & { publicOrigin?: string; trustProxy: string } {
+function defaultsFor(
+  environment: Environment,
+): Omit<AuthConfig, 'secretKey' | 'publicOrigin' | 'trustProxy' | 'oauth'> & { publicOrigin?: string; trustProxy: string; oauth: { providers: object; autolink: OAuthAutolink; flowTtlMs: number } } {
   const production = environment === 'production';
   return {
     environment,
@@ -234,6 +256,7 @@ function defaultsFor(environment: Environment): Omit<AuthConfig, 'secretKey' | '
     ipv6PrefixLength: 64,
     csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
     tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
+    oauth: { providers: {}, autolink: 'off', flowTtlMs: 10 * 60_000 },
     mfa: {
       issuer: 'Portcullis',
       requiredRoles: [],
@@ -343,6 +366,55 @@ const trustProxy = () =>
     return z.NEVER;
   });
 
+const ISSUER_RULE = 'must be an https URL (http only on a loopback host), without query or fragment';
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+
+const oauthProvider = () =>
+  z.strictObject(
+    {
+      clientId: text(1, 512),
+      clientSecret: text(1, 4096).nullable().optional(),
+      issuer: z.string({ error: ISSUER_RULE }).refine(isAcceptableIssuer, { error: ISSUER_RULE }).nullable().optional(),
+      scopes: z
+        .array(z.string().regex(SCOPE), { error: 'must be a list of OAuth scopes' })
+        .min(1, { error: 'must be a list of OAuth scopes' })
+        .max(32, { error: 'must be a list of OAuth scopes' })
+        .nullable()
+        .optional(),
+      label: text(1, 64).nullable().optional(),
+    },
+    { error: 'must be { clientId, clientSecret?, issuer?, scopes?, label? }' },
+  );
+
+/** Providers by name → the list, presets filled in; a name no preset has is generic OIDC and needs its issuer. */
+const oauthProviders = () =>
+  z.record(z.string(), oauthProvider(), { error: 'must map provider names to { clientId, … }' }).transform((given, ctx): OAuthProvider[] => {
+    const providers: OAuthProvider[] = [];
+    for (const [name, options] of Object.entries(given)) {
+      if (!OAUTH_PROVIDER_NAME.test(name)) {
+        ctx.issues.push({ code: 'custom', path: [name], message: 'is not a provider name (lower-case letters and digits, starting with a letter)', input: undefined });
+        return z.NEVER;
+      }
+      const preset = presetOf(name);
+      const issuer = options.issuer ?? preset?.issuer ?? null;
+      if (issuer === null) {
+        const hint = preset?.issuerHint ? ` (${preset.issuerHint})` : ' (a generic OpenID Connect provider)';
+        ctx.issues.push({ code: 'custom', path: [name, 'issuer'], message: `is required${hint}`, input: undefined });
+        return z.NEVER;
+      }
+      providers.push({
+        name,
+        label: options.label ?? preset?.label ?? name,
+        protocol: preset?.protocol ?? 'oidc',
+        clientId: options.clientId,
+        clientSecret: options.clientSecret ?? null,
+        issuer,
+        scopes: options.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'],
+      });
+    }
+    return providers;
+  });
+
 const MAX_LENGTH_RULE = 'must be a whole number from password.minLength (PASSWORD_MIN_LENGTH) to 4096';
 
 function schemaFor(environment: Environment) {
@@ -440,6 +512,11 @@ function schemaFor(environment: Environment) {
       forgotPassword: pagePath(),
       resetPassword: pagePath(),
     }),
+    oauth: z.strictObject({
+      providers: oauthProviders(),
+      autolink: oneOf(['off', 'verified']),
+      flowTtlMs: duration(60_000, 3_600_000),
+    }),
   });
 }
 
@@ -471,7 +548,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 function describeInput(path: string, input: unknown): string {
-  if (path === 'secretKey' || path.startsWith('previousSecretKeys') || input === undefined) return '';
+  if (path === 'secretKey' || path.startsWith('previousSecretKeys') || path.endsWith('.clientSecret') || input === undefined) return '';
   if (typeof input === 'number') return ` (got ${path.endsWith('Ms') && Number.isSafeInteger(input) ? formatDurationMs(input) : input})`;
   if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)})`;
   if (typeof input === 'boolean' || input === null) return ` (got ${input})`;

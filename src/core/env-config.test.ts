@@ -89,6 +89,8 @@ describe('readEnvOptions', () => {
       ARGON2_NICENESS: '0',
       ARGON2_MAX_QUEUE: '0',
       MAIL_FROM: 'Example <auth@example.com>',
+      OAUTH_AUTOLINK: 'verified',
+      OAUTH_FLOW_TTL: '5m',
       SECRET_KEY_PREVIOUS: `${'p'.repeat(40)}, ${'q'.repeat(40)}`,
       MFA_ISSUER: 'Example',
       MFA_REQUIRED_ROLES: 'admin, auditor',
@@ -139,6 +141,7 @@ describe('readEnvOptions', () => {
         hashing: { threads: 3, niceness: 0, maxQueue: 0 },
       },
       mailFrom: 'Example <auth@example.com>',
+      oauth: { autolink: 'verified', flowTtlMs: 300_000 },
       previousSecretKeys: ['p'.repeat(40), 'q'.repeat(40)],
       mfa: { issuer: 'Example', requiredRoles: ['admin', 'auditor'], pendingTtlMs: 120_000, attemptsPerSignIn: 3, attemptBudget: { count: 6, windowMs: 1_800_000 } },
     });

@@ -60,6 +60,8 @@ export const ENV_VARIABLES = {
   REFRESH_TOKEN_TTL: ['tokens.refreshTtlMs', 'duration'],
   REFRESH_TOKEN_IDLE: ['tokens.refreshIdleMs', 'duration'],
   TOKEN_STATE_CACHE_TTL: ['tokens.stateCacheTtlMs', 'duration'],
+  OAUTH_AUTOLINK: ['oauth.autolink', 'text'],
+  OAUTH_FLOW_TTL: ['oauth.flowTtlMs', 'duration'],
   MFA_ISSUER: ['mfa.issuer', 'text'],
   MFA_REQUIRED_ROLES: ['mfa.requiredRoles', 'list'],
   MFA_PENDING_TTL: ['mfa.pendingTtlMs', 'duration'],
@@ -73,8 +75,18 @@ const VARIABLE_OF_PATH: ReadonlyMap<string, EnvVariable> = new Map(
   Object.entries(ENV_VARIABLES).map(([variable, [path]]) => [path, variable as EnvVariable]),
 );
 
+/** A provider's settings: `OAUTH_<NAME>_CLIENT_ID` … (the names come from OAUTH_PROVIDERS). */
+const PROVIDER_SETTINGS = { clientId: 'CLIENT_ID', clientSecret: 'CLIENT_SECRET', issuer: 'ISSUER', scopes: 'SCOPES' } as const;
+const PROVIDER_PATH = /^oauth\.providers\.([a-z][a-z0-9]*)(?:\.(clientId|clientSecret|issuer|scopes))?(?:\.\d+)?$/;
+
 /** The variable that sets an option path or one of its parents (`rateLimits.login.count` → AUTH_RATE_LIMIT_LOGIN). */
-export function variableOfOption(path: string): EnvVariable | undefined {
+export function variableOfOption(path: string): string | undefined {
+  const provider = PROVIDER_PATH.exec(path);
+  if (provider) {
+    const [, name = '', setting] = provider;
+    return setting ? `OAUTH_${name.toUpperCase()}_${PROVIDER_SETTINGS[setting as keyof typeof PROVIDER_SETTINGS]}` : 'OAUTH_PROVIDERS';
+  }
+  if (path === 'oauth.providers') return 'OAUTH_PROVIDERS';
   for (let at = path; at !== ''; at = at.slice(0, Math.max(0, at.lastIndexOf('.')))) {
     const variable = VARIABLE_OF_PATH.get(at);
     if (variable) return variable;
@@ -133,5 +145,27 @@ export function readEnvOptions(env: Readonly<Record<string, string | undefined>>
     }
     node[last] = READ_TEXT[form](text);
   }
+  const providers = readProviderVariables(env);
+  if (providers) options.oauth = { ...(options.oauth as object | undefined), providers };
   return options as EnvOptions;
+}
+
+/**
+ * OAUTH_PROVIDERS=github,corp and each one's OAUTH_<NAME>_CLIENT_ID, _CLIENT_SECRET, _ISSUER, _SCOPES
+ * (space- or comma-separated). A name is passed on as written, for the schema to judge.
+ */
+function readProviderVariables(env: Readonly<Record<string, string | undefined>>): Record<string, Record<string, unknown>> | undefined {
+  const names = env.OAUTH_PROVIDERS?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!names || names.length === 0) return undefined;
+  const providers: Record<string, Record<string, unknown>> = {};
+  for (const name of names) {
+    const provider: Record<string, unknown> = {};
+    for (const [option, suffix] of Object.entries(PROVIDER_SETTINGS)) {
+      const text = env[`OAUTH_${name.toUpperCase()}_${suffix}`];
+      if (text === undefined || text === '') continue;
+      provider[option] = option === 'scopes' ? text.split(/[\s,]+/).filter(Boolean) : text;
+    }
+    providers[name] = provider;
+  }
+  return providers;
 }

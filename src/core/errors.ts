@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
   BUSY: { status: 503, message: 'Server busy. Try again shortly.' },
   INTERNAL: { status: 500, message: 'Internal server error' },
+  SOCIAL_SIGNIN_FAILED: { status: 401, message: 'Signing in with the provider did not work. Please try again.' },
+  SOCIAL_ACCOUNT_EXISTS: { status: 409, message: 'An account with this e-mail address already exists. Sign in to it first, then link the provider from your account page.' },
+  IDENTITY_TAKEN: { status: 409, message: 'This provider account is already linked to another account.' },
+  LAST_SIGN_IN_METHOD: { status: 409, message: 'This is your only way to sign in. Set a password or link another provider first.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -58,6 +58,9 @@ export type AuthEvent = EventBase &
     | { type: 'password.rehashed'; userId: string }
     | { type: 'password.reset_requested'; identity: string; userId?: string }
     | { type: 'password.reset_failed'; reason: 'malformed' | 'unknown' | 'used' | 'expired'; userId?: string }
+    | { type: 'oauth.succeeded'; userId: string; provider: string; created: boolean }
+    | { type: 'oauth.failed'; provider: string; reason: OAuthFailureReason; userId?: string }
+    | { type: 'identity.linked' | 'identity.unlinked'; userId: string; provider: string; by: 'user' | 'autolink' }
     | { type: 'mfa.challenged'; userId: string; via: AuthMethod }
     | { type: 'mfa.succeeded'; userId: string; method: AuthMethod }
     | { type: 'mfa.failed'; userId: string; method: AuthMethod; reason: MfaFailureReason }
@@ -65,6 +68,26 @@ export type AuthEvent = EventBase &
     | { type: 'mfa.recovery_codes_generated'; userId: string }
     | { type: 'mfa.reset'; userId: string; actorId: string }
   );
+
+/** Why a social sign-in callback was refused (audit only; the browser sees one friendly page). */
+export type OAuthFailureReason =
+  | 'flow_missing'
+  | 'provider_mismatch'
+  | 'state_mismatch'
+  | 'state_replayed'
+  | 'provider_error'
+  | 'unreachable'
+  | 'token_rejected'
+  | 'id_token_invalid'
+  | 'profile_invalid'
+  | 'no_email'
+  | 'account_exists'
+  | 'identity_taken'
+  | 'inactive'
+  | 'link_session_gone'
+  | 'locked'
+  | 'ip_budget'
+  | 'client_busy';
 
 /** Why a presented token was refused (audit only; the client always sees the same 401). */
 export type TokenRejection =
@@ -109,6 +132,10 @@ export const AUTH_EVENT_TYPES = [
   'password.rehashed',
   'password.reset_requested',
   'password.reset_failed',
+  'oauth.succeeded',
+  'oauth.failed',
+  'identity.linked',
+  'identity.unlinked',
   'mfa.challenged',
   'mfa.succeeded',
   'mfa.failed',

@@ -23,6 +23,8 @@ export const FLASH_MESSAGES = {
   reset_sent: { kind: 'info', text: 'If an account exists for that e-mail, a link to reset its password is on its way.' },
   password_reset: { kind: 'success', text: 'Your password has been changed. Log in with the new one.' },
   password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
+  identity_linked: { kind: 'success', text: 'The provider was linked: you can now sign in with it.' },
+  identity_unlinked: { kind: 'info', text: 'The provider was unlinked.' },
   mfa_sign_in_expired: { kind: 'info', text: 'Your sign-in expired before the second step. Log in again.' },
   mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
   mfa_reset: { kind: 'success', text: 'The user\'s second factors were removed; they sign in with their password again.' },

@@ -337,6 +337,44 @@ export interface CounterStore {
   close(): Promise<void>;
 }
 
+/**
+ * A way to sign in at an external provider, keyed by (issuer, subject) — never by e-mail: an
+ * address can change hands at a provider, a subject cannot. One user may hold several.
+ */
+export interface IdentityRecord {
+  readonly id: string;
+  readonly userId: string;
+  /** The configured provider's name (`google`), for display and links; the key is (issuer, subject). */
+  readonly provider: string;
+  readonly issuer: string;
+  readonly subject: string;
+  /** What the provider last said: the address, and whether it said `email_verified: true`. */
+  readonly email: string | null;
+  readonly emailVerified: boolean;
+  readonly createdAtMs: number;
+  readonly lastUsedAtMs: number | null;
+}
+
+export interface IdentityStore {
+  /** Throws UniqueViolationError('other') when the (issuer, subject) is held already (by anyone). */
+  createIdentity(identity: IdentityRecord): Promise<void>;
+  /**
+   * A new user with its first identity, in one write: both or neither. Throws UniqueViolationError
+   * as createUser (e-mail, username) and createIdentity (the pair) do; then nothing is stored.
+   */
+  createUserWithIdentity(user: NewUser, identity: Omit<IdentityRecord, 'userId'>): Promise<UserRecord>;
+  findIdentity(issuer: string, subject: string): Promise<IdentityRecord | undefined>;
+  /** Oldest first. */
+  listIdentitiesOfUser(userId: string): Promise<readonly IdentityRecord[]>;
+  /** A sign-in with it: the time, and what the provider now says of the e-mail. */
+  recordIdentityUse(id: string, use: { atMs: number; email: string | null; emailVerified: boolean }): Promise<void>;
+  /**
+   * Deletes the user's identity. With `keepOne`, only while the user holds another: the count and
+   * the delete are one step, so concurrent unlinks of a user's last two identities leave one.
+   */
+  deleteIdentityOfUser(id: string, userId: string, options: { keepOne: boolean }): Promise<'deleted' | 'not-found' | 'last'>;
+}
+
 /** A user's TOTP authenticator: the secret sealed (never plain), confirmed by a first code. */
 export interface TotpRecord {
   readonly userId: string;
@@ -379,6 +417,7 @@ export interface Stores {
   readonly sessions: SessionStore;
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
+  readonly identities: IdentityStore;
   readonly mfa: MfaStore;
   readonly oneTimeTokens: OneTimeTokenStore;
   /** Answers whether the database is reachable (for /healthz). */

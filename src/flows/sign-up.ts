@@ -3,7 +3,7 @@ import { createPublicId } from '../core/crypto/index.ts';
 import { AuthError, UniqueViolationError } from '../core/errors.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import type { UserRecord } from '../core/stores.ts';
+import type { NewUser, UserRecord } from '../core/stores.ts';
 import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH, emailKey, isUsernameShaped, parseEmailAddress, usernameKey } from '../features/identity/index.ts';
 import { checkPasswordPolicy } from '../features/passwords/index.ts';
 import { ADMIN_ROLE } from '../features/rbac/index.ts';
@@ -88,11 +88,17 @@ export async function createUser(kernel: Kernel, input: SignUpInput, client: Cli
  * error), the bootstrap admin, and one `user.registered` event of the same shape whichever way
  * the account came. The e-mail and username have passed readNewIdentity; the hash is ours or an accepted import.
  */
-export async function insertUser(kernel: Kernel, account: { email: string; username: string | null; passwordHash: string }, client: ClientInfo): Promise<UserRecord> {
+export async function insertUser(
+  kernel: Kernel,
+  account: { email: string; username: string | null; passwordHash: string; emailConfirmedAtMs?: number | null },
+  client: ClientInfo,
+  // Social sign-in stores the user together with its first identity, in one write.
+  create: (user: NewUser) => Promise<UserRecord> = (user) => kernel.stores.users.createUser(user),
+): Promise<UserRecord> {
   const nowMs = kernel.clock.nowMs();
   let user: UserRecord;
   try {
-    user = await kernel.stores.users.createUser({
+    user = await create({
       id: createPublicId(kernel.random),
       email: account.email,
       emailKey: emailKey(account.email),
@@ -101,6 +107,7 @@ export async function insertUser(kernel: Kernel, account: { email: string; usern
       passwordHash: account.passwordHash,
       uniquifier: createPublicId(kernel.random),
       nowMs,
+      ...(account.emailConfirmedAtMs !== undefined ? { emailConfirmedAtMs: account.emailConfirmedAtMs } : {}),
     });
   } catch (error) {
     if (error instanceof UniqueViolationError) throw duplicateError(error.key);

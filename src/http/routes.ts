@@ -15,6 +15,7 @@ import { secondFactorDue } from './second-factor.ts';
 import { html, isJsonRequest, json, noContent, redirectAfterPost } from './respond.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import type { AuthViews, FormView } from './views.ts';
+import { createSocialRoutes } from './social-routes.ts';
 
 export type RouteParams = Readonly<Record<string, string>>;
 
@@ -236,6 +237,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
       if (isJsonRequest(state)) return noContent();
       return redirectAfterPost(state, await afterPost(state), 'api_token_revoked');
     }),
+
+    ...createSocialRoutes(pages),
   ];
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewUser, Stores, UserRecord } from '../core/stores.ts';
 import { describeAuditStore } from './conformance/audit.ts';
 import { newUser, type Fixture } from './conformance/fixtures.ts';
+import { describeIdentityStore } from './conformance/identities.ts';
 import { describeOneTimeTokenStore } from './conformance/one-time-tokens.ts';
 import { describeRoleStore } from './conformance/roles.ts';
 import { describeSessionStore } from './conformance/sessions.ts';
@@ -49,6 +50,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
     describeRoleStore(fixture);
     describeSessionStore(fixture);
     describeAuditStore(fixture);
+    describeIdentityStore(fixture);
     describeOneTimeTokenStore({ tokens: () => stores().oneTimeTokens, userId: async () => (await storedUser()).id });
   });
 }

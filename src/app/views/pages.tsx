@@ -9,3 +9,4 @@ export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
 export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';
 export { SecurityPage, SecondFactorPage, type SecurityPageProps, type SecondFactorPageProps, type TotpEnrolment } from './pages/security.tsx';
 export { ForgotPasswordPage, ResetPasswordPage, ChangePasswordPage, DevMailPage } from './pages/password.tsx';
+export { SocialButtons, LinkedAccounts, type IdentityView, type ProviderButton } from './pages/social.tsx';

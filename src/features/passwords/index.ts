@@ -50,3 +50,13 @@ export {
 } from './legacy/index.ts';
 export { importedHashFormat } from './imported-hash.ts';
 export { verifyStoredPassword, type VerifyStoredPasswordOptions, type StoredPasswordCheck } from './verify-stored.ts';
+
+/**
+ * The password hash of an account made by social sign-in: no password matches it (the hashing
+ * worker answers false for any unreadable hash). The account gets one through the reset mail.
+ */
+export const NO_PASSWORD_HASH = '!no-password';
+
+export function hasUsablePassword(passwordHash: string): boolean {
+  return passwordHash !== NO_PASSWORD_HASH;
+}

@@ -101,6 +101,18 @@ export interface ResetTokensTable {
   used_at: number | null;
 }
 
+export interface UserIdentitiesTable {
+  id: string;
+  user_id: string;
+  provider: string;
+  issuer: string;
+  subject: string;
+  email: string | null;
+  email_verified: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface MfaTotpTable {
   user_id: string;
   sealed_secret: string;
@@ -127,6 +139,7 @@ export interface OneTimeTokensTable {
 }
 
 export interface Database {
+  user_identities: UserIdentitiesTable;
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   one_time_tokens: OneTimeTokensTable;

@@ -6,6 +6,7 @@ import { tokens } from './0003-tokens.ts';
 import { passwordReset } from './0004-password-reset.ts';
 import { verifiedIdentity } from './0005-verified-identity.ts';
 import { multiFactor } from './0006-multi-factor.ts';
+import { userIdentities } from './0007-user-identities.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-identity-and-sessions': identityAndSessions,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-password-reset': passwordReset,
   '0005-verified-identity': verifiedIdentity,
   '0006-multi-factor': multiFactor,
+  '0007-user-identities': userIdentities,
 };
 
 export const migrationProvider: MigrationProvider = {

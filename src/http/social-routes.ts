@@ -1,0 +1,75 @@
+/**
+ * @module The social sign-in routes of API.md: start (`GET /oauth/:provider`), the callback, and the
+ * user's linked identities. The callback is under the login rate limit (and, in the flow, the
+ * client's attempt budget); its refusals are one friendly page (JSON: the documented code).
+ */
+import { AuthError } from '../core/errors.ts';
+import { safeNext } from '../core/safe-next.ts';
+import type { Principal } from '../auth.ts';
+import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
+import { fresh, rateLimit, required } from './guards.ts';
+import { isJsonRequest, json, noContent, redirectAfterPost, redirectTo } from './respond.ts';
+import { bodyOf, type RequestState } from './state.ts';
+import type { AuthRoute } from './routes.ts';
+
+function principalOf(state: RequestState): Principal {
+  if (!state.principal) throw new AuthError('UNAUTHENTICATED');
+  return state.principal;
+}
+
+/** `next` from the query or the body, judged by the one redirect validator; null when absent or unsafe. */
+function nextOf(state: RequestState, body?: Readonly<Record<string, unknown>>): string | null {
+  const next = body?.next ?? new URL(state.request.url).searchParams.get('next');
+  return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
+}
+
+export function createSocialRoutes(pages: { readonly afterLogin: string }): readonly AuthRoute[] {
+  const route = (method: AuthRoute['method'], path: string, steps: AuthRoute['steps'], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
+  const signedIn = required();
+  const isFresh = fresh();
+
+  return [
+    // Only `next` is read from the request; no login_hint, prompt or other hint is forwarded to the provider.
+    route('GET', '/oauth/:provider', [], async (state, params) => {
+      const started = await state.auth.social.start(params.provider ?? '', nextOf(state), state.client);
+      state.cookies.push(state.auth.social.flowCookie(started, state.client));
+      return redirectTo(started.location, 302);
+    }),
+
+    route('GET', '/oauth/:provider/callback', [rateLimit('oauth-callback', (a) => a.config.rateLimits.login)], async (state, params) => {
+      const { auth, client, request } = state;
+      const flowCookie = auth.social.readFlowCookie(request.headers, client);
+      // Spent whatever happens: one callback per started sign-in.
+      if (flowCookie !== undefined) state.cookies.push(auth.social.clearFlowCookie(client));
+      const query = new URL(request.url).searchParams;
+      const result = await auth.social.callback(params.provider ?? '', query, flowCookie, client, state.principal);
+      if (result.kind === 'linked') return redirectAfterPost(state, safeNext(result.next, '/account'), 'identity_linked');
+      writeSessionCookie(state, result.started);
+      if (isJsonRequest(state)) return json({ user: auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+      return redirectAfterPost(state, safeNext(result.next, pages.afterLogin), 'logged_in');
+    }),
+
+    route('GET', '/identities', [signedIn], async (state) => json({ identities: await state.auth.social.identities(principalOf(state)) })),
+
+    // A new way into the account needs a fresh login; the provider's answer comes back to the callback above.
+    route('POST', '/identities/:provider/link', [signedIn, isFresh], async (state, params) => {
+      const body = await bodyOf(state);
+      const started = await state.auth.social.startLink(principalOf(state), params.provider ?? '', nextOf(state, body), state.client);
+      state.cookies.push(state.auth.social.flowCookie(started, state.client));
+      if (isJsonRequest(state)) return json({ location: started.location });
+      return redirectTo(started.location, 303);
+    }),
+
+    route('DELETE', '/identities/:id', [signedIn, isFresh], async (state, params) => {
+      await state.auth.social.unlink(principalOf(state), params.id ?? '', state.client);
+      return noContent();
+    }),
+
+    // HTML forms cannot send DELETE: the same action as a POST, for the account page.
+    route('POST', '/identities/:id/unlink', [signedIn, isFresh], async (state, params) => {
+      await state.auth.social.unlink(principalOf(state), params.id ?? '', state.client);
+      if (isJsonRequest(state)) return noContent();
+      return redirectAfterPost(state, '/account', 'identity_unlinked');
+    }),
+  ];
+}

@@ -1,0 +1,93 @@
+/**
+ * @module Social sign-in against the real test provider: the reference app (test/http/harness.ts)
+ * configured with provider `corp` (generic OIDC, issuer discovery on loopback), and the steps a
+ * browser takes — start at the app, sign in at the provider's pages, come back to the callback.
+ */
+import { decodeJwt } from 'jose';
+import { PUBLIC_ORIGIN, createTestApp, type Client, type Overrides, type TestApp } from '../http/harness.ts';
+import { ProviderBrowser, startTestProvider, type TestProvider } from './provider.ts';
+
+export const PROVIDER = 'corp';
+export const CALLBACK_PATH = `/auth/oauth/${PROVIDER}/callback`;
+
+/** Rewrites the ID token of the next token responses (an attacker on the wire, or a provider gone bad). */
+export type IdTokenTamper = (claims: Record<string, unknown>, op: TestProvider) => Promise<string>;
+
+export interface SocialSetup {
+  readonly t: TestApp;
+  readonly op: TestProvider;
+  /** While set, every token response's id_token is replaced by what it returns. */
+  tamper: IdTokenTamper | undefined;
+  /** How many rows the social tables and sessions hold: "nothing changed" is the same snapshot. */
+  snapshot(): Promise<{ users: number; identities: number; sessions: number }>;
+  dispose(): Promise<void>;
+}
+
+/** The app with `corp` (and, optionally, a second provider `other` at the same issuer with another client). */
+export async function createSocialApp(overrides: Overrides & { autolink?: 'off' | 'verified' } = {}): Promise<SocialSetup> {
+  const op = await startTestProvider([`${PUBLIC_ORIGIN}${CALLBACK_PATH}`, `${PUBLIC_ORIGIN}/auth/oauth/other/callback`]);
+  const { autolink, ...rest } = overrides;
+  const setup: { tamper: IdTokenTamper | undefined } = { tamper: undefined };
+  const t = await createTestApp({
+    async oauthFetch(url, init) {
+      const res = await fetch(url, init);
+      if (!setup.tamper || url !== `${op.issuer}/token` || res.status !== 200) return res;
+      const body = (await res.json()) as { id_token: string };
+      body.id_token = await setup.tamper(decodeJwt(body.id_token), op);
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    },
+    oauth: {
+      providers: {
+        corp: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer, label: 'Corp ID' },
+        other: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer, label: 'Other ID' },
+      },
+      ...(autolink ? { autolink } : {}),
+    },
+    ...rest,
+  });
+  const count = async (table: 'users' | 'user_identities' | 'sessions') =>
+    Number((await t.stores.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+  return {
+    t,
+    op,
+    get tamper() {
+      return setup.tamper;
+    },
+    set tamper(value) {
+      setup.tamper = value;
+    },
+    snapshot: async () => ({ users: await count('users'), identities: await count('user_identities'), sessions: await count('sessions') }),
+    async dispose() {
+      await t.dispose();
+      await op.close();
+    },
+  };
+}
+
+let subjectCounter = 0;
+/** A new account at the provider: its subject. */
+export function providerAccount(op: TestProvider, account: { email?: string; email_verified?: unknown }): string {
+  subjectCounter += 1;
+  const subject = `subject-${subjectCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  op.accounts.set(subject, account);
+  return subject;
+}
+
+/** Starts at the app (`GET /auth/oauth/:provider`), returns the provider URL it redirected to. */
+export async function startAt(client: Client, provider = PROVIDER, next?: string): Promise<string> {
+  const res = await client.send(`/auth/oauth/${provider}${next !== undefined ? `?next=${encodeURIComponent(next)}` : ''}`, { browser: true });
+  if (res.status !== 302) throw new Error(`start answered ${res.status}: ${await res.text()}`);
+  return res.headers.get('location') ?? '';
+}
+
+/** The callback URL the provider sends the browser back with, after signing in as `subject` there. */
+export function signInAtProvider(location: string, subject: string, browser = new ProviderBrowser()): Promise<URL> {
+  return browser.authorize(location, subject, PUBLIC_ORIGIN);
+}
+
+/** The whole round trip in one browser: start, provider login + consent, callback. The callback's response. */
+export async function socialSignIn(client: Client, subject: string, options: { provider?: string; next?: string; browser?: boolean } = {}): Promise<Response> {
+  const location = await startAt(client, options.provider, options.next);
+  const callback = await signInAtProvider(location, subject);
+  return client.send(callback.pathname + callback.search, { browser: options.browser ?? true });
+}
