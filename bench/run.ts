@@ -11,6 +11,7 @@ import { createRunContext } from './lib/context.ts';
 import { markdownTable } from './lib/format.ts';
 import { log } from './lib/measure.ts';
 import { REPO_ROOT } from './lib/process.ts';
+import { adapters } from './scenarios/adapters.ts';
 import { authGet } from './scenarios/auth-get.ts';
 import { profile } from './scenarios/profile.ts';
 import { rejections } from './scenarios/rejections.ts';
@@ -20,7 +21,7 @@ import { startup } from './scenarios/startup.ts';
 import { tokens } from './scenarios/tokens.ts';
 import { loginStorm } from './scenarios/login-storm.ts';
 
-const ALL: readonly Scenario[] = [authGet, tokens, rejections, loginStorm, scale, startup];
+const ALL: readonly Scenario[] = [authGet, tokens, rejections, adapters, loginStorm, scale, startup];
 /** Run only when named: it leaves a CPU profile behind rather than a table of figures. */
 const ON_DEMAND: readonly Scenario[] = [profile];
 
@@ -29,6 +30,7 @@ const PEER_PACKAGES = [
   'hono',
   '@hono/node-server',
   'express',
+  'fastify',
   'helmet',
   'express-session',
   'passport',

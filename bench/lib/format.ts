@@ -8,6 +8,10 @@ export function formatMs(value: number): string {
   return Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : '—';
 }
 
+export function formatCpu(microseconds: number): string {
+  return Number.isFinite(microseconds) ? microseconds.toFixed(1) : '—';
+}
+
 export function formatRatio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(value < 0.1 ? 3 : 2)}×` : '—';
 }

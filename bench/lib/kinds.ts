@@ -29,7 +29,7 @@ export async function measureKindsOnOneServer(ctx: RunContext, scenario: string,
       const targets = new Map<string, LoadTarget>();
       for (const kind of kinds) targets.set(kind.key, await kind.target(server.url));
       for (const kind of alternatingOrder(kinds, round)) {
-        const result = await measure(ctx, targets.get(kind.key)!);
+        const result = await measure(ctx, targets.get(kind.key)!, server.pid);
         results.get(kind.key)!.push(result);
         log(`${scenario} round ${round + 1} ${kind.key}: ${describeRound(result)}`);
       }

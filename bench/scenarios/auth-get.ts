@@ -3,7 +3,7 @@
  * fresh process per peer and round, order alternating across rounds, ratios against node:http.
  */
 import type { RunContext } from '../lib/context.ts';
-import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
+import { formatCpu, formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
 import type { LoadResult } from '../lib/load.ts';
 import { describeRound, log, measure, summarize, type Summary } from '../lib/measure.ts';
 import { AUTH_GET_PEERS, nodeHttpPeer, type Peer } from '../lib/peers.ts';
@@ -15,7 +15,7 @@ import type { Scenario } from './scenario.ts';
 export async function measurePeerOnce(ctx: RunContext, peer: Peer): Promise<LoadResult> {
   const server = await startServer(await peer.spec(ctx), ctx.workDir);
   try {
-    return await measure(ctx, await peer.prepare(server.url));
+    return await measure(ctx, await peer.prepare(server.url), server.pid);
   } finally {
     await server.stop();
   }
@@ -58,14 +58,15 @@ export const authGet: Scenario = {
         }
       }
     }
-    const baseline = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
+    const baselineSummary = summarize(results.get(nodeHttpPeer.key)!);
+    const baseline = baselineSummary.requestsPerSecond;
     const rows: PeerRow[] = peers.map((peer) => {
       const rounds = results.get(peer.key)!;
       const summary = rounds.length > 0 ? summarize(rounds) : null;
       return { key: peer.key, label: peer.label, summary, ratio: summary ? summary.requestsPerSecond / baseline : Number.NaN, failure: failures.get(peer.key) ?? null };
     });
     const table = markdownTable(
-      ['peer', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× node:http'],
+      ['peer', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× node:http', 'server CPU µs / answer', '× node:http by CPU'],
       rows.map((r) =>
         r.summary
           ? [
@@ -75,15 +76,18 @@ export const authGet: Scenario = {
               formatMs(r.summary.p50Ms),
               formatMs(r.summary.p99Ms),
               formatRatio(r.ratio),
+              formatCpu(r.summary.cpuUsPerAnswer),
+              formatRatio(baselineSummary.cpuUsPerAnswer / r.summary.cpuUsPerAnswer),
             ]
-          : [r.label, `failed: ${(r.failure ?? '').split('\n')[0]}`, '—', '—', '—', '—'],
+          : [r.label, `failed: ${(r.failure ?? '').split('\n')[0]}`, '—', '—', '—', '—', '—', '—'],
       ),
     );
     const ratioOf = (key: string) => rows.find((r) => r.key === key)?.summary?.requestsPerSecond ?? Number.NaN;
     const sqlite = ratioOf('portcullis-sqlite');
     const notes = [
       `Portcullis (SQLite) is ${formatRatio(sqlite / ratioOf('express-passport'))} the Express/Passport stack and ${formatRatio(sqlite / ratioOf('better-auth'))} Better Auth in this run.`,
-      'Targets (issue 7): Portcullis SQLite ≥ 0.40× node:http (≥ 8× Express/Passport, ≥ 25× Better Auth); PostgreSQL + Redis ≥ 0.20×.',
+      'Targets (issues 7, 15): Portcullis SQLite ≥ 0.40× node:http (≥ 8× Express/Passport, ≥ 25× Better Auth); PostgreSQL + Redis ≥ 0.20×.',
+      '“× node:http by CPU” is node:http’s server CPU per answer over this peer’s: the share of node:http’s rate it would reach with the same CPU (steadier than req/s on a shared host; node:http’s own req/s is capped by the load generator).',
     ];
     return {
       name: this.name,

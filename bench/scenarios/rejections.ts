@@ -4,7 +4,7 @@
  * each against the authenticated GET on the same server in the same round, and against node:http.
  */
 import type { RunContext } from '../lib/context.ts';
-import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
+import { formatCpu, formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
 import { USER_AGENT } from '../lib/http.ts';
 import { summarize } from '../lib/measure.ts';
 import { nodeHttpPeer, portcullisAuthGet, portcullisLogin } from '../lib/peers.ts';
@@ -57,16 +57,17 @@ export const rejections: Scenario = {
   description: 'Refused requests per second on Portcullis (SQLite) against its authenticated GET and bare node:http',
   async run(ctx: RunContext) {
     const results = await measureKindsOnOneServer(ctx, 'rejections', REJECTION_KINDS);
-    const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
+    const nodeSummary = summarize(results.get(nodeHttpPeer.key)!);
+    const nodeRps = nodeSummary.requestsPerSecond;
     const authRps = summarize(results.get('authenticated')!).requestsPerSecond;
     const rows = REJECTION_KINDS.map((kind) => {
       const summary = summarize(results.get(kind.key)!);
       return { key: kind.key, label: kind.label, summary, vsAuthenticated: summary.requestsPerSecond / authRps, vsNodeHttp: summary.requestsPerSecond / nodeRps };
     });
     const table = markdownTable(
-      ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× authenticated GET', '× node:http'],
+      ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× authenticated GET', '× node:http', 'server CPU µs / answer', '× node:http by CPU'],
       [
-        ['bare node:http (reference)', formatRate(nodeRps), spread(results.get(nodeHttpPeer.key)!), '—', '—', '—', '1.00×'],
+        ['bare node:http (reference)', formatRate(nodeRps), spread(results.get(nodeHttpPeer.key)!), '—', '—', '—', '1.00×', formatCpu(nodeSummary.cpuUsPerAnswer), '1.00×'],
         ...rows.map((r) => [
           r.label + (r.summary.valid ? '' : ' ⚠ unexpected statuses'),
           formatRate(r.summary.requestsPerSecond),
@@ -75,6 +76,8 @@ export const rejections: Scenario = {
           formatMs(r.summary.p99Ms),
           formatRatio(r.vsAuthenticated),
           formatRatio(r.vsNodeHttp),
+          formatCpu(r.summary.cpuUsPerAnswer),
+          formatRatio(nodeSummary.cpuUsPerAnswer / r.summary.cpuUsPerAnswer),
         ]),
       ],
     );

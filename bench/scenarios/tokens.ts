@@ -4,7 +4,7 @@
  * server in the same round, and against bare node:http.
  */
 import type { RunContext } from '../lib/context.ts';
-import { formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
+import { formatCpu, formatMs, formatRate, formatRatio, markdownTable } from '../lib/format.ts';
 import { expectAnswer, request, USER_AGENT } from '../lib/http.ts';
 import type { LoadTarget } from '../lib/load.ts';
 import { summarize } from '../lib/measure.ts';
@@ -54,13 +54,14 @@ export const tokens: Scenario = {
   description: 'Bearer (access JWT, personal token) vs session vs bare route on one Portcullis server, and node:http',
   async run(ctx: RunContext) {
     const results = await measureKindsOnOneServer(ctx, 'tokens', TOKEN_KINDS);
-    const nodeRps = summarize(results.get(nodeHttpPeer.key)!).requestsPerSecond;
+    const nodeSummary = summarize(results.get(nodeHttpPeer.key)!);
+    const nodeRps = nodeSummary.requestsPerSecond;
     const sessionRps = summarize(results.get('session')!).requestsPerSecond;
     const rows = TOKEN_KINDS.map((kind) => ({ kind, summary: summarize(results.get(kind.key)!) }));
     const table = markdownTable(
-      ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× session GET', '× node:http'],
+      ['request (Portcullis, SQLite)', 'req/s', 'rounds min–max', 'p50 ms', 'p99 ms', '× session GET', '× node:http', 'server CPU µs / answer', '× node:http by CPU'],
       [
-        ['bare node:http (reference)', formatRate(nodeRps), spread(results.get(nodeHttpPeer.key)!), '—', '—', '—', '1.00×'],
+        ['bare node:http (reference)', formatRate(nodeRps), spread(results.get(nodeHttpPeer.key)!), '—', '—', '—', '1.00×', formatCpu(nodeSummary.cpuUsPerAnswer), '1.00×'],
         ...rows.map(({ kind, summary }) => [
           kind.label + (summary.valid ? '' : ' ⚠ unexpected statuses'),
           formatRate(summary.requestsPerSecond),
@@ -69,6 +70,8 @@ export const tokens: Scenario = {
           formatMs(summary.p99Ms),
           formatRatio(summary.requestsPerSecond / sessionRps),
           formatRatio(summary.requestsPerSecond / nodeRps),
+          formatCpu(summary.cpuUsPerAnswer),
+          formatRatio(nodeSummary.cpuUsPerAnswer / summary.cpuUsPerAnswer),
         ]),
       ],
     );

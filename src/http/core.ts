@@ -21,6 +21,8 @@ export interface HttpCore<Context = Request> extends CoreContext {
   readonly routes: readonly AuthRoute[];
   beginRequest(request: Request, peer: PeerInfo, extras?: RequestExtras): BegunRequest;
   finishResponse(state: RequestState, headers: Headers): void;
+  /** `finishResponse` on the response's headers, unless the core built it with all of them already (refusals). */
+  finish(state: RequestState, response: Response): void;
   /** The security headers every response carries, for this scheme. */
   securityHeadersFor(secure: boolean): ReadonlyArray<readonly [string, string]>;
   /** The auth route for this method and path (relative to basePath), with its parameters. */
@@ -41,6 +43,7 @@ export function createHttpCore<Context = Request>(auth: Auth, options: HttpCoreO
     routes,
     beginRequest: (request, peer, extras) => transport.beginRequest(core, request, peer, extras),
     finishResponse: transport.finishResponse,
+    finish: transport.finish,
     securityHeadersFor: transport.securityHeadersFor,
     findRoute(method, relativePath) {
       const wanted = method === 'HEAD' ? 'GET' : method;

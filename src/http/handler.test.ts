@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuth, type CreateAuthOptions } from '../create-auth.ts';
 import type { Stores } from '../core/stores.ts';
 import { handler } from './handler.ts';
+import * as http from './index.ts';
 import { matchPath } from './routes.ts';
 import { pathOf } from './state.ts';
 
@@ -68,4 +69,33 @@ describe('handler(auth): a fetch function', () => {
     const post = await fetch(new Request('http://app.example/auth/login', { method: 'POST' }), { encrypted: false });
     expect(post.status).toBe(308);
   });
+
+  it('a JSON refusal built finished carries what finishResponse would add, the steps\' headers included, and nothing twice', async () => {
+    const fetch = handler(createAuth({ stores: noStores, secretKey: 'k'.repeat(48), environment: 'test', publicOrigin: 'https://app.example' }), {
+      fallback: async (request, state) => (await http.required({ via: ['basic'] })(request, state)) ?? new Response('never'),
+    });
+    for (const encrypted of [true, false]) {
+      const res = await fetch(new Request('https://app.example/api', { headers: { accept: 'application/json' } }), { encrypted });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'Authentication required', code: 'UNAUTHENTICATED' });
+      const names = [...res.headers.keys()].filter((name) => name !== 'content-length');
+      expect(names.sort()).toEqual(
+        [
+          'cache-control',
+          'content-security-policy',
+          'content-type',
+          'cross-origin-opener-policy',
+          'referrer-policy',
+          'www-authenticate',
+          'x-content-type-options',
+          'x-frame-options',
+          ...(encrypted ? ['strict-transport-security'] : []),
+        ].sort(),
+      );
+      expect(res.headers.get('www-authenticate')).toBe('Basic realm="portcullis", charset="UTF-8"');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('content-type')).toBe('application/json');
+    }
+  });
 });
+

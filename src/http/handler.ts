@@ -58,7 +58,7 @@ export function handler(auth: Auth, options: HandlerOptions = {}): FetchHandler 
       }
     }
     try {
-      core.finishResponse(state, response.headers);
+      core.finish(state, response);
     } catch {
       // Immutable headers (a Response from fetch()): finish a copy.
       response = new Response(response.body, response);

@@ -15,4 +15,5 @@ export { required, roles, anyRole, permissions, fresh, rateLimit, unauthCsrf, as
 export { csrfTokenFor, setFlash, takeFlash } from './cookies.ts';
 export { clientErrorCodeFor, isJsonRequest, redirectAfterPost } from './respond.ts';
 export { encodeLocation } from '../core/location.ts';
+export { parsedUrl, webHeadersFrom, webRequestFromNode, type NodeHeaderLines } from './node-request.ts';
 export { defaultViews, escapeHtml, type AuthViews, type FormView, type ErrorView, type HtmlContent } from './views.ts';

@@ -17,6 +17,7 @@
 import { AuthError } from '../core/errors.ts';
 import { encodeLocation } from '../core/location.ts';
 import type { Auth, PeerInfo } from '../auth.ts';
+import { isStillFinished } from './finished.ts';
 import { errorResponse } from './respond.ts';
 import type { AuthRoute, RouteParams } from './routes.ts';
 import { createRequestState, type CoreContext, type RequestExtras, type RequestState } from './state.ts';
@@ -59,7 +60,12 @@ export function createTransport(auth: Auth, options: TransportOptions = {}) {
     for (const cookie of state.cookies) headers.append('Set-Cookie', cookie);
   }
 
-  return { beginRequest, finishResponse, securityHeadersFor: (secure: boolean) => headersFor[secure ? 1 : 0] };
+  /** `finishResponse` on a response's headers, unless the core built it finished (finished.ts). */
+  function finish(state: RequestState, response: Response): void {
+    if (!isStillFinished(state, response)) finishResponse(state, response.headers);
+  }
+
+  return { beginRequest, finishResponse, finish, securityHeadersFor: (secure: boolean) => headersFor[secure ? 1 : 0] };
 }
 
 /** rate limit → csrf → authenticate → authorize → handler, for one auth route. Non-AuthErrors propagate. */

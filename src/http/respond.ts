@@ -8,21 +8,26 @@ import type { FlashKey } from '../core/flash.ts';
 import { encodeLocation } from '../core/location.ts';
 import { wantsJson } from '../core/request-context.ts';
 import { setFlash } from './cookies.ts';
+import { finishedJson } from './finished.ts';
 import type { RequestState } from './state.ts';
 
 const JSON_TYPE = 'application/json';
 const HTML_TYPE = 'text/html; charset=UTF-8';
 
+/** Content-Type given with the other headers when the Response is made, not set on it after. */
+function withContentType(type: string, headers: HeadersInit | undefined): HeadersInit {
+  if (headers === undefined) return { 'Content-Type': type };
+  const all = new Headers(headers);
+  all.set('Content-Type', type);
+  return all;
+}
+
 export function json(body: unknown, status = 200, headers?: HeadersInit): Response {
-  const response = new Response(JSON.stringify(body), { status, headers });
-  response.headers.set('Content-Type', JSON_TYPE);
-  return response;
+  return new Response(JSON.stringify(body), { status, headers: withContentType(JSON_TYPE, headers) });
 }
 
 export function html(body: string, status = 200, headers?: HeadersInit): Response {
-  const response = new Response(body, { status, headers });
-  response.headers.set('Content-Type', HTML_TYPE);
-  return response;
+  return new Response(body, { status, headers: withContentType(HTML_TYPE, headers) });
 }
 
 export function noContent(): Response {
@@ -85,12 +90,17 @@ function returnPath(state: RequestState): string {
 
 export async function errorResponse(state: RequestState, error: AuthError): Promise<Response> {
   const { auth, request } = state;
-  const headers = new Headers();
-  if (error.retryAfterSeconds !== undefined) headers.set('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
+  const own: Array<readonly [string, string]> = [];
+  if (error.retryAfterSeconds !== undefined) own.push(['Retry-After', String(Math.ceil(error.retryAfterSeconds))]);
   // A body too large even to drain (core/input.ts, OVERSIZE_DRAIN_BYTES) is left unread: close after
   // the 413, so that the client does not send its next request down a connection we stopped reading.
-  if (error.code === 'PAYLOAD_TOO_LARGE' && state.bodyLeftOnSocket()) headers.set('Connection', 'close');
-  if (isJsonRequest(state)) return json(error.toJSON(), error.status, headers);
+  if (error.code === 'PAYLOAD_TOO_LARGE' && state.bodyLeftOnSocket()) own.push(['Connection', 'close']);
+  if (isJsonRequest(state)) {
+    // The refusal an API client (or a flood) gets: built finished, its headers given once.
+    if (state.cookies.length === 0) return finishedJson(state, error.toJSON(), error.status, own);
+    return json(error.toJSON(), error.status, own as Array<[string, string]>);
+  }
+  const headers = new Headers(own as Array<[string, string]>);
   const status = request.method === 'GET' || request.method === 'HEAD' ? 302 : 303;
   if (error.code === 'UNAUTHENTICATED' || error.code === 'REAUTH_REQUIRED') {
     const next = encodeURIComponent(returnPath(state));

@@ -10,33 +10,23 @@ import { AuthError, http, type PeerInfo } from '../../index.ts';
 const STATE = Symbol('portcullis.express.state');
 type WithState = Request & { [STATE]?: http.RequestState };
 
-/** Node's headers as Web `Headers`, in arrival order. */
-export function webHeadersOf(req: Request): Headers {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
-  return headers;
-}
-
 export function peerOf(req: Request): PeerInfo {
   return { address: req.socket.remoteAddress ?? '', secure: (req.socket as Partial<TLSSocket>).encrypted === true };
 }
 
+/** The URL as a Web Request would hold it (parsed and serialised: the core reads paths off it). */
 function urlOf(req: Request, secure: boolean): string {
-  const url = `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}${req.originalUrl || req.url}`;
-  return URL.canParse(url) ? url : `${secure ? 'https' : 'http'}://localhost${req.originalUrl || req.url}`;
+  const scheme = secure ? 'https' : 'http';
+  const path = req.originalUrl || req.url;
+  return http.parsedUrl(`${scheme}://${req.headers.host ?? 'localhost'}${path}`) ?? http.parsedUrl(`${scheme}://localhost${path}`) ?? `${scheme}://localhost/`;
 }
 
-/** The request as the core reads it: method, URL (mount points included) and headers; the body is read on demand. */
+/**
+ * The request as the core reads it: method, URL (mount points included) and headers, converted
+ * once and lazily (http.webRequestFromNode); the body is read on demand.
+ */
 export function webRequestOf(req: Request, peer: PeerInfo): globalThis.Request {
-  const url = urlOf(req, peer.secure);
-  const headers = webHeadersOf(req);
-  try {
-    return new Request(url, { method: req.method, headers });
-  } catch {
-    // CONNECT, TRACE: methods fetch refuses; safe for every check that follows.
-    return new Request(url, { method: 'GET', headers });
-  }
+  return http.webRequestFromNode(urlOf(req, peer.secure), req.method, req);
 }
 
 export function attachState(req: Request, state: http.RequestState): void {

@@ -15,26 +15,17 @@ export function peerOf(request: FastifyRequest): PeerInfo {
   return { address: socket.remoteAddress ?? '', secure: (socket as Partial<TLSSocket>).encrypted === true };
 }
 
-/** The request as the core reads it: method, URL and headers (the body comes from Fastify's parser). */
+/**
+ * The request as the core reads it: method, URL and headers, converted once and lazily
+ * (http.webRequestFromNode); the body comes from Fastify's parser.
+ */
 export function webRequestOf(request: FastifyRequest, peer: PeerInfo): Request {
   const scheme = peer.secure ? 'https' : 'http';
   const path = request.raw.url ?? '/';
   const authority = request.raw.headers[':authority'];
   const candidate = `${scheme}://${request.raw.headers.host ?? (typeof authority === 'string' ? authority : 'localhost')}${path}`;
-  const url = URL.canParse(candidate) ? candidate : `${scheme}://localhost${path}`;
-  const headers = new Headers();
-  const raw = request.raw.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] as string;
-    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not header fields.
-    if (!name.startsWith(':')) headers.append(name, raw[i + 1] as string);
-  }
-  try {
-    return new Request(url, { method: request.method, headers });
-  } catch {
-    // CONNECT, TRACE: methods fetch refuses; safe for every check that follows.
-    return new Request(url, { method: 'GET', headers });
-  }
+  const url = http.parsedUrl(candidate) ?? http.parsedUrl(`${scheme}://localhost${path}`) ?? `${scheme}://localhost/`;
+  return http.webRequestFromNode(url, request.method, request.raw);
 }
 
 export function attachState(request: FastifyRequest, state: http.RequestState): void {

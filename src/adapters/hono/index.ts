@@ -71,7 +71,7 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     if (response) c.res = response;
     else await next();
     try {
-      core.finishResponse(state, c.res.headers);
+      core.finish(state, c.res);
     } catch {
       // Immutable headers (a Response from fetch(), Response.redirect()): finish a copy.
       c.res = new Response(c.res.body, c.res);
