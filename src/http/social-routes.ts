@@ -32,10 +32,10 @@ function nextOf(state: RequestState, body?: Readonly<Record<string, unknown>>): 
  * navigation, so the next page would look signed out. A page of ours navigates on instead (a
  * same-site navigation, no script: CSP allows it). With `SESSION_SAMESITE=Lax`, a plain 303.
  */
-function continueTo(state: RequestState, location: string, flash: FlashKey): Response {
+function continueTo(state: RequestState, location: string, flash?: FlashKey): Response {
   if (state.auth.config.session.sameSite !== 'Strict') return redirectAfterPost(state, location, flash);
-  setFlash(state, flash);
-  return navigateOn(location, 'Signed in');
+  if (flash) setFlash(state, flash);
+  return navigateOn(location, flash ? 'Signed in' : 'Continue signing in');
 }
 
 /** A page that navigates to `location` at once (meta refresh: no script), with a link for the rare browser that does not. */
@@ -68,6 +68,14 @@ export function createSocialRoutes(pages: { readonly afterLogin: string }): read
       const query = new URL(request.url).searchParams;
       const result = await auth.social.callback(params.provider ?? '', query, flowCookie, client, state.principal);
       if (result.kind === 'linked') return isJsonRequest(state) ? noContent() : continueTo(state, safeNext(result.next, '/account'), 'identity_linked');
+      if (result.kind === 'second-factor') {
+        // The pending sign-in's own cookie, never a session (as after a password: http/second-factor.ts).
+        state.cookies.push(auth.http.pendingSignInCookie(result.pending, client));
+        if (isJsonRequest(state)) return json({ mfa_required: true, methods: result.pending.methods });
+        const next = safeNext(result.next, '') || null;
+        const page = auth.config.pages.secondFactor;
+        return continueTo(state, next ? `${page}?next=${encodeURIComponent(next)}` : page);
+      }
       writeSessionCookie(state, result.started);
       if (isJsonRequest(state)) return json({ user: auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
       return continueTo(state, safeNext(result.next, pages.afterLogin), 'logged_in');

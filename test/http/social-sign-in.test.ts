@@ -158,3 +158,39 @@ describe('where the callback sends the browser on', () => {
     }
   });
 });
+
+describe('a user with a second factor', () => {
+  it('signs in with the provider only to the second-factor step: no session until the code, then one', async () => {
+    const { enrolTotp, totpCode } = await import('./mfa-helpers.ts');
+    const subject = providerAccount(s.op, { email: uniqueEmail('mfa'), email_verified: true });
+    const first = s.t.client();
+    await socialSignIn(first, subject);
+    const { secret } = await enrolTotp(s.t, first);
+
+    const client = s.t.client();
+    const sessionsBefore = (await s.t.stores.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+    const res = await socialSignIn(client, subject, { next: '/docs', browser: true });
+    expect(res.status).toBe(200);
+    expect(await continuedTo(res)).toBe('/login/second-factor?next=%2Fdocs');
+    expect(client.sessionToken).toBeUndefined();
+    expect((await client.send('/auth/me')).status).toBe(401);
+    expect((await s.t.stores.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n).toBe(sessionsBefore);
+
+    const verified = await client.json<{ user: { email: string } }>('/auth/mfa/verify', { json: { method: 'totp', code: totpCode(s.t, secret) } });
+    expect(verified.res.status).toBe(200);
+    expect((await client.send('/auth/me')).status).toBe(200);
+  });
+
+  it('answers JSON callers with mfa_required and the methods', async () => {
+    const { enrolTotp } = await import('./mfa-helpers.ts');
+    const subject = providerAccount(s.op, { email: uniqueEmail('mfajson'), email_verified: true });
+    const first = s.t.client();
+    await socialSignIn(first, subject);
+    await enrolTotp(s.t, first);
+    const client = s.t.client();
+    const res = await socialSignIn(client, subject, { browser: false });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ mfa_required: true, methods: expect.arrayContaining(['totp']) });
+    expect(client.sessionToken).toBeUndefined();
+  });
+});
