@@ -34,6 +34,11 @@ import type { SocialSignInResult, StartedSocialSignIn } from './flows/social-sig
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
 export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, StartedSession, UserSummary };
 export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialSignIn };
+import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
+import type { MfaStatus, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { SecondFactorMethod } from './flows/second-factor-check.ts';
+
+export type { FirstFactorOutcome, MfaStatus, PendingSecondFactor, SecondFactorMethod, TotpSetup };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -129,6 +134,11 @@ export interface AuthHttp {
   needsCsrf(via: Mechanism): boolean;
   /** The JS-readable `XSRF-TOKEN` cookie (double submit for SPAs), when enabled. */
   xsrfCookie(token: string, client: ClientInfo): string | null;
+  /** The pending sign-in's own cookie (HttpOnly, short-lived): never a session cookie, read by no guard. */
+  pendingSignInCookie(pending: PendingSecondFactor, client: ClientInfo): string;
+  clearPendingSignInCookie(client: ClientInfo): string;
+  /** The pending sign-in cookie's value, if the request carries one (checked by `auth.mfa`). */
+  readPendingSignIn(headers: Headers, client: ClientInfo): string | undefined;
   /** The Set-Cookie that deletes the `XSRF-TOKEN` cookie, when enabled. */
   clearXsrfCookie(client: ClientInfo): string | null;
   /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
@@ -142,7 +152,13 @@ export interface AuthSessions {
    * exists, the previous session is deleted server-side (one browser, one live session).
    */
   register(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  /**
+   * A password login for a library caller that has no second step to offer: an account with a
+   * second factor is refused with MFA_REQUIRED (after its password was right). Routes use `signIn`.
+   */
   login(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  /** A password login: a session, or — for an account with a second factor — the pending second-factor step (no session). */
+  signIn(body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<FirstFactorOutcome>;
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   /**
    * `/auth/verify`: the password again makes the session fresh under a new cookie token (the old
@@ -233,6 +249,8 @@ export interface AuthAdmin {
   importUser(input: ImportUserInput, client: ClientInfo): Promise<{ user: PublicUser; format: string }>;
   /** Sets a user's password: the policy applies; every session and token of the user dies. */
   setPassword(userId: string, password: string, client: ClientInfo): Promise<void>;
+  /** Removes every second factor of a user (a lost device): audited as `mfa.reset` with the actor. */
+  resetSecondFactors(actor: Principal, userId: string, client: ClientInfo): Promise<void>;
   /** The audit trail, newest first (queued events are stored first). */
   listAudit(query: AuditQuery): Promise<{ records: readonly AuditRecord[]; total: number }>;
 }
@@ -262,6 +280,23 @@ export interface AuthSocial {
   clearFlowCookie(client: ClientInfo): string;
 }
 
+/** Second factors: one's own (enrolment under a fresh login) and finishing a pending sign-in. */
+export interface AuthMfa {
+  status(principal: Principal): Promise<MfaStatus>;
+  setUpTotp(principal: Principal): Promise<TotpSetup>;
+  /** The first code confirms the app; the first factor also returns ten recovery codes (shown once). */
+  confirmTotp(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }>;
+  removeTotp(principal: Principal, client: ClientInfo): Promise<void>;
+  regenerateRecoveryCodes(principal: Principal, client: ClientInfo): Promise<string[]>;
+  /** What the second-factor step offers for the pending sign-in `token`; undefined when there is none. */
+  pendingMethods(token: string | undefined): Promise<readonly SecondFactorMethod[] | undefined>;
+  /**
+   * `POST /auth/mfa/verify`: a code for the pending sign-in `token` → the session. UNAUTHENTICATED: the
+   * pending sign-in is gone (start over); INVALID_CREDENTIALS: wrong code; RATE_LIMITED: the account's MFA budget is spent.
+   */
+  completeSignIn(token: string | undefined, body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+}
+
 /** Listening to security events (the audit log always listens). */
 export interface AuthEvents {
   /** Adds a listener; returns the function that removes it. A sink must not throw (if it does, the others still run). */
@@ -278,6 +313,7 @@ export interface Auth {
   readonly tokens: AuthTokens;
   readonly admin: AuthAdmin;
   readonly social: AuthSocial;
+  readonly mfa: AuthMfa;
   readonly events: AuthEvents;
   /** Whether the stores answer (a health check's question). */
   ping(): Promise<boolean>;

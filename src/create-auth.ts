@@ -45,6 +45,10 @@ import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
 import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
 import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
+import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
+import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
+import { readSecondFactorInput } from './flows/second-factor-check.ts';
+import { createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export type {
@@ -55,6 +59,7 @@ export type {
   AuthHttp,
   AuthPasswords,
   AuthSessions,
+  AuthSocial,
   AuthTokens,
   AuthenticationMemo,
   CreateAuthOptions,
@@ -90,6 +95,7 @@ function createTokenSigning(pems: readonly string[] | undefined, claims: { issue
 
 const SESSION_COOKIE = 'portcullis_session';
 const PRE_SESSION_COOKIE = 'portcullis_pre';
+const PENDING_SIGN_IN_COOKIE = 'portcullis_mfa';
 
 
 function defaultSecurityLogger(environment: AuthConfig['environment']): SecurityLogger {
@@ -167,7 +173,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       await mailer.send(message);
     });
   const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
-  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, emit };
+  const mfa = {
+    pending: createPendingCodec(config.secretKey, config.mfa.pendingTtlMs, random),
+    sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
+    budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
+  };
+  const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, caches, signing, mfa, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
@@ -260,6 +271,13 @@ export function createAuth(options: CreateAuthOptions): Auth {
       needsCsrf: (via) => csrfMechanisms.has(via),
       xsrfCookie: (token, client) =>
         config.csrf.xsrfCookie ? serializeCookie('XSRF-TOKEN', token, { httpOnly: false, secure: client.secure, sameSite: 'Strict', path: '/' }) : null,
+      pendingSignInCookie: (pending, client) =>
+        serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), pending.token, {
+          ...cookieBase(client),
+          maxAgeSeconds: Math.max(1, Math.floor((pending.expiresAtMs - clock.nowMs()) / 1000)),
+        }),
+      clearPendingSignInCookie: (client) => serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
+      readPendingSignIn: (headers, client) => readCookie(headers.get('cookie'), cookieName(PENDING_SIGN_IN_COOKIE, client.secure)),
       clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
       async rateLimit(route, rule, client) {
         const decision = await consumeRateLimit(kernel, route, rule, client);
@@ -268,7 +286,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
     },
     sessions: {
       register: async (body, client, previous) => endPreviousSession(previous, await signUp(kernel, readSignUpInput(body, kernel), client)),
-      login: async (body, client, previous) => endPreviousSession(previous, await signIn(kernel, readSignInInput(body, kernel), client)),
+      login: async (body, client, previous) => {
+        const outcome = await signIn(kernel, readSignInInput(body, kernel), client);
+        if (outcome.kind !== 'session') throw new AuthError('MFA_REQUIRED');
+        return endPreviousSession(previous, outcome.started);
+      },
+      signIn: async (body, client, previous) => {
+        const outcome = await signIn(kernel, readSignInInput(body, kernel), client);
+        if (outcome.kind === 'session') await endPreviousSession(previous, outcome.started);
+        return outcome;
+      },
       logout: (principal, client) => signOut(kernel, principal, client),
       verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
       isFresh: (principal, rule) =>
@@ -326,6 +353,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
         await checkNewPassword(kernel, password, { email: user.email, username: user.username }, 'password');
         await setNewPassword(kernel, user, password, 'admin', client);
       },
+      resetSecondFactors: (actor, userId, client) => resetSecondFactors(kernel, actor, userId, client),
       listAudit: async (query) => {
         await trail.flush();
         return stores.audit.listAuditRecords(query);
@@ -348,6 +376,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
       flowCookie: (started, client) => serializeCookie(flowCookieNameFor(client), started.flowCookie, { ...flowCookieBase(client), maxAgeSeconds: started.maxAgeSeconds }),
       readFlowCookie: (headers, client) => readCookie(headers.get('cookie'), flowCookieNameFor(client)),
       clearFlowCookie: (client) => serializeCookie(flowCookieNameFor(client), '', { ...flowCookieBase(client), maxAgeSeconds: 0 }),
+    },
+    mfa: {
+      status: (principal) => mfaStatus(kernel, principal),
+      setUpTotp: (principal) => setUpTotp(kernel, principal),
+      confirmTotp: (principal, body, client) => confirmTotp(kernel, principal, body, client),
+      removeTotp: (principal, client) => removeTotp(kernel, principal, client),
+      regenerateRecoveryCodes: (principal, client) => regenerateRecoveryCodes(kernel, principal, client),
+      pendingMethods: (token) => pendingSecondFactorMethods(kernel, token),
+      completeSignIn: async (token, body, client, previous) =>
+        endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
     },
     events: {
       on(sink) {

@@ -13,6 +13,7 @@ export {
   type AuthHttp,
   type AuthPasswords,
   type AuthSessions,
+  type AuthSocial,
   type AuthTokens,
   type CreateAuthOptions,
   type ImportUserInput,
@@ -31,9 +32,11 @@ export { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventType, type EventSink } 
 export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
+export type { IdentityRecord, IdentityStore } from './core/stores.ts';
 export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createMemoryOneTimeTokenStore } from './stores/memory/one-time-token-store.ts';
+export { createMemoryIdentityStore } from './stores/memory/identity-store.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';
 export { createPasswordHasher, closeHashPools, OWASP_ARGON2ID, type PasswordHasher, type Argon2Params, type HashPoolOptions } from './features/passwords/index.ts';
 export { FLASH_MESSAGES, FLASH_COOKIE, isFlashKey, type FlashKey, type FlashMessage } from './features/flash/index.ts';

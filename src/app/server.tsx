@@ -57,7 +57,8 @@ function pageNext(c: Context): string | null {
 export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}): ReferenceApp {
   const pc = honoAuth(auth, {
     views: {
-      login: (v) => (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} />).toString(),
+      login: (v) =>
+        (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} providers={auth.social.providers()} />).toString(),
       register: (v) =>
         (
           <RegisterPage
@@ -67,6 +68,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
             errors={v.errors}
             formError={v.formError}
             next={v.next}
+            providers={auth.social.providers()}
           />
         ).toString(),
       verify: (v) =>
@@ -105,13 +107,15 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   app.get('/register', async (c) => {
     const { user, csrfToken, flash } = await frame(c);
     if (user) return c.redirect(auth.config.pages.afterLogin, 302);
-    return c.html(<RegisterPage csrfToken={csrfToken} flash={flash} values={{ email: '', username: '' }} errors={{}} formError={null} next={pageNext(c)} />);
+    return c.html(
+      <RegisterPage csrfToken={csrfToken} flash={flash} values={{ email: '', username: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} />,
+    );
   });
 
   app.get('/login', async (c) => {
     const { user, csrfToken, flash } = await frame(c);
     if (user) return c.redirect(pageNext(c) ?? auth.config.pages.afterLogin, 302);
-    return c.html(<LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} />);
+    return c.html(<LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} />);
   });
 
   // The nav's "Log out" posts here too; 307 keeps the method, the body and its CSRF token.
@@ -159,10 +163,23 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   const accountPage = async (c: Context<AuthEnv>, extra: { newToken?: { name: string; token: string }; tokenErrors?: Record<string, string> } = {}, status: 200 | 201 | 400 = 200) => {
     const { user, csrfToken, flash } = await frame(c);
     const principal = c.get('principal') as Principal;
-    const [sessions, tokens] = await Promise.all([auth.sessions.list(principal), auth.tokens.listApiTokens(principal)]);
+    const [sessions, tokens, identities] = await Promise.all([auth.sessions.list(principal), auth.tokens.listApiTokens(principal), auth.social.identities(principal)]);
+    const identityViews = identities.map((i) => ({ id: i.id, provider: i.provider, email: i.email, created: i.created, lastUsed: i.last_used }));
     const sessionViews = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
     const tokenViews = tokens.map((t) => ({ id: t.id, name: t.name, hint: t.hint, createdAt: t.created_at, expiresAt: t.expires_at, lastUsedAt: t.last_used_at, lastUsedIp: t.last_used_ip }));
-    return c.html(<AccountPage user={user!} csrfToken={csrfToken} flash={flash} sessions={sessionViews} apiTokens={tokenViews} {...extra} />, status);
+    return c.html(
+      <AccountPage
+        user={user!}
+        csrfToken={csrfToken}
+        flash={flash}
+        sessions={sessionViews}
+        apiTokens={tokenViews}
+        identities={identityViews}
+        providers={auth.social.providers()}
+        {...extra}
+      />,
+      status,
+    );
   };
 
   app.get('/account', pc.required(), (c) => accountPage(c));

@@ -214,6 +214,13 @@ describe('one schema for code and environment', () => {
     ['TRUST_PROXY', '10.0.0.0/33', { trustProxy: '10.0.0.0/33' }, 'trustProxy (TRUST_PROXY) must be false, loopback, a hop count, or a comma list of CIDRs (bad entry "10.0.0.0/33")'],
     ['TRUST_PROXY_HEADER', 'x-real-ip', { trustProxyHeader: 'x-real-ip' }, 'trustProxyHeader (TRUST_PROXY_HEADER) must be x-forwarded-for or forwarded (got "x-real-ip")'],
     ['SECRET_KEY', 'short', { secretKey: 'short' }, 'secretKey (SECRET_KEY) must be at least 32 bytes (generate one: openssl rand -base64 48)'],
+    // The refused key is never echoed.
+    ['SECRET_KEY_PREVIOUS', 'short', { previousSecretKeys: ['short'] }, 'previousSecretKeys[0] (SECRET_KEY_PREVIOUS) must each be at least 32 bytes'],
+    ['MFA_ISSUER', 'x'.repeat(65), { mfa: { issuer: 'x'.repeat(65) } }, `mfa.issuer (MFA_ISSUER) must be text of 1 to 64 characters (got "${'x'.repeat(65)}")`],
+    ['MFA_REQUIRED_ROLES', `admin,${'r'.repeat(65)}`, { mfa: { requiredRoles: ['admin', 'r'.repeat(65)] } }, `mfa.requiredRoles[1] (MFA_REQUIRED_ROLES) must be text of 1 to 64 characters (got "${'r'.repeat(65)}")`],
+    ['MFA_PENDING_TTL', '2h', { mfa: { pendingTtlMs: 7_200_000 } }, 'mfa.pendingTtlMs (MFA_PENDING_TTL) must be a duration from 10s to 1h (got 2h)'],
+    ['MFA_ATTEMPTS_PER_SIGNIN', '0', { mfa: { attemptsPerSignIn: 0 } }, 'mfa.attemptsPerSignIn (MFA_ATTEMPTS_PER_SIGNIN) must be a whole number from 1 to 20 (got 0)'],
+    ['MFA_ATTEMPT_BUDGET', '0/1h', { mfa: { attemptBudget: { count: 0, windowMs: 3_600_000 } } }, 'mfa.attemptBudget.count (MFA_ATTEMPT_BUDGET) must be a whole number from 1 to 1000000000 (got 0)'],
   ];
 
   it.each(ROWS)('%s=%j and the same value in code are refused alike', (variable, text, options, detail) => {

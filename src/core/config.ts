@@ -27,6 +27,11 @@ export interface AuthConfig {
   readonly publicOrigin: string;
   /** ≥ 32 bytes; keys every HMAC (CSRF tokens, flash messages). */
   readonly secretKey: string;
+  /**
+   * Earlier SECRET_KEYs, newest first (SECRET_KEY_PREVIOUS): they only open what they sealed (second-factor
+   * secrets), which is re-sealed under SECRET_KEY at its next use. Nothing is ever signed with them.
+   */
+  readonly previousSecretKeys: readonly string[];
   readonly trustProxy: TrustProxy;
   /** The one forwarding header believed from a trusted proxy: `x-forwarded-for` (+ `X-Forwarded-Proto`) or RFC 7239 `forwarded`. */
   readonly trustProxyHeader: TrustProxyHeader;
@@ -110,6 +115,19 @@ export interface AuthConfig {
     readonly issuer: string | null;
     readonly audience: string | null;
   };
+  /** Multi-factor sign-in (docs/mfa.md). */
+  readonly mfa: {
+    /** Shown in authenticator apps beside the account. */
+    readonly issuer: string;
+    /** Users holding any of these roles must enrol a second factor before any guarded route (403 MFA_ENROLLMENT_REQUIRED). */
+    readonly requiredRoles: readonly string[];
+    /** How long a pending sign-in (first factor right, second due) lives. */
+    readonly pendingTtlMs: number;
+    /** Codes one pending sign-in may try before it dies. */
+    readonly attemptsPerSignIn: number;
+    /** Failed second-factor codes one account may have per window (separate from the password budget). */
+    readonly attemptBudget: RateLimitRule;
+  };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
     readonly login: string;
@@ -119,6 +137,10 @@ export interface AuthConfig {
     readonly forgotPassword: string;
     /** The page the reset e-mail links to (`?token=…`). */
     readonly resetPassword: string;
+    /** Where a browser enters its second factor after a correct password. */
+    readonly secondFactor: string;
+    /** Where a browser enrols (and manages) its second factors. */
+    readonly mfaSetup: string;
   };
   /** Social sign-in (docs/social-login.md). */
   readonly oauth: OAuthConfig;
@@ -185,6 +207,7 @@ function defaultsFor(
     environment,
     // Production has no default origin: PUBLIC_URL is required there.
     ...(production ? {} : { publicOrigin: 'http://127.0.0.1:3000' }),
+    previousSecretKeys: [],
     trustProxy: 'false',
     trustProxyHeader: 'x-forwarded-for',
     forceHttps: production,
@@ -233,8 +256,24 @@ function defaultsFor(
     ipv6PrefixLength: 64,
     csrf: { mechanisms: ['session', 'basic'], trustedOrigins: [], xsrfCookie: false },
     tokens: { accessTtlMs: 15 * 60_000, refreshTtlMs: 90 * 86_400_000, refreshIdleMs: 7 * 86_400_000, stateCacheTtlMs: 30_000, issuer: null, audience: null },
-    pages: { login: '/login', verify: '/verify', afterLogin: '/', afterLogout: '/', forgotPassword: '/forgot-password', resetPassword: '/reset-password' },
     oauth: { providers: {}, autolink: 'off', flowTtlMs: 10 * 60_000 },
+    mfa: {
+      issuer: 'Portcullis',
+      requiredRoles: [],
+      pendingTtlMs: 5 * 60_000,
+      attemptsPerSignIn: 5,
+      attemptBudget: { count: 10, windowMs: 15 * 60_000 },
+    },
+    pages: {
+      login: '/login',
+      verify: '/verify',
+      afterLogin: '/',
+      afterLogout: '/',
+      forgotPassword: '/forgot-password',
+      resetPassword: '/reset-password',
+      secondFactor: '/login/second-factor',
+      mfaSetup: '/account/security',
+    },
   };
 }
 
@@ -382,6 +421,7 @@ function schemaFor(environment: Environment) {
   return z.strictObject({
     environment: oneOf(['development', 'production', 'test']),
     secretKey: secretKey(environment),
+    previousSecretKeys: z.array(text(32, 4096, 'must each be at least 32 bytes'), { error: 'must be a list of earlier secret keys' }).max(8, { error: 'must list at most 8 keys' }),
     // Missing only in production, which has no default.
     publicOrigin: origin('is required in production'),
     trustProxy: trustProxy(),
@@ -455,7 +495,16 @@ function schemaFor(environment: Environment) {
       issuer: text(1, 2048).nullable(),
       audience: text(1, 2048).nullable(),
     }),
+    mfa: z.strictObject({
+      issuer: text(1, 64),
+      requiredRoles: z.array(text(1, 64), { error: 'must be a list of role names' }),
+      pendingTtlMs: duration(10_000, 3_600_000),
+      attemptsPerSignIn: wholeNumber(1, 20),
+      attemptBudget: rule(),
+    }),
     pages: z.strictObject({
+      secondFactor: pagePath(),
+      mfaSetup: pagePath(),
       login: pagePath(),
       verify: pagePath(),
       afterLogin: pagePath(),
@@ -499,7 +548,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 function describeInput(path: string, input: unknown): string {
-  if (path === 'secretKey' || path.endsWith('.clientSecret') || input === undefined) return '';
+  if (path === 'secretKey' || path.startsWith('previousSecretKeys') || path.endsWith('.clientSecret') || input === undefined) return '';
   if (typeof input === 'number') return ` (got ${path.endsWith('Ms') && Number.isSafeInteger(input) ? formatDurationMs(input) : input})`;
   if (typeof input === 'string') return ` (got ${JSON.stringify(input.length > 80 ? `${input.slice(0, 80)}…` : input)})`;
   if (typeof input === 'boolean' || input === null) return ` (got ${input})`;

@@ -91,6 +91,12 @@ describe('readEnvOptions', () => {
       MAIL_FROM: 'Example <auth@example.com>',
       OAUTH_AUTOLINK: 'verified',
       OAUTH_FLOW_TTL: '5m',
+      SECRET_KEY_PREVIOUS: `${'p'.repeat(40)}, ${'q'.repeat(40)}`,
+      MFA_ISSUER: 'Example',
+      MFA_REQUIRED_ROLES: 'admin, auditor',
+      MFA_PENDING_TTL: '2m',
+      MFA_ATTEMPTS_PER_SIGNIN: '3',
+      MFA_ATTEMPT_BUDGET: '6/30m',
     };
     expect(Object.keys(env).sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
     expect(parseEnv(env)).toMatchObject({
@@ -136,6 +142,8 @@ describe('readEnvOptions', () => {
       },
       mailFrom: 'Example <auth@example.com>',
       oauth: { autolink: 'verified', flowTtlMs: 300_000 },
+      previousSecretKeys: ['p'.repeat(40), 'q'.repeat(40)],
+      mfa: { issuer: 'Example', requiredRoles: ['admin', 'auditor'], pendingTtlMs: 120_000, attemptsPerSignIn: 3, attemptBudget: { count: 6, windowMs: 1_800_000 } },
     });
   });
 

@@ -14,6 +14,7 @@ export const ENV_VARIABLES = {
   NODE_ENV: ['environment', 'text'],
   PUBLIC_URL: ['publicOrigin', 'text'],
   SECRET_KEY: ['secretKey', 'text'],
+  SECRET_KEY_PREVIOUS: ['previousSecretKeys', 'list'],
   TRUST_PROXY: ['trustProxy', 'text'],
   TRUST_PROXY_HEADER: ['trustProxyHeader', 'text'],
   FORCE_HTTPS: ['forceHttps', 'boolean'],
@@ -61,6 +62,11 @@ export const ENV_VARIABLES = {
   TOKEN_STATE_CACHE_TTL: ['tokens.stateCacheTtlMs', 'duration'],
   OAUTH_AUTOLINK: ['oauth.autolink', 'text'],
   OAUTH_FLOW_TTL: ['oauth.flowTtlMs', 'duration'],
+  MFA_ISSUER: ['mfa.issuer', 'text'],
+  MFA_REQUIRED_ROLES: ['mfa.requiredRoles', 'list'],
+  MFA_PENDING_TTL: ['mfa.pendingTtlMs', 'duration'],
+  MFA_ATTEMPTS_PER_SIGNIN: ['mfa.attemptsPerSignIn', 'number'],
+  MFA_ATTEMPT_BUDGET: ['mfa.attemptBudget', 'rule'],
 } as const satisfies Record<string, readonly [string, TextForm]>;
 
 export type EnvVariable = keyof typeof ENV_VARIABLES;

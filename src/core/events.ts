@@ -8,6 +8,12 @@ export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inacti
 
 export type Mechanism = 'session' | 'token' | 'basic';
 
+/** How one factor was proved: password, one-time code, recovery code, passkey, e-mailed code/link, an identity provider. */
+export type AuthMethod = 'pwd' | 'otp' | 'recovery' | 'passkey' | 'email' | 'oidc';
+
+/** Why a second factor was refused (audit only). */
+export type MfaFailureReason = 'wrong_code' | 'replayed' | 'sign_in_spent' | 'account_budget';
+
 /** Who and when, on every event. */
 interface EventBase {
   readonly ip: string;
@@ -55,6 +61,12 @@ export type AuthEvent = EventBase &
     | { type: 'oauth.succeeded'; userId: string; provider: string; created: boolean }
     | { type: 'oauth.failed'; provider: string; reason: OAuthFailureReason; userId?: string }
     | { type: 'identity.linked' | 'identity.unlinked'; userId: string; provider: string; by: 'user' | 'autolink' }
+    | { type: 'mfa.challenged'; userId: string; via: AuthMethod }
+    | { type: 'mfa.succeeded'; userId: string; method: AuthMethod }
+    | { type: 'mfa.failed'; userId: string; method: AuthMethod; reason: MfaFailureReason }
+    | { type: 'mfa.enrolled' | 'mfa.removed'; userId: string; method: AuthMethod; actorId?: string }
+    | { type: 'mfa.recovery_codes_generated'; userId: string }
+    | { type: 'mfa.reset'; userId: string; actorId: string }
   );
 
 /** Why a social sign-in callback was refused (audit only; the browser sees one friendly page). */
@@ -124,6 +136,13 @@ export const AUTH_EVENT_TYPES = [
   'oauth.failed',
   'identity.linked',
   'identity.unlinked',
+  'mfa.challenged',
+  'mfa.succeeded',
+  'mfa.failed',
+  'mfa.enrolled',
+  'mfa.removed',
+  'mfa.recovery_codes_generated',
+  'mfa.reset',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

@@ -25,6 +25,9 @@ export const FLASH_MESSAGES = {
   password_changed: { kind: 'success', text: 'Your password has been changed. Every other session and API token was signed out.' },
   identity_linked: { kind: 'success', text: 'The provider was linked: you can now sign in with it.' },
   identity_unlinked: { kind: 'info', text: 'The provider was unlinked.' },
+  mfa_sign_in_expired: { kind: 'info', text: 'Your sign-in expired before the second step. Log in again.' },
+  mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
+  mfa_removed: { kind: 'info', text: 'The authenticator app was removed. Two-step sign-in is off.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -366,6 +366,41 @@ export interface IdentityStore {
   deleteIdentityOfUser(id: string, userId: string, options: { keepOne: boolean }): Promise<'deleted' | 'not-found' | 'last'>;
 }
 
+/** A user's TOTP authenticator: the secret sealed (never plain), confirmed by a first code. */
+export interface TotpRecord {
+  readonly userId: string;
+  /** AES-256-GCM under a key derived from SECRET_KEY (features/mfa/seal.ts); never the plain secret. */
+  readonly sealedSecret: string;
+  readonly createdAtMs: number;
+  /** Null while enrolment waits for its first code: an unconfirmed secret is no factor. */
+  readonly confirmedAtMs: number | null;
+  /** The last time step a code was accepted for: a code is good once per step (replay refused). */
+  readonly lastUsedStep: number;
+}
+
+/** Second factors. Every "use" is one atomic conditional write: of racing callers, one wins. */
+export interface MfaStore {
+  findTotp(userId: string): Promise<TotpRecord | undefined>;
+  /** Stores a new, unconfirmed secret in place of an unconfirmed one; false (nothing written) when a confirmed one exists. */
+  saveUnconfirmedTotp(userId: string, sealedSecret: string, nowMs: number): Promise<boolean>;
+  /**
+   * Accepts the code of `step`: sets `lastUsedStep` (and, when `confirm`, the confirmation time)
+   * only while the stored step is lower and the secret is still `sealedSecret` — false otherwise
+   * (replayed step, replaced or removed secret).
+   */
+  useTotpStep(userId: string, sealedSecret: string, step: number, nowMs: number, confirm: boolean): Promise<boolean>;
+  /** Re-seals a secret (SECRET_KEY rotation) only while it is still `previous`. */
+  resealTotp(userId: string, previous: string, next: string): Promise<boolean>;
+  deleteTotp(userId: string): Promise<boolean>;
+  /** Replaces every recovery code of the user with these hashes (the old ones die in the same write). */
+  replaceRecoveryCodes(userId: string, codeHashes: readonly string[], nowMs: number): Promise<void>;
+  /** Uses one code: marks it used only if it is the user's and unused; true for exactly one of racing callers. */
+  useRecoveryCode(userId: string, codeHash: string, nowMs: number): Promise<boolean>;
+  countRecoveryCodes(userId: string): Promise<number>;
+  /** Removes every second factor of the user (TOTP and recovery codes); whether there was any. */
+  deleteFactorsOfUser(userId: string): Promise<boolean>;
+}
+
 /** Everything persistent the kernel needs, opened and closed together. */
 export interface Stores {
   readonly users: UserStore;
@@ -374,6 +409,7 @@ export interface Stores {
   readonly audit: AuditStore;
   readonly tokens: TokenStore;
   readonly identities: IdentityStore;
+  readonly mfa: MfaStore;
   readonly oneTimeTokens: OneTimeTokenStore;
   /** Answers whether the database is reachable (for /healthz). */
   ping(): Promise<boolean>;

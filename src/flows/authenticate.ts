@@ -8,6 +8,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import { evaluateSession } from '../features/sessions/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
 import { reserveRateLimit } from './rate-limit.ts';
+import { secondFactorMethods } from './second-factor-check.ts';
 import { origin, type Kernel, type Mechanism, type Principal } from './kernel.ts';
 
 export const MECHANISM_ORDER: readonly Mechanism[] = ['token', 'session', 'basic'];
@@ -86,6 +87,8 @@ export async function authenticateBasic(kernel: Kernel, header: string | null, c
     return null;
   }
   await limit.release();
+  // Basic has no second step: an account with a second factor is never signed in by its password alone.
+  if ((await secondFactorMethods(kernel, result.user.id)).length > 0) throw new AuthError('MFA_REQUIRED');
   const authorization = await kernel.stores.roles.authorizationOfUser(result.user.id);
   return { user: result.user, authorization, via: 'basic', session: null };
 }

@@ -3,8 +3,8 @@ import { FieldCollector, readFlag, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
+import { finishFirstFactor, type FirstFactorOutcome } from './finish-first-factor.ts';
 import { type Kernel, readPresentedPassword } from './kernel.ts';
-import { startSession, type StartedSession } from './start-session.ts';
 
 export interface SignInInput {
   readonly identity: string;
@@ -21,8 +21,9 @@ export function readSignInInput(body: BodyFields, kernel: Kernel): SignInInput {
   return { identity: identity.trim(), password, remember: readFlag(body.remember) };
 }
 
-export async function signIn(kernel: Kernel, input: SignInInput, client: ClientInfo): Promise<StartedSession> {
+/** The password, then a session — or, for a user with a second factor, the pending second-factor step. */
+export async function signIn(kernel: Kernel, input: SignInInput, client: ClientInfo): Promise<FirstFactorOutcome> {
   const result = await checkCredentials(kernel, input.identity, input.password, client, 'session');
   if (!result.ok) throw credentialFailure(kernel, input.identity, result, 'session', client);
-  return startSession(kernel, result.user, client, input.remember);
+  return finishFirstFactor(kernel, result.user, client, input.remember, 'pwd');
 }

@@ -205,8 +205,12 @@ async function createSocialUser(kernel: Kernel, name: string, profile: ProviderP
     );
   } catch (error) {
     if (error instanceof IdentityRace) return undefined;
-    // The address was registered a moment ago: never linked silently either.
-    if (error instanceof AuthError && error.code === 'INVALID_INPUT') throw fail('account_exists', undefined, 'SOCIAL_ACCOUNT_EXISTS');
+    if (error instanceof AuthError && error.code === 'INVALID_INPUT') {
+      // The address was taken a moment ago — by a concurrent first sign-in of this same provider
+      // account (its user row commits first), or by someone else: never linked silently either.
+      if (await kernel.stores.identities.findIdentity(profile.issuer, profile.subject)) return undefined;
+      throw fail('account_exists', undefined, 'SOCIAL_ACCOUNT_EXISTS');
+    }
     throw error;
   }
 }

@@ -13,6 +13,7 @@ import { EMAIL_MAX_LENGTH } from '../features/identity/index.ts';
 import { createOpaqueToken, opaqueKind, parseBearer } from '../features/tokens/index.ts';
 import { checkCredentials, credentialFailure } from './credentials.ts';
 import { loadUserState, origin, type Kernel, type Principal, readPresentedPassword } from './kernel.ts';
+import { secondFactorMethods } from './second-factor-check.ts';
 
 export interface TokenPair {
   readonly access_token: string;
@@ -64,6 +65,8 @@ export async function signInForTokens(kernel: Kernel, body: BodyFields, client: 
   fields.throwIfAny();
   const result = await checkCredentials(kernel, identity, password, client, 'token');
   if (!result.ok) throw credentialFailure(kernel, identity, result, 'token', client);
+  // No second step exists here: an account with a second factor gets no tokens from its password alone.
+  if ((await secondFactorMethods(kernel, result.user.id)).length > 0) throw new AuthError('MFA_REQUIRED');
   return issueTokenPair(kernel, result.user, client);
 }
 

@@ -110,6 +110,11 @@ export async function errorResponse(state: RequestState, error: AuthError): Prom
     for (const [name, value] of headers) response.headers.set(name, value);
     return response;
   }
+  if (error.code === 'MFA_ENROLLMENT_REQUIRED') {
+    const response = redirectTo(`${auth.config.pages.mfaSetup}?next=${encodeURIComponent(returnPath(state))}`, status);
+    for (const [name, value] of headers) response.headers.set(name, value);
+    return response;
+  }
   const principal = state.principal;
   const csrfToken = principal?.session ? auth.http.csrfToken({ kind: 'session', sessionId: principal.session.id }) : '';
   const page = await state.core.views.error({

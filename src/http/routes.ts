@@ -11,6 +11,7 @@ import { clearSessionCookies, csrfTokenFor, offerXsrfCookie, writeSessionCookie 
 import { enforceCsrf } from './csrf.ts';
 import { cookielessPost, credentialPost, fresh, rateLimit, required, type Guard } from './guards.ts';
 import { identify } from './mechanisms.ts';
+import { secondFactorDue } from './second-factor.ts';
 import { html, isJsonRequest, json, noContent, redirectAfterPost } from './respond.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import type { AuthViews, FormView } from './views.ts';
@@ -28,16 +29,16 @@ export interface AuthRoute {
 }
 
 /** The signed-in principal (a `required` step ran before). */
-function principalOf(state: RequestState): Principal {
+export function principalOf(state: RequestState): Principal {
   if (!state.principal) throw new AuthError('UNAUTHENTICATED');
   return state.principal;
 }
 
-function text(value: unknown): string {
+export function text(value: unknown): string {
   return typeof value === 'string' && value.isWellFormed() ? value.slice(0, 320) : '';
 }
 
-function nextOf(body: BodyFields, state: RequestState): string | null {
+export function nextOf(body: BodyFields, state: RequestState): string | null {
   const next = body.next ?? new URL(state.request.url).searchParams.get('next') ?? undefined;
   return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
 }
@@ -53,10 +54,10 @@ function formErrorText(error: AuthError): string | null {
   return error.fields ? null : error.message;
 }
 
-type Render = (view: FormView) => ReturnType<AuthViews['login']>;
+export type Render = (view: FormView) => ReturnType<AuthViews['login']>;
 
 /** Re-shows a form with what went wrong (browsers; bad input, bad credentials, lock-out), or rethrows. */
-async function formFailure(state: RequestState, error: unknown, render: Render, values: Record<string, string>): Promise<Response> {
+export async function formFailure(state: RequestState, error: unknown, render: Render, values: Record<string, string>): Promise<Response> {
   if (!(error instanceof AuthError) || isJsonRequest(state)) throw error;
   if (error.code !== 'INVALID_INPUT' && error.code !== 'INVALID_CREDENTIALS' && error.code !== 'RATE_LIMITED') throw error;
   const body = await bodyOf(state).catch(() => ({}));
@@ -106,7 +107,10 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     route('POST', '/login', [rateLimit('login', (a) => a.config.rateLimits.login), credential], async (state) => {
       const body = await bodyOf(state);
       try {
-        writeSessionCookie(state, await state.auth.sessions.login(body, state.client, state.principal));
+        const outcome = await state.auth.sessions.signIn(body, state.client, state.principal);
+        // A second factor is due: only the pending sign-in's own cookie, no session (docs/mfa.md).
+        if (outcome.kind === 'second-factor') return secondFactorDue(state, outcome.pending, nextOf(body, state));
+        writeSessionCookie(state, outcome.started);
         if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
         return redirectAfterPost(state, safeNext(body.next, afterLogin), 'logged_in');
       } catch (error) {

@@ -6,7 +6,7 @@
 import { AuthError } from '../core/errors.ts';
 import { safeNext } from '../core/safe-next.ts';
 import type { Principal } from '../auth.ts';
-import { writeSessionCookie } from './cookies.ts';
+import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
 import { fresh, rateLimit, required } from './guards.ts';
 import { isJsonRequest, json, noContent, redirectAfterPost, redirectTo } from './respond.ts';
 import { bodyOf, type RequestState } from './state.ts';
@@ -45,7 +45,7 @@ export function createSocialRoutes(pages: { readonly afterLogin: string }): read
       const result = await auth.social.callback(params.provider ?? '', query, flowCookie, client, state.principal);
       if (result.kind === 'linked') return redirectAfterPost(state, safeNext(result.next, '/account'), 'identity_linked');
       writeSessionCookie(state, result.started);
-      if (isJsonRequest(state)) return json({ user: auth.access.publicUser(principalOf(state)) });
+      if (isJsonRequest(state)) return json({ user: auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
       return redirectAfterPost(state, safeNext(result.next, pages.afterLogin), 'logged_in');
     }),
 

@@ -33,6 +33,8 @@ export interface AuthViews {
   /** `values.token` carries the link's token into the form's hidden field. */
   resetPassword(view: FormView): HtmlContent;
   changePassword(view: FormView): HtmlContent;
+  /** The second step of a sign-in (`values.method`: `totp` or `recovery_code`); default: a plain code form. */
+  secondFactor?(view: FormView): HtmlContent;
   error(view: ErrorView): HtmlContent;
 }
 
@@ -73,6 +75,11 @@ export function defaultViews(basePath: string): AuthViews {
       ),
     changePassword: (v) =>
       page('Change your password', form(`${basePath}/change-password`, v, field('password', 'Current password', 'password', v) + field('new_password', 'New password', 'password', v))),
+    secondFactor: (v) =>
+      page(
+        'Two-step sign-in',
+        form(`${basePath}/mfa/verify`, v, `<input type="hidden" name="method" value="${escapeHtml(v.values.method ?? 'totp')}">` + field('code', 'Code', 'text', v)),
+      ),
     error: (v) => page(v.title, `<p>${escapeHtml(v.message)}</p><p><a href="/">Home</a></p>`),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicUserBody } from './harness.ts';
 import { CALLBACK_PATH, createSocialApp, providerAccount, signInAtProvider, socialSignIn, startAt, type SocialSetup } from '../social/harness.ts';
-import { uniqueEmail } from './harness.ts';
+import { createTestApp, uniqueEmail } from './harness.ts';
 
 let s: SocialSetup;
 beforeAll(async () => {
@@ -111,5 +111,24 @@ describe('social sign-in with a real OpenID Connect provider', () => {
     const res = await client.send(callback.pathname + callback.search);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'Signing in with the provider did not work. Please try again.', code: 'SOCIAL_SIGNIN_FAILED' });
+  });
+});
+
+describe('a provider that cannot be reached', () => {
+  it('answers 503 at the start and the friendly page at a callback, never a 500, and stores nothing', async () => {
+    // A port nothing listens on: discovery fails.
+    const t = await createTestApp({ oauth: { providers: { down: { clientId: 'x', clientSecret: 'y', issuer: 'http://127.0.0.1:9' } } } });
+    try {
+      const client = t.client();
+      const before = await t.userCount();
+      const start = await client.send('/auth/oauth/down', { browser: true });
+      expect(start.status).toBe(503);
+      expect(start.headers.get('retry-after')).not.toBeNull();
+      const callback = await client.send('/auth/oauth/down/callback?code=abc&state=def', { browser: true });
+      expect(callback.status).toBe(401);
+      expect(await t.userCount()).toBe(before);
+    } finally {
+      await t.dispose();
+    }
   });
 });

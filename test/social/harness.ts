@@ -3,15 +3,23 @@
  * configured with provider `corp` (generic OIDC, issuer discovery on loopback), and the steps a
  * browser takes — start at the app, sign in at the provider's pages, come back to the callback.
  */
+import { decodeJwt } from 'jose';
 import { PUBLIC_ORIGIN, createTestApp, type Client, type Overrides, type TestApp } from '../http/harness.ts';
 import { ProviderBrowser, startTestProvider, type TestProvider } from './provider.ts';
 
 export const PROVIDER = 'corp';
 export const CALLBACK_PATH = `/auth/oauth/${PROVIDER}/callback`;
 
+/** Rewrites the ID token of the next token responses (an attacker on the wire, or a provider gone bad). */
+export type IdTokenTamper = (claims: Record<string, unknown>, op: TestProvider) => Promise<string>;
+
 export interface SocialSetup {
   readonly t: TestApp;
   readonly op: TestProvider;
+  /** While set, every token response's id_token is replaced by what it returns. */
+  tamper: IdTokenTamper | undefined;
+  /** How many rows the social tables and sessions hold: "nothing changed" is the same snapshot. */
+  snapshot(): Promise<{ users: number; identities: number; sessions: number }>;
   dispose(): Promise<void>;
 }
 
@@ -19,7 +27,15 @@ export interface SocialSetup {
 export async function createSocialApp(overrides: Overrides & { autolink?: 'off' | 'verified' } = {}): Promise<SocialSetup> {
   const op = await startTestProvider([`${PUBLIC_ORIGIN}${CALLBACK_PATH}`, `${PUBLIC_ORIGIN}/auth/oauth/other/callback`]);
   const { autolink, ...rest } = overrides;
+  const setup: { tamper: IdTokenTamper | undefined } = { tamper: undefined };
   const t = await createTestApp({
+    async oauthFetch(url, init) {
+      const res = await fetch(url, init);
+      if (!setup.tamper || url !== `${op.issuer}/token` || res.status !== 200) return res;
+      const body = (await res.json()) as { id_token: string };
+      body.id_token = await setup.tamper(decodeJwt(body.id_token), op);
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    },
     oauth: {
       providers: {
         corp: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer, label: 'Corp ID' },
@@ -29,9 +45,18 @@ export async function createSocialApp(overrides: Overrides & { autolink?: 'off' 
     },
     ...rest,
   });
+  const count = async (table: 'users' | 'user_identities' | 'sessions') =>
+    Number((await t.stores.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
   return {
     t,
     op,
+    get tamper() {
+      return setup.tamper;
+    },
+    set tamper(value) {
+      setup.tamper = value;
+    },
+    snapshot: async () => ({ users: await count('users'), identities: await count('user_identities'), sessions: await count('sessions') }),
     async dispose() {
       await t.dispose();
       await op.close();

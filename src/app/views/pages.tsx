@@ -8,3 +8,4 @@ export { AdminPage, type AdminPageProps, type AdminUserRow, type RoleView } from
 export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
 export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';
 export { ForgotPasswordPage, ResetPasswordPage, ChangePasswordPage, DevMailPage } from './pages/password.tsx';
+export { SocialButtons, LinkedAccounts, type IdentityView, type ProviderButton } from './pages/social.tsx';

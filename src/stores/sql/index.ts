@@ -6,6 +6,7 @@ import type { Database } from './schema.ts';
 import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type OpenDatabaseOptions, type SqlDialect } from './database.ts';
 import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlIdentityStore } from './identity-store.ts';
+import { createSqlMfaStore } from './mfa-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
 import { createSqlOneTimeTokenStore } from './one-time-token-store.ts';
@@ -41,6 +42,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     audit: reportingUnavailability(createSqlAuditStore(db)),
     tokens: reportingUnavailability(createSqlTokenStore(db)),
     identities: reportingUnavailability(createSqlIdentityStore(db, raw)),
+    mfa: reportingUnavailability(createSqlMfaStore(db)),
     oneTimeTokens: reportingUnavailability(createSqlOneTimeTokenStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),

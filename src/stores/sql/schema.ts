@@ -108,6 +108,21 @@ export interface UserIdentitiesTable {
   last_used_at: number | null;
 }
 
+export interface MfaTotpTable {
+  user_id: string;
+  sealed_secret: string;
+  created_at: number;
+  confirmed_at: number | null;
+  last_step: number;
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 export interface OneTimeTokensTable {
   token_hash: string;
   purpose: string;
@@ -120,6 +135,8 @@ export interface OneTimeTokensTable {
 
 export interface Database {
   user_identities: UserIdentitiesTable;
+  mfa_totp: MfaTotpTable;
+  mfa_recovery_codes: MfaRecoveryCodesTable;
   one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;

@@ -1,12 +1,19 @@
 /** @module The SQL stores against the conformance suite, on SQLite or PostgreSQL (PORTCULLIS_TEST_DB). */
 import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { newUser } from '../../testing/conformance/fixtures.ts';
+import { describeMfaStoreConformance } from '../../testing/mfa-conformance.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { describeStoreConformance } from '../../testing/store-conformance.ts';
 import { openTestStores, testDatabaseKind } from '../../testing/test-database.ts';
 import { createSqlStores } from './index.ts';
 
 describeStoreConformance(`sql (${testDatabaseKind()})`, openTestStores);
+
+describeMfaStoreConformance(`sql (${testDatabaseKind()})`, async () => {
+  const { stores, dispose } = await openTestStores();
+  return { mfa: stores.mfa, newUserId: async () => (await stores.users.createUser(newUser())).id, dispose };
+});
 
 describe(`sql stores (${testDatabaseKind()})`, () => {
   it('opens the database the test run asked for', async () => {

@@ -2,6 +2,7 @@
 import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { Badge, PostButton, RoleBadges, UtcTime, formatUtc, summarizeUserAgent, type Flash } from './parts.tsx';
+import { LinkedAccounts, type IdentityView, type ProviderButton } from './social.tsx';
 
 /** One session as the account page shows it; times are ISO-8601 strings. */
 export type SessionView = {
@@ -26,6 +27,9 @@ export type AccountPageProps = {
   newToken?: { name: string; token: string } | null;
   /** Field errors of the create-token form. */
   tokenErrors?: Record<string, string>;
+  /** Linked social sign-in accounts, and the providers that can be linked. */
+  identities?: IdentityView[];
+  providers?: readonly ProviderButton[];
 };
 
 function Profile(props: { user: PublicUser }) {
@@ -272,6 +276,7 @@ export function AccountPage(props: AccountPageProps) {
       <div class="stack">
         <Profile user={props.user} />
         <Sessions sessions={props.sessions} csrfToken={props.csrfToken} />
+        <LinkedAccounts identities={props.identities ?? []} providers={props.providers ?? []} csrfToken={props.csrfToken} />
         <ApiTokens tokens={props.apiTokens ?? []} newToken={props.newToken ?? null} errors={props.tokenErrors ?? {}} csrfToken={props.csrfToken} />
       </div>
     </Layout>

@@ -3,6 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { PublicUser } from '../../../index.ts';
 import { Layout, type NavSection } from '../layout.tsx';
 import { CheckboxField, CsrfField, Field, FormError, NextField, type FieldErrors, type Flash } from './parts.tsx';
+import { SocialButtons, type ProviderButton } from './social.tsx';
 
 /** A centred card holding one form: title, lead text, the form, and a footer line. */
 export function AuthCard(props: { heading: string; lead: Child; footer?: Child; children: Child }) {
@@ -36,6 +37,8 @@ export type RegisterPageProps = {
   errors: FieldErrors;
   formError: string | null;
   next: string | null;
+  /** Social sign-in providers: a button each. */
+  providers?: readonly ProviderButton[];
 };
 
 export function RegisterPage(props: RegisterPageProps) {
@@ -80,6 +83,7 @@ export function RegisterPage(props: RegisterPageProps) {
             Create account
           </button>
         </form>
+        <SocialButtons providers={props.providers ?? []} next={props.next} />
       </AuthCard>
     </AuthLayout>
   );
@@ -92,6 +96,8 @@ export type LoginPageProps = {
   errors: FieldErrors;
   formError: string | null;
   next: string | null;
+  /** Social sign-in providers: a button each. */
+  providers?: readonly ProviderButton[];
 };
 
 export function LoginPage(props: LoginPageProps) {
@@ -120,6 +126,7 @@ export function LoginPage(props: LoginPageProps) {
             Log in
           </button>
         </form>
+        <SocialButtons providers={props.providers ?? []} next={props.next} />
       </AuthCard>
     </AuthLayout>
   );

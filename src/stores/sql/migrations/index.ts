@@ -5,6 +5,7 @@ import { auditEvents } from './0002-audit-events.ts';
 import { tokens } from './0003-tokens.ts';
 import { passwordReset } from './0004-password-reset.ts';
 import { verifiedIdentity } from './0005-verified-identity.ts';
+import { multiFactor } from './0006-multi-factor.ts';
 import { userIdentities } from './0007-user-identities.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-tokens': tokens,
   '0004-password-reset': passwordReset,
   '0005-verified-identity': verifiedIdentity,
+  '0006-multi-factor': multiFactor,
   '0007-user-identities': userIdentities,
 };
 

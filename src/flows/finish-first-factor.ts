@@ -1,0 +1,67 @@
+/**
+ * @module The one way from a proved first factor to a signed-in browser. Every first factor —
+ * password now; e-mail sign-in, identity providers and passkeys as they come — calls
+ * `finishFirstFactor`: a user without a second factor gets a session; a user with one gets only a
+ * pending sign-in (its own short-lived cookie, never a session, accepted by no guard) that
+ * `completeSecondFactor` turns into a session once a second factor is proved.
+ */
+import { AuthError } from '../core/errors.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import type { UserRecord } from '../core/stores.ts';
+import { claimPendingSignIn, type FirstFactor } from '../features/mfa/index.ts';
+import { origin, type Kernel } from './kernel.ts';
+import { checkSecondFactor, secondFactorFailure, secondFactorMethods, type SecondFactorInput, type SecondFactorMethod } from './second-factor-check.ts';
+import { startSession, type StartedSession } from './start-session.ts';
+
+export type { FirstFactor };
+
+/** A sign-in waiting for its second factor: put `token` in the pending cookie and nowhere else. */
+export interface PendingSecondFactor {
+  readonly token: string;
+  readonly methods: readonly SecondFactorMethod[];
+  readonly expiresAtMs: number;
+}
+
+export type FirstFactorOutcome =
+  | { readonly kind: 'session'; readonly started: StartedSession }
+  | { readonly kind: 'second-factor'; readonly pending: PendingSecondFactor };
+
+/** `user` has just proved `method` (and is active): a session, or the pending second-factor step. */
+export async function finishFirstFactor(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean, method: FirstFactor): Promise<FirstFactorOutcome> {
+  const methods = await secondFactorMethods(kernel, user.id);
+  if (methods.length === 0) return { kind: 'session', started: await startSession(kernel, user, client, remember) };
+  const nowMs = kernel.clock.nowMs();
+  const { token, pending } = kernel.mfa.pending.create({ userId: user.id, uniquifier: user.uniquifier, remember, firstFactor: method, nowMs });
+  kernel.emit({ type: 'mfa.challenged', userId: user.id, via: method, ...origin(client), atMs: nowMs });
+  return { kind: 'second-factor', pending: { token, methods, expiresAtMs: pending.expiresAtMs } };
+}
+
+/** The pending sign-in's user, or undefined when the token is forged, expired, or the user changed since. */
+async function pendingUser(kernel: Kernel, token: string | undefined) {
+  const pending = token ? kernel.mfa.pending.read(token, kernel.clock.nowMs()) : undefined;
+  if (!pending) return undefined;
+  const user = await kernel.stores.users.findUserById(pending.userId);
+  if (!user || !user.active || !kernel.mfa.pending.matchesUniquifier(pending, user.uniquifier)) return undefined;
+  return { pending, user };
+}
+
+/** What the second-factor page offers for this pending sign-in; undefined when there is none (sign in again). */
+export async function pendingSecondFactorMethods(kernel: Kernel, token: string | undefined): Promise<readonly SecondFactorMethod[] | undefined> {
+  const found = await pendingUser(kernel, token);
+  return found ? secondFactorMethods(kernel, found.user.id) : undefined;
+}
+
+/**
+ * `POST /auth/mfa/verify`: the second factor for a pending sign-in, under its budget and the
+ * account's; the session is made only now, once, however many copies of the pending cookie race.
+ * UNAUTHENTICATED means the pending sign-in is gone (expired, spent, used, user changed): start over.
+ */
+export async function completeSecondFactor(kernel: Kernel, token: string | undefined, input: SecondFactorInput, client: ClientInfo): Promise<StartedSession> {
+  const found = await pendingUser(kernel, token);
+  if (!found) throw new AuthError('UNAUTHENTICATED');
+  const { pending, user } = found;
+  const outcome = await checkSecondFactor(kernel, user.id, input, client, { pendingId: pending.id });
+  if (!outcome.ok) throw secondFactorFailure(outcome);
+  if (!(await claimPendingSignIn(kernel.counters, kernel.mfa.budget, pending.id))) throw new AuthError('UNAUTHENTICATED');
+  return startSession(kernel, user, client, pending.remember);
+}

@@ -1,0 +1,86 @@
+/**
+ * @module Managing one's own second factors (routes guarded by a fresh login): TOTP set up with
+ * a QR code and the secret as text, confirmed by a first code; recovery codes shown once; removal.
+ * The secret is sealed before it is stored; codes are stored hashed.
+ */
+import { AuthError } from '../core/errors.ts';
+import type { BodyFields } from '../core/input.ts';
+import type { ClientInfo } from '../core/request-context.ts';
+import { createRecoveryCodes, createTotpSecret, qrCodeSvg, recoveryCodeHash, totpKeyUri, totpSecretText } from '../features/mfa/index.ts';
+import { origin, type Kernel, type Principal } from './kernel.ts';
+import { checkSecondFactor, readSecondFactorInput, secondFactorFailure } from './second-factor-check.ts';
+
+export interface MfaStatus {
+  readonly totp: boolean;
+  readonly passkeys: readonly never[];
+  readonly recovery_codes_left: number;
+}
+
+export interface TotpSetup {
+  /** Base32, for typing into an authenticator app. Shown during enrolment only. */
+  readonly secret: string;
+  readonly otpauth_url: string;
+  /** An SVG document (no script). */
+  readonly qr_svg: string;
+}
+
+export async function mfaStatus(kernel: Kernel, principal: Principal): Promise<MfaStatus> {
+  const totp = await kernel.stores.mfa.findTotp(principal.user.id);
+  return { totp: totp?.confirmedAtMs != null, passkeys: [], recovery_codes_left: await kernel.stores.mfa.countRecoveryCodes(principal.user.id) };
+}
+
+/** A new secret awaiting its first code (replacing an unconfirmed one); 400 while a confirmed one exists. */
+export async function setUpTotp(kernel: Kernel, principal: Principal): Promise<TotpSetup> {
+  const { user } = principal;
+  const secret = createTotpSecret(kernel.random);
+  const saved = await kernel.stores.mfa.saveUnconfirmedTotp(user.id, kernel.mfa.sealer.seal(user.id, secret), kernel.clock.nowMs());
+  if (!saved) throw new AuthError('INVALID_INPUT', { message: 'An authenticator app is already set up: remove it first' });
+  const otpauthUrl = totpKeyUri(kernel.config.mfa.issuer, user.email, secret);
+  return { secret: totpSecretText(secret), otpauth_url: otpauthUrl, qr_svg: await qrCodeSvg(otpauthUrl) };
+}
+
+async function issueRecoveryCodes(kernel: Kernel, userId: string, client: ClientInfo): Promise<string[]> {
+  const codes = createRecoveryCodes(kernel.random);
+  await kernel.stores.mfa.replaceRecoveryCodes(userId, codes.map((code) => recoveryCodeHash(code) as string), kernel.clock.nowMs());
+  kernel.emit({ type: 'mfa.recovery_codes_generated', userId, ...origin(client), atMs: kernel.clock.nowMs() });
+  return codes;
+}
+
+/**
+ * The first code makes the secret a factor (under the MFA budget). When it is the user's first
+ * factor, ten recovery codes come with it — shown this once.
+ */
+export async function confirmTotp(kernel: Kernel, principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }> {
+  const input = readSecondFactorInput({ method: 'totp', code: body.code });
+  const { user } = principal;
+  const pending = await kernel.stores.mfa.findTotp(user.id);
+  if (!pending || pending.confirmedAtMs !== null) throw new AuthError('INVALID_INPUT', { message: 'Start the set-up first', fields: { code: 'Start the set-up first' } });
+  const outcome = await checkSecondFactor(kernel, user.id, input, client, { confirming: true });
+  if (!outcome.ok) throw secondFactorFailure(outcome);
+  kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
+  const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
+  return { recoveryCodes: hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client) };
+}
+
+/** Removes the authenticator app; with no second factor left, the recovery codes go too. */
+export async function removeTotp(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<void> {
+  const { user } = principal;
+  if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
+  await kernel.stores.mfa.replaceRecoveryCodes(user.id, [], kernel.clock.nowMs());
+  kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
+}
+
+/** Ten new recovery codes, the old ones dead in the same write; only for a user with a second factor. */
+export async function regenerateRecoveryCodes(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<string[]> {
+  const totp = await kernel.stores.mfa.findTotp(principal.user.id);
+  if (!totp || totp.confirmedAtMs === null) throw new AuthError('INVALID_INPUT', { message: 'Set up a second factor first' });
+  return issueRecoveryCodes(kernel, principal.user.id, client);
+}
+
+/** Admin: removes every second factor of a user (lost device); audited with the actor. */
+export async function resetSecondFactors(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<void> {
+  const user = await kernel.stores.users.findUserById(userId);
+  if (!user) throw new AuthError('NOT_FOUND');
+  await kernel.stores.mfa.deleteFactorsOfUser(userId);
+  kernel.emit({ type: 'mfa.reset', userId, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+}

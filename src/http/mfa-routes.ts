@@ -1,0 +1,68 @@
+/**
+ * @module The multi-factor routes of API.md ("Multi-factor"): one's own second factors under a
+ * fresh session login, and `POST /auth/mfa/verify`, the only route a pending sign-in reaches.
+ */
+import { AuthError } from '../core/errors.ts';
+import { safeNext } from '../core/safe-next.ts';
+import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
+import { credentialPost, fresh, rateLimit, required, type Guard } from './guards.ts';
+import { isJsonRequest, json, noContent, redirectAfterPost } from './respond.ts';
+import { formFailure, principalOf, type AuthRoute, type Render } from './routes.ts';
+import { bodyOf, type RequestState } from './state.ts';
+import type { AuthViews } from './views.ts';
+
+function clearPendingSignIn(state: RequestState): void {
+  if (state.auth.http.readPendingSignIn(state.request.headers, state.client) !== undefined) {
+    state.cookies.push(state.auth.http.clearPendingSignInCookie(state.client));
+  }
+}
+
+export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly login: string }): readonly AuthRoute[] {
+  const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
+  const signedIn = required();
+  const isFresh = fresh();
+  const secondFactorView: Render = views.secondFactor ?? views.verify;
+
+  return [
+    route('GET', '/mfa', [signedIn], async (state) => json(await state.auth.mfa.status(principalOf(state)))),
+
+    route('POST', '/mfa/totp/setup', [signedIn, isFresh], async (state) => json(await state.auth.mfa.setUpTotp(principalOf(state)))),
+
+    route('POST', '/mfa/totp/confirm', [signedIn, isFresh], async (state) => {
+      const { recoveryCodes } = await state.auth.mfa.confirmTotp(principalOf(state), await bodyOf(state), state.client);
+      return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes } : { totp: true });
+    }),
+
+    route('DELETE', '/mfa/totp', [signedIn, isFresh], async (state) => {
+      await state.auth.mfa.removeTotp(principalOf(state), state.client);
+      return noContent();
+    }),
+
+    route('POST', '/mfa/recovery-codes', [signedIn, isFresh], async (state) =>
+      json({ recovery_codes: await state.auth.mfa.regenerateRecoveryCodes(principalOf(state), state.client) }),
+    ),
+
+    // The pending sign-in is no principal: this route reads its cookie itself. CSRF as for a login
+    // (JSON: same origin; a form: the pre-session's token); the login rate limit per client, and the
+    // MFA budgets (the pending sign-in's and the account's) inside the flow.
+    route('POST', '/mfa/verify', [rateLimit('mfa-verify', (a) => a.config.rateLimits.login), credentialPost()], async (state) => {
+      const body = await bodyOf(state);
+      const token = state.auth.http.readPendingSignIn(state.request.headers, state.client);
+      try {
+        const started = await state.auth.mfa.completeSignIn(token, body, state.client, state.principal);
+        clearPendingSignIn(state);
+        writeSessionCookie(state, started);
+        if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
+        return redirectAfterPost(state, safeNext(body.next, pages.afterLogin), 'logged_in');
+      } catch (error) {
+        if (error instanceof AuthError && error.code === 'UNAUTHENTICATED') {
+          // Gone (expired, spent, used, or the account changed): sign in again from the start.
+          clearPendingSignIn(state);
+          if (!isJsonRequest(state)) return redirectAfterPost(state, pages.login, 'mfa_sign_in_expired');
+        }
+        return formFailure(state, error, secondFactorView, { method: typeof body.method === 'string' ? body.method.slice(0, 20) : 'totp' });
+      }
+    }),
+  ];
+}
+

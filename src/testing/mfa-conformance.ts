@@ -1,0 +1,121 @@
+/**
+ * @module The MfaStore conformance suite: memory, SQLite and PostgreSQL pass it unchanged. Every
+ * use of a code is a single atomic step — the races below must produce exactly one winner.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MfaStore } from '../core/stores.ts';
+import { hex, sha256, T0 } from './conformance/fixtures.ts';
+
+export interface OpenedMfaStore {
+  readonly mfa: MfaStore;
+  /** A user the store may hang factors on (SQL stores need the row to exist). */
+  newUserId(): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+export function describeMfaStoreConformance(name: string, open: () => Promise<OpenedMfaStore>): void {
+  describe(`MfaStore conformance: ${name}`, () => {
+    let opened: OpenedMfaStore | undefined;
+    const mfa = () => opened!.mfa;
+    const user = () => opened!.newUserId();
+    beforeAll(async () => {
+      opened = await open();
+    });
+    afterAll(async () => {
+      await opened?.dispose();
+    });
+
+    it('keeps an unconfirmed secret until a first code confirms it; a confirmed one is never overwritten', async () => {
+      const id = await user();
+      expect(await mfa().findTotp(id)).toBeUndefined();
+      expect(await mfa().saveUnconfirmedTotp(id, 'sealed-1', T0)).toBe(true);
+      expect(await mfa().findTotp(id)).toEqual({ userId: id, sealedSecret: 'sealed-1', createdAtMs: T0, confirmedAtMs: null, lastUsedStep: -1 });
+      // A second setup before confirming replaces the first.
+      expect(await mfa().saveUnconfirmedTotp(id, 'sealed-2', T0 + 1)).toBe(true);
+      expect((await mfa().findTotp(id))?.sealedSecret).toBe('sealed-2');
+      // Using an unconfirmed secret as a factor fails; confirming it works once.
+      expect(await mfa().useTotpStep(id, 'sealed-2', 10, T0 + 2, false)).toBe(false);
+      expect(await mfa().useTotpStep(id, 'sealed-1', 10, T0 + 2, true)).toBe(false);
+      expect(await mfa().useTotpStep(id, 'sealed-2', 10, T0 + 2, true)).toBe(true);
+      expect(await mfa().findTotp(id)).toEqual({ userId: id, sealedSecret: 'sealed-2', createdAtMs: T0 + 1, confirmedAtMs: T0 + 2, lastUsedStep: 10 });
+      expect(await mfa().useTotpStep(id, 'sealed-2', 11, T0 + 3, true)).toBe(false);
+      expect(await mfa().saveUnconfirmedTotp(id, 'sealed-3', T0 + 4)).toBe(false);
+      expect((await mfa().findTotp(id))?.sealedSecret).toBe('sealed-2');
+    });
+
+    it('accepts each step once and never an earlier one', async () => {
+      const id = await user();
+      await mfa().saveUnconfirmedTotp(id, 's', T0);
+      await mfa().useTotpStep(id, 's', 100, T0, true);
+      expect(await mfa().useTotpStep(id, 's', 100, T0, false)).toBe(false);
+      expect(await mfa().useTotpStep(id, 's', 99, T0, false)).toBe(false);
+      expect(await mfa().useTotpStep(id, 's', 101, T0, false)).toBe(true);
+      expect((await mfa().findTotp(id))?.lastUsedStep).toBe(101);
+    });
+
+    it('of 20 concurrent uses of one step, exactly one succeeds', async () => {
+      const id = await user();
+      await mfa().saveUnconfirmedTotp(id, 's', T0);
+      await mfa().useTotpStep(id, 's', 1, T0, true);
+      const results = await Promise.all(Array.from({ length: 20 }, () => mfa().useTotpStep(id, 's', 2, T0, false)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('re-seals only the secret it read', async () => {
+      const id = await user();
+      await mfa().saveUnconfirmedTotp(id, 'old', T0);
+      expect(await mfa().resealTotp(id, 'other', 'new')).toBe(false);
+      expect(await mfa().resealTotp(id, 'old', 'new')).toBe(true);
+      expect((await mfa().findTotp(id))?.sealedSecret).toBe('new');
+    });
+
+    it('deletes TOTP of one user only', async () => {
+      const [a, b] = [await user(), await user()];
+      await mfa().saveUnconfirmedTotp(a, 'a', T0);
+      await mfa().saveUnconfirmedTotp(b, 'b', T0);
+      expect(await mfa().deleteTotp(a)).toBe(true);
+      expect(await mfa().deleteTotp(a)).toBe(false);
+      expect(await mfa().findTotp(a)).toBeUndefined();
+      expect((await mfa().findTotp(b))?.sealedSecret).toBe('b');
+    });
+
+    it('recovery codes: replaced as a set, each used once, only by its owner', async () => {
+      const [a, b] = [await user(), await user()];
+      const first = Array.from({ length: 10 }, () => sha256(hex()));
+      await mfa().replaceRecoveryCodes(a, first, T0);
+      expect(await mfa().countRecoveryCodes(a)).toBe(10);
+      expect(await mfa().useRecoveryCode(b, first[0]!, T0)).toBe(false);
+      expect(await mfa().useRecoveryCode(a, first[0]!, T0)).toBe(true);
+      expect(await mfa().useRecoveryCode(a, first[0]!, T0)).toBe(false);
+      expect(await mfa().countRecoveryCodes(a)).toBe(9);
+      const second = Array.from({ length: 10 }, () => sha256(hex()));
+      await mfa().replaceRecoveryCodes(a, second, T0 + 1);
+      expect(await mfa().useRecoveryCode(a, first[1]!, T0)).toBe(false);
+      expect(await mfa().countRecoveryCodes(a)).toBe(10);
+      expect(await mfa().countRecoveryCodes(b)).toBe(0);
+    });
+
+    it('of 20 concurrent uses of one recovery code, exactly one succeeds', async () => {
+      const id = await user();
+      const code = sha256(hex());
+      await mfa().replaceRecoveryCodes(id, [code], T0);
+      const results = await Promise.all(Array.from({ length: 20 }, () => mfa().useRecoveryCode(id, code, T0)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await mfa().countRecoveryCodes(id)).toBe(0);
+    });
+
+    it('deleteFactorsOfUser removes TOTP and codes of that user only', async () => {
+      const [a, b] = [await user(), await user()];
+      for (const id of [a, b]) {
+        await mfa().saveUnconfirmedTotp(id, 's', T0);
+        await mfa().replaceRecoveryCodes(id, [sha256(hex())], T0);
+      }
+      expect(await mfa().deleteFactorsOfUser(a)).toBe(true);
+      expect(await mfa().deleteFactorsOfUser(a)).toBe(false);
+      expect(await mfa().findTotp(a)).toBeUndefined();
+      expect(await mfa().countRecoveryCodes(a)).toBe(0);
+      expect(await mfa().findTotp(b)).toBeDefined();
+      expect(await mfa().countRecoveryCodes(b)).toBe(1);
+    });
+  });
+}
