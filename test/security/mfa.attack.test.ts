@@ -248,4 +248,22 @@ describe('MFA attacks', () => {
     expect((await t.stores.mfa.findTotp(user.id))?.confirmedAtMs).toBeNull();
     expect((await owner.json('/auth/mfa/totp/confirm', { json: { code: totpCode(t, secret) }, csrf })).res.status).toBe(429);
   });
+
+  it('a password-fresh one-factor session cannot turn two-step sign-in off or replace the codes: the factor itself is asked for', async () => {
+    const owner = t.client();
+    const user = await owner.signUp();
+    // A session signed in with the password before the factor existed (or a stolen copy of it).
+    const old = t.client();
+    expect((await old.login({ email: user.email })).res.status).toBe(200);
+    const { secret } = await enrolTotp(t, owner);
+    const remove = await old.json('/auth/mfa/totp', { method: 'DELETE', csrf: true });
+    expect(remove.res.status).toBe(401);
+    expect(remove.body.code).toBe('REAUTH_REQUIRED');
+    expect((await old.json('/auth/mfa/recovery-codes', { method: 'POST', json: {}, csrf: true })).res.status).toBe(401);
+    // Nothing changed; the code (a step-up) is what lets its owner do it.
+    expect((await t.stores.mfa.findTotp(user.id))?.confirmedAtMs).not.toBeNull();
+    expect(await t.stores.mfa.countRecoveryCodes(user.id)).toBe(10);
+    expect((await old.json('/auth/verify', { json: { code: totpCode(t, secret) }, csrf: true })).res.status).toBe(200);
+    expect((await old.send('/auth/mfa/totp', { method: 'DELETE', csrf: true })).status).toBe(204);
+  });
 });
