@@ -20,8 +20,9 @@ import type { Scenario, ScenarioReport } from './scenarios/scenario.ts';
 import { startup } from './scenarios/startup.ts';
 import { tokens } from './scenarios/tokens.ts';
 import { loginStorm } from './scenarios/login-storm.ts';
+import { mfaLogin } from './scenarios/mfa-login.ts';
 
-const ALL: readonly Scenario[] = [authGet, tokens, rejections, adapters, loginStorm, scale, startup];
+const ALL: readonly Scenario[] = [authGet, tokens, rejections, adapters, loginStorm, mfaLogin, scale, startup];
 /** Run only when named: it leaves a CPU profile behind rather than a table of figures. */
 const ON_DEMAND: readonly Scenario[] = [profile];
 
@@ -82,7 +83,13 @@ async function main(): Promise<void> {
   const versions: Record<string, string> = { node: process.versions.node, portcullis: portcullisVersion };
   for (const pkg of PEER_PACKAGES) versions[pkg] = versionOf(pkg);
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Linux, loopback`;
-  const command = `${config.quick ? 'BENCH_QUICK=1 ' : ''}npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}`;
+  // The variables that change what is measured are part of the command, so that it can be rerun as is.
+  const settingsFromEnv = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_') && !name.endsWith('_URL'))
+    .map(([name, value]) => `${name}=${value} `)
+    .sort()
+    .join('');
+  const command = `${settingsFromEnv}npm run bench${names.length ? ` -- ${names.join(' ')}` : ''}`;
   const settings = `${config.rounds} round(s), ${config.connections} connections, ${config.warmupSeconds} s warm-up + ${config.durationSeconds} s measured per peer and round`;
 
   const versionTable = markdownTable(['package', 'version'], Object.entries(versions).map(([p, v]) => [p, v]));

@@ -165,7 +165,9 @@ export interface AuthSessions {
   logout(principal: Principal | null, client: ClientInfo): Promise<void>;
   /**
    * `/auth/verify`: the password again makes the session fresh under a new cookie token (the old
-   * cookie value stops working at once). Set the returned session's cookie on the response.
+   * cookie value stops working at once). Set the returned session's cookie on the response. With
+   * `code` (and `method`: `totp`, `recovery_code`) instead of `password`: a step-up — the second factor
+   * raises the session to AAL2 and makes it fresh at level 2.
    */
   verify(principal: Principal, body: BodyFields, client: ClientInfo): Promise<StartedSession>;
   isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
@@ -308,7 +310,13 @@ export interface AuthMfa {
   status(principal: Principal): Promise<MfaStatus>;
   setUpTotp(principal: Principal): Promise<TotpSetup>;
   /** The first code confirms the app; the first factor also returns ten recovery codes (shown once). */
-  confirmTotp(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }>;
+  confirmTotp(principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null; session: StartedSession | null }>;
+  /**
+   * Under MFA_REQUIRED_ROLES: what the principal must do before a guarded route — `enrol` (403
+   * MFA_ENROLLMENT_REQUIRED), `step-up` (this session was made without the user's second factor:
+   * REAUTH_REQUIRED, then `/auth/verify` with a code), or `none`.
+   */
+  requirement(principal: Principal): Promise<'none' | 'enrol' | 'step-up'>;
   removeTotp(principal: Principal, client: ClientInfo): Promise<void>;
   regenerateRecoveryCodes(principal: Principal, client: ClientInfo): Promise<string[]>;
   /** What the second-factor step offers for the pending sign-in `token`; undefined when there is none. */

@@ -51,6 +51,7 @@ import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
 import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
 import { readSecondFactorInput } from './flows/second-factor-check.ts';
+import { assuranceRequirement, stepUp } from './flows/step-up.ts';
 import { createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
@@ -62,6 +63,7 @@ export type {
   AuthEvents,
   AuthHttp,
   AuthIdentity,
+  AuthMfa,
   AuthPasswords,
   AuthSessions,
   AuthSocial,
@@ -69,7 +71,12 @@ export type {
   AuthenticationMemo,
   CreateAuthOptions,
   CsrfRequest,
+  FirstFactorOutcome,
   ImportUserInput,
+  MfaStatus,
+  PendingSecondFactor,
+  SecondFactorMethod,
+  TotpSetup,
   PeerInfo,
   UserSummary,
 } from './auth.ts';
@@ -306,9 +313,16 @@ export function createAuth(options: CreateAuthOptions): Auth {
         return outcome;
       },
       logout: (principal, client) => signOut(kernel, principal, client),
-      verify: (principal, body, client) => verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
+      verify: (principal, body, client) =>
+        body.code !== undefined && body.password === undefined
+          ? stepUp(kernel, principal, readSecondFactorInput(body), client)
+          : verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
       isFresh: (principal, rule) =>
-        isPrincipalFresh(kernel, principal, { withinMs: rule?.withinMs ?? config.freshnessMs, graceMs: rule?.graceMs ?? config.freshnessGraceMs }),
+        isPrincipalFresh(kernel, principal, {
+          withinMs: rule?.withinMs ?? config.freshnessMs,
+          graceMs: rule?.graceMs ?? config.freshnessGraceMs,
+          ...(rule?.level ? { level: rule.level } : {}),
+        }),
       list: (principal) => listSessions(kernel, principal),
       revoke: (principal, id, client) => revokeSession(kernel, principal, id, client),
       revokeOthers: (principal, client) => revokeOtherSessions(kernel, principal, client),
@@ -408,6 +422,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       removeTotp: (principal, client) => removeTotp(kernel, principal, client),
       regenerateRecoveryCodes: (principal, client) => regenerateRecoveryCodes(kernel, principal, client),
       pendingMethods: (token) => pendingSecondFactorMethods(kernel, token),
+      requirement: (principal) => assuranceRequirement(kernel, principal),
       completeSignIn: async (token, body, client, previous) =>
         endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
     },

@@ -83,6 +83,23 @@ const sqlite = (label: string, prepare: (url: string) => Promise<LoadTarget>): P
   prepare,
 });
 
+/** `GET /` on bench/servers/adapter.ts: a framework bare, or with the Portcullis adapter wired in. */
+const adapterRoute = (framework: string, portcullis: boolean): ProfileTarget => ({
+  label: `GET / on ${framework}${portcullis ? ' + the Portcullis adapter' : ' (bare)'}`,
+  spec: async (ctx, nodeArgs) => ({
+    name: `adapter-${framework}`,
+    script: 'bench/servers/adapter.ts',
+    readyPath: '/',
+    nodeArgs,
+    env: {
+      BENCH_FRAMEWORK: framework,
+      BENCH_PORTCULLIS: portcullis ? '1' : '0',
+      ...(portcullis ? { DATABASE_URL: `sqlite:${ctx.freshPath(`adapter-${framework}`, 'db')}`, BENCH_SECRET: ctx.secret } : {}),
+    },
+  }),
+  prepare: async (url) => ({ url: `${url}/`, headers: { 'user-agent': 'portcullis-bench/1', accept: 'application/json' }, expectStatus: 200 }),
+});
+
 const TARGETS: Readonly<Record<string, ProfileTarget>> = {
   session: sqlite('session GET /bench/me (SQLite)', portcullisAuthGet),
   'pg-redis': {
@@ -98,6 +115,10 @@ const TARGETS: Readonly<Record<string, ProfileTarget>> = {
     },
     prepare: async (url) => portcullisLoginTarget(url),
   },
+  express: adapterRoute('express', true),
+  'express-bare': adapterRoute('express', false),
+  fastify: adapterRoute('fastify', true),
+  'fastify-bare': adapterRoute('fastify', false),
   'node-http': { label: 'bare node:http', spec: async (ctx, nodeArgs) => ({ ...(await nodeHttpPeer.spec(ctx)), nodeArgs }), prepare: nodeHttpPeer.prepare },
   ...Object.fromEntries([...TOKEN_KINDS, ...REJECTION_KINDS].filter((k) => k.key !== 'authenticated' && k.key !== 'session').map((k) => [k.key, sqlite(k.label, k.target)])),
 };

@@ -136,6 +136,12 @@ export function adminRoutes(auth: Auth, pc: HonoAuth, render: AdminRenderers): H
     return done(c, 'user_signed_out');
   });
 
+  // A lost authenticator: the user's second factors go (fresh, audited as mfa.reset, the user is mailed).
+  admin.post('/users/:id/mfa/reset', async (c) => {
+    await auth.admin.resetSecondFactors(actor(c), c.req.param('id'), client(c));
+    return done(c, 'mfa_reset');
+  });
+
   admin.post('/users/:id/activate', async (c) => {
     await auth.admin.setUserActive(actor(c), c.req.param('id'), true, client(c));
     return done(c, 'user_activated');

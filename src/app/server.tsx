@@ -18,7 +18,8 @@ import {
   ResetPasswordPage,
   AdminPage,
   AccountPage,
-  AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, VerifyPage } from './views/pages.tsx';
+  AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, SecondFactorPage, VerifyPage } from './views/pages.tsx';
+import { securityRoutes } from './security.tsx';
 import { adminRoutes } from './admin.ts';
 import { docsRoutes } from './docs.ts';
 import { isLoopbackOnlyRequest } from './loopback-only.ts';
@@ -80,7 +81,21 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
           />
         ).toString(),
       verify: (v) =>
-        v.user ? (<VerifyPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} next={v.next} />).toString() : '',
+        v.user
+          ? (<VerifyPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} next={v.next} secondFactor={v.errors.code !== undefined} />).toString()
+          : '',
+      secondFactor: (v) =>
+        (
+          <SecondFactorPage
+            csrfToken={v.csrfToken}
+            flash={null}
+            method={v.values.method === 'recovery_code' ? 'recovery_code' : 'totp'}
+            canUseRecoveryCode
+            errors={v.errors}
+            formError={v.formError}
+            next={v.next}
+          />
+        ).toString(),
       error: (v) => (<ErrorPage user={v.user} csrfToken={v.csrfToken} status={v.status} title={v.title} message={v.message} />).toString(),
       forgotPassword: (v) =>
         (<ForgotPasswordPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),
@@ -182,10 +197,14 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     });
   }
 
-  app.get('/verify', pc.required(), async (c) => {
+  // Also where a session steps up (a code instead of the password): reachable before a required second factor.
+  app.get('/verify', pc.required({ beforeSecondFactor: true }), async (c) => {
     const { user, csrfToken, flash } = await frame(c);
-    return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} />);
+    const { totp } = await auth.mfa.status(c.get('principal') as Principal);
+    return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} secondFactor={totp} />);
   });
+
+  app.route('/', securityRoutes(auth, pc, frame));
 
   app.get('/dashboard', pc.required(), async (c) => {
     const { user, csrfToken, flash } = await frame(c);

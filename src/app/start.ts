@@ -97,6 +97,9 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   if (!server.smtpUrl && auth.config.environment !== 'production') {
     log.warn({ path: '/dev/mail', outbox: resolve(server.mailOutbox) }, 'development outbox on: /dev/mail lists every e-mail sent (reset and confirmation links) to loopback clients; set SMTP_URL to send mail and turn it off');
   }
+  if (auth.config.oauth.autolink === 'verified') {
+    log.warn('OAUTH_AUTOLINK=verified: a provider e-mail marked verified signs in to the confirmed account holding it (docs/social-login.md); unset it to link only from the account page');
+  }
   if (auth.config.bootstrapAdminEmail !== null) {
     log.warn('BOOTSTRAP_ADMIN_EMAIL is set: while no user holds the admin role, registering that address grants it; unset it once your admin exists');
   }

@@ -280,6 +280,22 @@ function judge(parsed: AppConfig, config: AuthConfig, env: Env, options: DoctorO
     );
   }
 
+  if (config.oauth.autolink === 'verified') {
+    add(
+      'oauth-autolink-verified',
+      'warning',
+      'OAUTH_AUTOLINK',
+      'OAUTH_AUTOLINK=verified: a provider that says email_verified: true for an address is trusted to sign in to the account holding it (if that address is confirmed here) — every configured provider can then take over accounts by e-mail.',
+      'Unset OAUTH_AUTOLINK (default off: users sign in and link providers from their account page), unless every provider verifies addresses as well as you do (docs/social-login.md).',
+    );
+  }
+  for (const provider of config.oauth.providers) {
+    if (production && provider.issuer.startsWith('http:')) {
+      const setting = `OAUTH_${provider.name.toUpperCase()}_ISSUER`;
+      add('oauth-issuer-plain-http', 'warning', setting, `${setting} is ${provider.issuer}: discovery, keys and tokens travel over plain HTTP (a provider on this machine).`, 'Use the provider\'s https issuer in production.');
+    }
+  }
+
   if (production && server.smtpUrl === null) {
     const confirming = config.identity.confirmation === 'required' ? ' With EMAIL_CONFIRMATION=required, nobody can finish signing up.' : '';
     add('smtp-missing', 'warning', 'SMTP_URL', `SMTP_URL is not set in production: password-reset and confirmation e-mails go to the outbox file ${server.mailOutbox}, not to users.${confirming}`, 'Set SMTP_URL=smtps://user:pass@mail.example.com');

@@ -32,6 +32,7 @@ export const FLASH_MESSAGES = {
   identity_unlinked: { kind: 'info', text: 'The provider was unlinked.' },
   mfa_sign_in_expired: { kind: 'info', text: 'Your sign-in expired before the second step. Log in again.' },
   mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
+  mfa_reset: { kind: 'success', text: 'The user\'s second factors were removed; they sign in with their password again.' },
   mfa_removed: { kind: 'info', text: 'The authenticator app was removed. Two-step sign-in is off.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 

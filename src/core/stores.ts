@@ -115,6 +115,12 @@ export interface SessionRecord {
   readonly userAgent: string;
   /** SHA-256 of user agent + client network, for session protection. */
   readonly fingerprint: string;
+  /** Authenticator assurance: 1 — one factor proved; 2 — two (a second factor at sign-in or a step-up since). */
+  readonly aal: 1 | 2;
+  /** How it was made and stepped up, in order, comma-separated: `pwd`, `pwd,otp`, `email,recovery`, `passkey`, … */
+  readonly amr: string;
+  /** When a second factor was last proved for it (0: never): what `fresh({ level: 2 })` measures. */
+  readonly factorAtMs: number;
 }
 
 export interface SessionStore {
@@ -131,7 +137,10 @@ export interface SessionStore {
   findSessionByTokenHash(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord; authorization?: Authorization } | undefined>;
   listSessionsOfUser(userId: string): Promise<readonly SessionRecord[]>;
   touchSession(id: string, lastSeenAtMs: number): Promise<void>;
-  updateFreshness(id: string, change: { freshAtMs?: number; graceUntilMs?: number; fingerprint?: string }): Promise<void>;
+  updateFreshness(
+    id: string,
+    change: { freshAtMs?: number; graceUntilMs?: number; fingerprint?: string; aal?: 1 | 2; amr?: string; factorAtMs?: number },
+  ): Promise<void>;
   /**
    * A new token for the same session (re-authentication): replaces the token hash only while it
    * is still `currentTokenHash`, in one atomic write — of two concurrent rotations from one old

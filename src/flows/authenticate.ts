@@ -32,8 +32,8 @@ export async function authenticateSession(kernel: Kernel, token: string, client:
   let current = session;
   if (verdict.freshnessLost) {
     kernel.emit({ type: 'session.protection', userId: user.id, mode: 'basic', ...origin(client), atMs: nowMs });
-    await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: 0, graceUntilMs: 0 });
-    current = { ...current, freshAtMs: 0, graceUntilMs: 0 };
+    await kernel.stores.sessions.updateFreshness(session.id, { freshAtMs: 0, graceUntilMs: 0, factorAtMs: 0 });
+    current = { ...current, freshAtMs: 0, graceUntilMs: 0, factorAtMs: 0 };
   }
   if (verdict.touch) {
     await kernel.stores.sessions.touchSession(session.id, nowMs);

@@ -27,5 +27,7 @@ export async function changePassword(kernel: Kernel, principal: Principal, body:
   );
   await checkNewPassword(kernel, next, { email: principal.user.email, username: principal.user.username }, 'new_password');
   const user = await setNewPassword(kernel, principal.user, next, 'user', client);
-  return startSession(kernel, user, client, principal.session.remember, false);
+  // The new session keeps the level the old one had: changing the password proves no less than before.
+  const { aal, amr, factorAtMs } = principal.session;
+  return startSession(kernel, user, client, principal.session.remember, false, { aal, amr, factorAtMs });
 }

@@ -10,7 +10,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { claimPendingSignIn, type FirstFactor } from '../features/mfa/index.ts';
 import { origin, type Kernel } from './kernel.ts';
-import { checkSecondFactor, secondFactorFailure, secondFactorMethods, type SecondFactorInput, type SecondFactorMethod } from './second-factor-check.ts';
+import { checkSecondFactor, methodOf, secondFactorFailure, secondFactorMethods, type SecondFactorInput, type SecondFactorMethod } from './second-factor-check.ts';
 import { startSession, type StartedSession } from './start-session.ts';
 
 export type { FirstFactor };
@@ -29,7 +29,7 @@ export type FirstFactorOutcome =
 /** `user` has just proved `method` (and is active): a session, or the pending second-factor step. */
 export async function finishFirstFactor(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean, method: FirstFactor): Promise<FirstFactorOutcome> {
   const methods = await secondFactorMethods(kernel, user.id);
-  if (methods.length === 0) return { kind: 'session', started: await startSession(kernel, user, client, remember) };
+  if (methods.length === 0) return { kind: 'session', started: await startSession(kernel, user, client, remember, true, { aal: 1, amr: method, factorAtMs: 0 }) };
   const nowMs = kernel.clock.nowMs();
   const { token, pending } = kernel.mfa.pending.create({ userId: user.id, uniquifier: user.uniquifier, remember, firstFactor: method, nowMs });
   kernel.emit({ type: 'mfa.challenged', userId: user.id, via: method, ...origin(client), atMs: nowMs });
@@ -63,5 +63,6 @@ export async function completeSecondFactor(kernel: Kernel, token: string | undef
   const outcome = await checkSecondFactor(kernel, user.id, input, client, { pendingId: pending.id });
   if (!outcome.ok) throw secondFactorFailure(outcome);
   if (!(await claimPendingSignIn(kernel.counters, kernel.mfa.budget, pending.id))) throw new AuthError('UNAUTHENTICATED');
-  return startSession(kernel, user, client, pending.remember);
+  const nowMs = kernel.clock.nowMs();
+  return startSession(kernel, user, client, pending.remember, true, { aal: 2, amr: `${pending.firstFactor},${methodOf(input.method)}`, factorAtMs: nowMs });
 }

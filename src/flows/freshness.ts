@@ -4,7 +4,7 @@ import type { Kernel, Principal } from './kernel.ts';
 
 /** Freshness needs a session: Basic and bearer callers are never fresh (as in Flask-Security). */
 export async function isPrincipalFresh(kernel: Kernel, principal: Principal, rule: FreshnessRule): Promise<boolean> {
-  if (rule.withinMs < 0) return true;
+  if (rule.withinMs < 0 && rule.level !== 2) return true;
   const session = principal.session;
   if (!session) return false;
   const verdict = checkFreshness(session, kernel.clock.nowMs(), rule);

@@ -9,6 +9,8 @@ import type { ClientInfo } from '../core/request-context.ts';
 import { createRecoveryCodes, createTotpSecret, qrCodeSvg, recoveryCodeHash, totpKeyUri, totpSecretText } from '../features/mfa/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 import { checkSecondFactor, readSecondFactorInput, secondFactorFailure } from './second-factor-check.ts';
+import type { StartedSession } from './start-session.ts';
+import { raiseSession } from './step-up.ts';
 
 export interface MfaStatus {
   readonly totp: boolean;
@@ -22,6 +24,28 @@ export interface TotpSetup {
   readonly otpauth_url: string;
   /** An SVG document (no script). */
   readonly qr_svg: string;
+}
+
+type FactorChange = 'enrolled' | 'removed' | 'codes' | 'reset';
+
+const CHANGE_TEXT: Record<FactorChange, { subject: string; text: string }> = {
+  enrolled: { subject: 'Two-step sign-in was turned on', text: 'An authenticator app was added to your account: signing in now asks for a code from it after your password.' },
+  removed: { subject: 'Two-step sign-in was turned off', text: 'The authenticator app was removed from your account: you now sign in with your password alone.' },
+  codes: { subject: 'New recovery codes were made', text: 'New recovery codes were made for your account; the earlier ones no longer work.' },
+  reset: {
+    subject: 'Your two-step sign-in was turned off',
+    text: 'An administrator removed the second factors of your account: you now sign in with your password alone.',
+  },
+};
+
+/** The security mail of a change to the user's second factors (sent off the request; never a code or secret). */
+function notifyFactorChange(kernel: Kernel, email: string, change: FactorChange): void {
+  const { subject, text } = CHANGE_TEXT[change];
+  kernel.sendMail({
+    to: email,
+    subject,
+    text: `${text}\n\nIf this was not you, change your password and review two-step sign-in on your account: ${kernel.config.publicOrigin}${kernel.config.pages.mfaSetup}\n`,
+  });
 }
 
 export async function mfaStatus(kernel: Kernel, principal: Principal): Promise<MfaStatus> {
@@ -46,11 +70,23 @@ async function issueRecoveryCodes(kernel: Kernel, userId: string, client: Client
   return codes;
 }
 
+/** Ten new codes on request (not the first ten of an enrolment, which its own mail covers). */
+async function regenerateAndNotify(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<string[]> {
+  const codes = await issueRecoveryCodes(kernel, principal.user.id, client);
+  notifyFactorChange(kernel, principal.user.email, 'codes');
+  return codes;
+}
+
 /**
  * The first code makes the secret a factor (under the MFA budget). When it is the user's first
  * factor, ten recovery codes come with it — shown this once.
  */
-export async function confirmTotp(kernel: Kernel, principal: Principal, body: BodyFields, client: ClientInfo): Promise<{ recoveryCodes: string[] | null }> {
+export async function confirmTotp(
+  kernel: Kernel,
+  principal: Principal,
+  body: BodyFields,
+  client: ClientInfo,
+): Promise<{ recoveryCodes: string[] | null; session: StartedSession | null }> {
   const input = readSecondFactorInput({ method: 'totp', code: body.code });
   const { user } = principal;
   const pending = await kernel.stores.mfa.findTotp(user.id);
@@ -58,8 +94,12 @@ export async function confirmTotp(kernel: Kernel, principal: Principal, body: Bo
   const outcome = await checkSecondFactor(kernel, user.id, input, client, { confirming: true });
   if (!outcome.ok) throw secondFactorFailure(outcome);
   kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
+  notifyFactorChange(kernel, user.email, 'enrolled');
   const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
-  return { recoveryCodes: hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client) };
+  const recoveryCodes = hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client);
+  // The code just proved the factor on this session: it is AAL2 now (under a new cookie token).
+  const session = principal.session ? await raiseSession(kernel, principal, 'otp', client) : null;
+  return { recoveryCodes, session };
 }
 
 /** Removes the authenticator app; with no second factor left, the recovery codes go too. */
@@ -68,13 +108,14 @@ export async function removeTotp(kernel: Kernel, principal: Principal, client: C
   if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.replaceRecoveryCodes(user.id, [], kernel.clock.nowMs());
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
+  notifyFactorChange(kernel, user.email, 'removed');
 }
 
 /** Ten new recovery codes, the old ones dead in the same write; only for a user with a second factor. */
 export async function regenerateRecoveryCodes(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<string[]> {
   const totp = await kernel.stores.mfa.findTotp(principal.user.id);
   if (!totp || totp.confirmedAtMs === null) throw new AuthError('INVALID_INPUT', { message: 'Set up a second factor first' });
-  return issueRecoveryCodes(kernel, principal.user.id, client);
+  return regenerateAndNotify(kernel, principal, client);
 }
 
 /** Admin: removes every second factor of a user (lost device); audited with the actor. */
@@ -83,4 +124,6 @@ export async function resetSecondFactors(kernel: Kernel, actor: Principal, userI
   if (!user) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.deleteFactorsOfUser(userId);
   kernel.emit({ type: 'mfa.reset', userId, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
+  // The owner hears of it: if they did not ask for it, their account needs them.
+  notifyFactorChange(kernel, user.email, 'reset');
 }

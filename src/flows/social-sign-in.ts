@@ -16,7 +16,8 @@ import { NO_PASSWORD_HASH } from '../features/passwords/index.ts';
 import { checkSecret } from './credentials.ts';
 import { origin, type Kernel } from './kernel.ts';
 import { insertUser } from './sign-up.ts';
-import { startSession, type StartedSession } from './start-session.ts';
+import { finishFirstFactor, type PendingSecondFactor } from './finish-first-factor.ts';
+import type { StartedSession } from './start-session.ts';
 import { accountEmailVerified, notifyIdentityChange } from './social-identities.ts';
 
 /** The configured providers' clients and where each sends the browser back to. */
@@ -35,6 +36,8 @@ export interface StartedSocialSignIn {
 
 export type SocialSignInResult =
   | { readonly kind: 'signed-in'; readonly started: StartedSession; readonly next: string | null }
+  /** The account has a second factor: only the pending sign-in (its own cookie), no session yet. */
+  | { readonly kind: 'second-factor'; readonly pending: PendingSecondFactor; readonly next: string | null }
   | { readonly kind: 'linked'; readonly next: string | null };
 
 function providerClient(social: SocialProviders, name: string): ProviderClient {
@@ -168,11 +171,15 @@ class IdentityRace extends Error {}
 
 type Fail = (reason: OAuthFailureReason, userId?: string, code?: 'SOCIAL_SIGNIN_FAILED' | 'SOCIAL_ACCOUNT_EXISTS' | 'IDENTITY_TAKEN') => AuthError;
 
-/** The one place a social sign-in becomes a session. */
+/**
+ * The one place a social sign-in becomes a session — through the first-factor step every way in
+ * shares: a user with a second factor gets only the pending second-factor sign-in.
+ */
 async function signedIn(kernel: Kernel, name: string, user: UserRecord, created: boolean, flow: OAuthFlow, client: ClientInfo): Promise<SocialSignInResult> {
-  const started = await startSession(kernel, user, client, false);
+  const outcome = await finishFirstFactor(kernel, user, client, false, 'oidc');
   kernel.emit({ type: 'oauth.succeeded', userId: user.id, provider: name, created, ...origin(client), atMs: kernel.clock.nowMs() });
-  return { kind: 'signed-in', started, next: flow.next };
+  if (outcome.kind === 'second-factor') return { kind: 'second-factor', pending: outcome.pending, next: flow.next };
+  return { kind: 'signed-in', started: outcome.started, next: flow.next };
 }
 
 function identityOf(kernel: Kernel, name: string, profile: ProviderProfile) {

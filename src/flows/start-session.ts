@@ -1,7 +1,7 @@
 /** @module Logging a verified user in: a brand-new session (never a reused id) and the login event. */
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import { issueSession } from '../features/sessions/index.ts';
+import { issueSession, type SessionAssurance } from '../features/sessions/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 
 export interface StartedSession {
@@ -10,8 +10,18 @@ export interface StartedSession {
   readonly token: string;
 }
 
-/** `announce`: emit `login.succeeded` (not when a session is re-issued after a password change). */
-export async function startSession(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean, announce = true): Promise<StartedSession> {
+/**
+ * `announce`: emit `login.succeeded` (not when a session is re-issued after a password change).
+ * `assurance`: how the user proved themselves (default: the password alone, AAL1).
+ */
+export async function startSession(
+  kernel: Kernel,
+  user: UserRecord,
+  client: ClientInfo,
+  remember: boolean,
+  announce = true,
+  assurance?: SessionAssurance,
+): Promise<StartedSession> {
   const nowMs = kernel.clock.nowMs();
   const { token, record } = issueSession({
     userId: user.id,
@@ -21,6 +31,7 @@ export async function startSession(kernel: Kernel, user: UserRecord, client: Cli
     nowMs,
     policy: kernel.config.session,
     random: kernel.random,
+    ...(assurance ? { assurance } : {}),
   });
   // Also records the login (the user's last login time) in the same write.
   await kernel.stores.sessions.createSession(record);

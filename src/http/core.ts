@@ -3,7 +3,7 @@
  * the lifecycle's edges, the auth routes, error answers. Built once at start-up.
  */
 import type { Auth, PeerInfo } from '../auth.ts';
-import { runRoute, createTransport, type BegunRequest, type TransportOptions } from './lifecycle.ts';
+import { runRoute, createTransport, type BegunRequest, type HeaderSink, type TransportOptions } from './lifecycle.ts';
 import { createErrorReporter, errorResponse, toAuthError } from './respond.ts';
 import { createAuthRoutes, matchPath, type AuthRoute, type RouteParams } from './routes.ts';
 import { createMfaRoutes } from './mfa-routes.ts';
@@ -22,8 +22,12 @@ export interface HttpCore<Context = Request> extends CoreContext {
   readonly routes: readonly AuthRoute[];
   beginRequest(request: Request, peer: PeerInfo, extras?: RequestExtras): BegunRequest;
   finishResponse(state: RequestState, headers: Headers): void;
-  /** `finishResponse` on the response's headers, unless the core built it with all of them already (refusals). */
-  finish(state: RequestState, response: Response): void;
+  /**
+   * `finishResponse` on the response's headers, unless the core built it with all of them already
+   * (refusals). With `early` (a Node `ServerResponse` not yet written), what the response does not
+   * carry is set there instead, before the body, and not on the Response.
+   */
+  finish(state: RequestState, response: Response, early?: HeaderSink): void;
   /** The security headers every response carries, for this scheme. */
   securityHeadersFor(secure: boolean): ReadonlyArray<readonly [string, string]>;
   /** The auth route for this method and path (relative to basePath), with its parameters. */

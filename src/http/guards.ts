@@ -16,11 +16,21 @@ export type Guard = (request: Request, state: RequestState) => Promise<Response 
 export interface RequiredOptions {
   /** Mechanisms this route accepts; tried in the fixed order token → session → basic. */
   readonly via?: readonly Mechanism[];
+  /**
+   * Let a user whom MFA_REQUIRED_ROLES holds back (no second factor yet, or a session made without
+   * it) through: only for the routes and pages where they enrol or step up.
+   */
+  readonly beforeSecondFactor?: boolean;
 }
 
 export interface FreshOptions {
   /** How recent the password must be (ms); default FRESHNESS. Negative disables the check. */
   readonly withinMs?: number;
+  /**
+   * 2: a second factor must have been proved within `withinMs` (step-up: `/auth/verify` with a code).
+   * A user without one is answered 403 MFA_ENROLLMENT_REQUIRED. Default 1.
+   */
+  readonly level?: 1 | 2;
   /** After a passed check, stay fresh this long (ms) for multi-step flows; default FRESHNESS_GRACE. */
   readonly graceMs?: number;
 }
@@ -50,7 +60,22 @@ export async function requirePrincipal(state: RequestState, via: readonly Mechan
     throw new AuthError('UNAUTHENTICATED');
   }
   await enforceCsrf(state, principal);
+  await enforceAssurance(state, principal);
   return principal;
+}
+
+/**
+ * MFA_REQUIRED_ROLES, once per request: a holder of such a role without a second factor is
+ * answered 403 MFA_ENROLLMENT_REQUIRED (browsers: to the enrolment page); with one, but on a
+ * session made without it, REAUTH_REQUIRED (step up at /verify with a code).
+ */
+async function enforceAssurance(state: RequestState, principal: Principal): Promise<void> {
+  if (state.assuranceChecked) return;
+  state.assuranceChecked = true;
+  if (state.auth.config.mfa.requiredRoles.length === 0) return;
+  const requirement = await state.auth.mfa.requirement(principal);
+  if (requirement === 'enrol') throw new AuthError('MFA_ENROLLMENT_REQUIRED');
+  if (requirement === 'step-up') throw new AuthError('REAUTH_REQUIRED');
 }
 
 /** The principal established earlier (by a guard, or the app's own `identify`), or the session's — CSRF-checked in every case. */
@@ -58,12 +83,17 @@ export async function currentPrincipal(state: RequestState): Promise<Principal> 
   const known = state.principal;
   if (!known) return requirePrincipal(state, SESSION_ONLY);
   await enforceCsrf(state, known);
+  await enforceAssurance(state, known);
   return known;
 }
 
 export function required(options: RequiredOptions = {}): Guard {
   const via = options.via && options.via.length > 0 ? [...options.via] : SESSION_ONLY;
-  return guard('requiredGuard', async (state) => void (await requirePrincipal(state, via)));
+  const exempt = options.beforeSecondFactor === true;
+  return guard('requiredGuard', async (state) => {
+    if (exempt) state.assuranceChecked = true;
+    await requirePrincipal(state, via);
+  });
 }
 
 function authorization(name: string, allowed: (auth: Auth, principal: Principal) => boolean): Guard {
@@ -97,12 +127,18 @@ export function permissions(...names: string[]): Guard {
 
 /** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
 export function fresh(options: FreshOptions = {}): Guard {
+  if (options.level !== undefined && options.level !== 1 && options.level !== 2) throw new Error('fresh(): level must be 1 or 2');
   const rule = {
     ...(options.withinMs !== undefined ? { withinMs: options.withinMs } : {}),
     ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.level === 2 ? { level: 2 as const } : {}),
   };
   return guard('freshGuard', async (state) => {
-    if (!(await state.auth.sessions.isFresh(await currentPrincipal(state), rule))) throw new AuthError('REAUTH_REQUIRED');
+    const principal = await currentPrincipal(state);
+    if (await state.auth.sessions.isFresh(principal, rule)) return;
+    // Level 2 needs a second factor to step up with: without one, enrolment is the way on.
+    if (rule.level === 2 && !(await state.auth.mfa.status(principal)).totp) throw new AuthError('MFA_ENROLLMENT_REQUIRED');
+    throw new AuthError('REAUTH_REQUIRED');
   });
 }
 

@@ -5,7 +5,7 @@
  */
 export { handler, type FetchHandler, type HandlerOptions, type PeerDetails } from './handler.ts';
 export { createHttpCore, type HttpCore, type HttpCoreOptions } from './core.ts';
-export type { BegunRequest, TransportOptions } from './lifecycle.ts';
+export type { BegunRequest, HeaderSink, TransportOptions } from './lifecycle.ts';
 export type { AuthRoute, RouteParams } from './routes.ts';
 export { bodyOf, type RequestState, type RequestExtras } from './state.ts';
 export { readBodyFields as readBody, OVERSIZE_DRAIN_BYTES, type BodyFields } from '../core/input.ts';

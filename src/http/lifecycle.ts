@@ -28,6 +28,11 @@ export interface TransportOptions {
   readonly httpsExemptPaths?: readonly string[] | undefined;
 }
 
+/** Where a host takes headers before it writes a response (a Node `ServerResponse` is one). */
+export interface HeaderSink {
+  setHeader(name: string, value: string): unknown;
+}
+
 export interface BegunRequest {
   readonly state: RequestState;
   /** Set when the request is answered at the edge (the HTTPS redirect); still to be finished. */
@@ -60,9 +65,30 @@ export function createTransport(auth: Auth, options: TransportOptions = {}) {
     for (const cookie of state.cookies) headers.append('Set-Cookie', cookie);
   }
 
-  /** `finishResponse` on a response's headers, unless the core built it finished (finished.ts). */
-  function finish(state: RequestState, response: Response): void {
-    if (!isStillFinished(state, response)) finishResponse(state, response.headers);
+  /**
+   * `finishResponse` for a host that takes headers before it writes the response (Node's
+   * `ServerResponse.setHeader`, under @hono/node-server): what the response does not carry already
+   * goes there, written once with the status line; only what must replace or join the response's
+   * own headers (a security header the app set, the encoded Location, cookies) is set on them.
+   * The result on the wire is the same: the response's own headers still win where they did.
+   */
+  function finishBefore(state: RequestState, headers: Headers, early: HeaderSink): void {
+    for (const [name, value] of headersFor[state.client.secure ? 1 : 0]) {
+      if (headers.has(name)) headers.set(name, value);
+      else early.setHeader(name, value);
+    }
+    if (!headers.has('Cache-Control')) early.setHeader('Cache-Control', 'no-store');
+    const location = headers.get('Location');
+    if (location !== null) headers.set('Location', encodeLocation(location));
+    for (const [name, value] of state.headers) if (!headers.has(name)) early.setHeader(name, value);
+    for (const cookie of state.cookies) headers.append('Set-Cookie', cookie);
+  }
+
+  /** `finishResponse` on a response's headers (or before them, with `early`), unless the core built it finished (finished.ts). */
+  function finish(state: RequestState, response: Response, early?: HeaderSink): void {
+    if (isStillFinished(state, response)) return;
+    if (early) finishBefore(state, response.headers, early);
+    else finishResponse(state, response.headers);
   }
 
   return { beginRequest, finishResponse, finish, securityHeadersFor: (secure: boolean) => headersFor[secure ? 1 : 0] };

@@ -19,8 +19,12 @@ function clearPendingSignIn(state: RequestState): void {
 
 export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly login: string }): readonly AuthRoute[] {
   const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
-  const signedIn = required();
+  // Enrolment and its status are what MFA_REQUIRED_ROLES sends a user to: reachable before a second factor.
+  const signedIn = required({ beforeSecondFactor: true });
   const isFresh = fresh();
+  // Taking a factor away (or replacing the recovery codes) needs the factor itself, recently: a
+  // password and an old one-factor cookie must not be enough to turn two-step sign-in off.
+  const freshSecondFactor = fresh({ level: 2 });
   const secondFactorView: Render = views.secondFactor ?? views.verify;
 
   return [
@@ -29,16 +33,19 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
     route('POST', '/mfa/totp/setup', [signedIn, isFresh], async (state) => json(await state.auth.mfa.setUpTotp(principalOf(state)))),
 
     route('POST', '/mfa/totp/confirm', [signedIn, isFresh], async (state) => {
-      const { recoveryCodes } = await state.auth.mfa.confirmTotp(principalOf(state), await bodyOf(state), state.client);
-      return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes } : { totp: true });
+      const { recoveryCodes, session } = await state.auth.mfa.confirmTotp(principalOf(state), await bodyOf(state), state.client);
+      // The session was raised to AAL2 under a new cookie token.
+      if (session) writeSessionCookie(state, session);
+      const csrf = { csrf_token: csrfTokenFor(state) };
+      return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes, ...csrf } : { totp: true, ...csrf });
     }),
 
-    route('DELETE', '/mfa/totp', [signedIn, isFresh], async (state) => {
+    route('DELETE', '/mfa/totp', [signedIn, freshSecondFactor], async (state) => {
       await state.auth.mfa.removeTotp(principalOf(state), state.client);
       return noContent();
     }),
 
-    route('POST', '/mfa/recovery-codes', [signedIn, isFresh], async (state) =>
+    route('POST', '/mfa/recovery-codes', [signedIn, freshSecondFactor], async (state) =>
       json({ recovery_codes: await state.auth.mfa.regenerateRecoveryCodes(principalOf(state), state.client) }),
     ),
 

@@ -54,6 +54,7 @@ const PAGE_TITLES: Partial<Record<number, string>> = {
   401: 'Please log in',
   403: 'Access denied',
   404: 'Page not found',
+  409: 'Cannot continue',
   413: 'Request too large',
   429: 'Too many requests',
   500: 'Something went wrong',

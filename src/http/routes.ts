@@ -78,7 +78,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
   const { afterLogin, afterLogout } = pages;
   const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
   const signedIn = required();
-  const anyMechanism = required({ via: ['token', 'session', 'basic'] });
+  // Who one is, also before a required second factor is set up (an app shows the way to enrol).
+  const anyMechanism = required({ via: ['token', 'session', 'basic'], beforeSecondFactor: true });
   const tokenOrSession = required({ via: ['token', 'session'] });
   const sessionOnly = required({ via: ['session'] });
   const isFresh = fresh();
@@ -136,7 +137,8 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
 
     route('GET', '/me', [anyMechanism], async (state) => json({ user: state.auth.access.publicUser(principalOf(state)) })),
 
-    route('POST', '/verify', [signedIn], async (state) => {
+    // Also the step-up (a code instead of the password), so reachable before the second factor.
+    route('POST', '/verify', [required({ beforeSecondFactor: true })], async (state) => {
       const body = await bodyOf(state);
       try {
         // Re-authentication comes with a new cookie token (the flow swaps it before the session is fresh).

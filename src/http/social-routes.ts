@@ -4,13 +4,16 @@
  * client's attempt budget); its refusals are one friendly page (JSON: the documented code).
  */
 import { AuthError } from '../core/errors.ts';
+import type { FlashKey } from '../core/flash.ts';
+import { encodeLocation } from '../core/location.ts';
 import { safeNext } from '../core/safe-next.ts';
 import type { Principal } from '../auth.ts';
-import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
+import { csrfTokenFor, setFlash, writeSessionCookie } from './cookies.ts';
 import { fresh, rateLimit, required } from './guards.ts';
-import { isJsonRequest, json, noContent, redirectAfterPost, redirectTo } from './respond.ts';
+import { html, isJsonRequest, json, noContent, redirectAfterPost, redirectTo } from './respond.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import type { AuthRoute } from './routes.ts';
+import { escapeHtml } from './views.ts';
 
 function principalOf(state: RequestState): Principal {
   if (!state.principal) throw new AuthError('UNAUTHENTICATED');
@@ -21,6 +24,27 @@ function principalOf(state: RequestState): Principal {
 function nextOf(state: RequestState, body?: Readonly<Record<string, unknown>>): string | null {
   const next = body?.next ?? new URL(state.request.url).searchParams.get('next');
   return typeof next === 'string' && next !== '' ? safeNext(next, '') || null : null;
+}
+
+/**
+ * Where the callback sends the browser on. The browser arrived from the provider's site: a
+ * `SameSite=Strict` session cookie does not ride an HTTP redirect that continues that cross-site
+ * navigation, so the next page would look signed out. A page of ours navigates on instead (a
+ * same-site navigation, no script: CSP allows it). With `SESSION_SAMESITE=Lax`, a plain 303.
+ */
+function continueTo(state: RequestState, location: string, flash?: FlashKey): Response {
+  if (state.auth.config.session.sameSite !== 'Strict') return redirectAfterPost(state, location, flash);
+  if (flash) setFlash(state, flash);
+  return navigateOn(location, flash ? 'Signed in' : 'Continue signing in');
+}
+
+/** A page that navigates to `location` at once (meta refresh: no script), with a link for the rare browser that does not. */
+function navigateOn(location: string, title: string): Response {
+  const target = escapeHtml(encodeLocation(location));
+  return html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}"><title>${escapeHtml(title)}</title></head>` +
+      `<body><main><p>${escapeHtml(title)}. <a href="${target}">Continue</a></p></main></body></html>`,
+  );
 }
 
 export function createSocialRoutes(pages: { readonly afterLogin: string }): readonly AuthRoute[] {
@@ -43,10 +67,18 @@ export function createSocialRoutes(pages: { readonly afterLogin: string }): read
       if (flowCookie !== undefined) state.cookies.push(auth.social.clearFlowCookie(client));
       const query = new URL(request.url).searchParams;
       const result = await auth.social.callback(params.provider ?? '', query, flowCookie, client, state.principal);
-      if (result.kind === 'linked') return redirectAfterPost(state, safeNext(result.next, '/account'), 'identity_linked');
+      if (result.kind === 'linked') return isJsonRequest(state) ? noContent() : continueTo(state, safeNext(result.next, '/account'), 'identity_linked');
+      if (result.kind === 'second-factor') {
+        // The pending sign-in's own cookie, never a session (as after a password: http/second-factor.ts).
+        state.cookies.push(auth.http.pendingSignInCookie(result.pending, client));
+        if (isJsonRequest(state)) return json({ mfa_required: true, methods: result.pending.methods });
+        const next = safeNext(result.next, '') || null;
+        const page = auth.config.pages.secondFactor;
+        return continueTo(state, next ? `${page}?next=${encodeURIComponent(next)}` : page);
+      }
       writeSessionCookie(state, result.started);
       if (isJsonRequest(state)) return json({ user: auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
-      return redirectAfterPost(state, safeNext(result.next, pages.afterLogin), 'logged_in');
+      return continueTo(state, safeNext(result.next, pages.afterLogin), 'logged_in');
     }),
 
     route('GET', '/identities', [signedIn], async (state) => json({ identities: await state.auth.social.identities(principalOf(state)) })),
@@ -57,7 +89,8 @@ export function createSocialRoutes(pages: { readonly afterLogin: string }): read
       const started = await state.auth.social.startLink(principalOf(state), params.provider ?? '', nextOf(state, body), state.client);
       state.cookies.push(state.auth.social.flowCookie(started, state.client));
       if (isJsonRequest(state)) return json({ location: started.location });
-      return redirectTo(started.location, 303);
+      // Not a 303: the CSP's form-action 'self' stops a form whose answer redirects to another origin.
+      return navigateOn(started.location, 'Continuing to the provider');
     }),
 
     route('DELETE', '/identities/:id', [signedIn, isFresh], async (state, params) => {

@@ -27,6 +27,8 @@ export interface RequestState {
   readonly memo: AuthenticationMemo;
   /** The principal (null: an anonymous form) for whom this request passed the CSRF gate; unset until then. */
   csrfPassedFor?: Principal | null;
+  /** MFA_REQUIRED_ROLES was checked for this request's principal (or the route is exempt: enrolment, step-up). */
+  assuranceChecked?: boolean;
   /** The pre-session id handed out in this response (one per request, however many forms render). */
   preSessionId?: string;
   /** Set-Cookie values for whatever response goes out (session, pre-session, flash, XSRF). */

@@ -17,7 +17,8 @@ describe('social sign-in in the browser', () => {
   beforeAll(async () => {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
-    op = await startTestProvider([`${origin}/auth/oauth/corp/callback`]);
+    // On `localhost`, another site than the app on 127.0.0.1: the round trip is cross-site, as with a real provider.
+    op = await startTestProvider([`${origin}/auth/oauth/corp/callback`], { hostname: 'localhost' });
     app = await startApp({
       PORT: String(port),
       PUBLIC_URL: origin,
@@ -48,11 +49,31 @@ describe('social sign-in in the browser', () => {
     await page.click('button[type="submit"]');
     await page.waitForURL((url) => url.origin === op.issuer && !url.pathname.endsWith('/login'));
     await page.click('button[type="submit"]');
-    await page.waitForURL((url) => url.origin === app.url);
+    // Back across sites: the callback's page navigates on to /dashboard, where the new session is seen.
+    await page.waitForURL((url) => url.origin === app.url && url.pathname !== '/auth/oauth/corp/callback');
     expect(pathOf(page)).toBe('/dashboard');
     expect(await page.locator('main').innerText()).toContain('ada@example.test');
     expect(report.pageErrors).toEqual([]);
     expect(report.cspViolations).toEqual([]);
+    await context.close();
+  });
+
+  it('links the provider from the account page after a password login, across sites, and lists it there', async () => {
+    op.accounts.set('linus-at-corp', { email: 'linus.elsewhere@example.test', email_verified: true });
+    const { context } = await newContext(browser);
+    const page = await context.newPage();
+    await register(page, app, 'linus@example.test');
+    await page.goto(`${app.url}/account`);
+    await page.click('form[action="/auth/identities/corp/link"] button[type="submit"]');
+    await page.waitForURL((url) => url.origin === op.issuer);
+    await page.fill('input[name="login"]', 'linus-at-corp');
+    await page.fill('input[name="password"]', 'x');
+    await page.click('button[type="submit"]');
+    await page.waitForURL((url) => url.origin === op.issuer && !url.pathname.endsWith('/login'));
+    await page.click('button[type="submit"]');
+    await page.waitForURL((url) => url.origin === app.url && url.pathname === '/account');
+    const section = await page.locator('section[aria-labelledby="linked-heading"]').innerText();
+    expect(section).toContain('linus.elsewhere@example.test');
     await context.close();
   });
 

@@ -191,6 +191,11 @@ describe('doctor rules (in process)', () => {
     expect(only({ SMTP_URL: '', HOST: '0.0.0.0' }).filter((id) => id.includes('dev-mail'))).toEqual([]);
   });
 
+  it('OAUTH_AUTOLINK=verified is a warning (a relaxation of the linking rules); off is not', () => {
+    expect(only({ OAUTH_AUTOLINK: 'verified' })).toEqual(['warning:oauth-autolink-verified:OAUTH_AUTOLINK']);
+    expect(only({ OAUTH_AUTOLINK: 'off' })).toEqual([]);
+  });
+
   it('BOOTSTRAP_ADMIN_EMAIL is a warning while it is set, in every environment', () => {
     expect(only({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com' })).toEqual(['warning:bootstrap-admin-email-set:BOOTSTRAP_ADMIN_EMAIL']);
     expect(ids(diagnose({ BOOTSTRAP_ADMIN_EMAIL: 'root@example.com', DATABASE_URL: 'sqlite:./data/app.db' }))).toContain('warning:bootstrap-admin-email-set:BOOTSTRAP_ADMIN_EMAIL');

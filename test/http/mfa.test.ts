@@ -170,4 +170,30 @@ describe('multi-factor over HTTP', () => {
     expect(done.headers.get('location')).toBe('/account');
     expect(browser.jar.has(SESSION_COOKIE)).toBe(true);
   });
+
+  it('pages: the second-factor page needs a pending sign-in; /account/security shows the state, no secret', async () => {
+    const anonymous = t.client();
+    const gone = await anonymous.send('/login/second-factor', { browser: true });
+    expect(gone.status).toBe(303);
+    expect(gone.headers.get('location')).toBe('/login');
+
+    const owner = t.client();
+    const user = await owner.signUp();
+    const off = await (await owner.send('/account/security', { browser: true })).text();
+    expect(off).toContain('id="totp-status"');
+    expect(off).toContain('Off.');
+    await enrolTotp(t, owner);
+    const on = await (await owner.send('/account/security', { browser: true })).text();
+    expect(on).toContain('<strong>On.</strong>');
+    expect(on).not.toContain('id="totp-secret"');
+    expect(on).not.toContain('id="recovery-codes"');
+
+    const pending = await pendingSignIn(t, user.email);
+    const step = await pending.send('/login/second-factor?next=/account', { browser: true });
+    expect(step.status).toBe(200);
+    const html = await step.text();
+    expect(html).toContain('action="/auth/mfa/verify"');
+    expect(html).toContain('name="next" value="/account"');
+    expect(html).toContain('method=recovery_code');
+  });
 });

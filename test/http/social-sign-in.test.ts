@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublicUserBody } from './harness.ts';
-import { CALLBACK_PATH, createSocialApp, providerAccount, signInAtProvider, socialSignIn, startAt, type SocialSetup } from '../social/harness.ts';
+import { CALLBACK_PATH, continuedTo, createSocialApp, providerAccount, signInAtProvider, socialSignIn, startAt, type SocialSetup } from '../social/harness.ts';
 import { createTestApp, uniqueEmail } from './harness.ts';
 
 let s: SocialSetup;
@@ -53,8 +53,7 @@ describe('social sign-in with a real OpenID Connect provider', () => {
     const client = s.t.client();
     const before = await s.t.userCount();
     const res = await socialSignIn(client, subject, { next: '/docs' });
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/docs');
+    expect(await continuedTo(res)).toBe('/docs');
     expect(client.jar.has('portcullis_oauth')).toBe(false);
     const user = await me(client);
     expect(user?.email).toBe(email);
@@ -71,7 +70,7 @@ describe('social sign-in with a real OpenID Connect provider', () => {
     const before = await s.t.userCount();
     const second = s.t.client();
     const res = await socialSignIn(second, subject);
-    expect(res.status).toBe(303);
+    expect(await continuedTo(res)).toBe('/');
     expect((await me(second))?.id).toBe(firstUser?.id);
     expect(second.sessionToken).not.toBe(first.sessionToken);
     expect(await s.t.userCount()).toBe(before);
@@ -130,5 +129,68 @@ describe('a provider that cannot be reached', () => {
     } finally {
       await t.dispose();
     }
+  });
+});
+
+describe('where the callback sends the browser on', () => {
+  it('with the default Strict session cookie: a page of ours that navigates on (no script), to the judged next only', async () => {
+    const subject = providerAccount(s.op, { email: uniqueEmail('page'), email_verified: true });
+    const res = await socialSignIn(s.t.client(), subject, { next: '/docs?a=1&b="x"' });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    // The target HTML-escaped in the attribute: it cannot end it.
+    expect(page).toContain('<meta http-equiv="refresh" content="0;url=/docs?a=1&#38;b=&#34;x&#34;">');
+    expect(await continuedTo(new Response(page, { status: 200, headers: { 'content-type': 'text/html' } }))).toBe('/docs?a=1&b="x"');
+    expect(page).not.toContain('<script');
+    expect(res.headers.get('content-security-policy')).toBeTruthy();
+    expect(res.headers.get('cache-control')).toContain('no-store');
+  });
+
+  it('with SESSION_SAMESITE=Lax: the 303 of API.md', async () => {
+    const lax = await createSocialApp({ session: { sameSite: 'Lax' } });
+    try {
+      const subject = providerAccount(lax.op, { email: uniqueEmail('lax'), email_verified: true });
+      const res = await socialSignIn(lax.t.client(), subject, { next: '/docs' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/docs');
+    } finally {
+      await lax.dispose();
+    }
+  });
+});
+
+describe('a user with a second factor', () => {
+  it('signs in with the provider only to the second-factor step: no session until the code, then one', async () => {
+    const { enrolTotp, totpCode } = await import('./mfa-helpers.ts');
+    const subject = providerAccount(s.op, { email: uniqueEmail('mfa'), email_verified: true });
+    const first = s.t.client();
+    await socialSignIn(first, subject);
+    const { secret } = await enrolTotp(s.t, first);
+
+    const client = s.t.client();
+    const sessionsBefore = (await s.t.stores.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n;
+    const res = await socialSignIn(client, subject, { next: '/docs', browser: true });
+    expect(res.status).toBe(200);
+    expect(await continuedTo(res)).toBe('/login/second-factor?next=%2Fdocs');
+    expect(client.sessionToken).toBeUndefined();
+    expect((await client.send('/auth/me')).status).toBe(401);
+    expect((await s.t.stores.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n).toBe(sessionsBefore);
+
+    const verified = await client.json<{ user: { email: string } }>('/auth/mfa/verify', { json: { method: 'totp', code: totpCode(s.t, secret) } });
+    expect(verified.res.status).toBe(200);
+    expect((await client.send('/auth/me')).status).toBe(200);
+  });
+
+  it('answers JSON callers with mfa_required and the methods', async () => {
+    const { enrolTotp } = await import('./mfa-helpers.ts');
+    const subject = providerAccount(s.op, { email: uniqueEmail('mfajson'), email_verified: true });
+    const first = s.t.client();
+    await socialSignIn(first, subject);
+    await enrolTotp(s.t, first);
+    const client = s.t.client();
+    const res = await socialSignIn(client, subject, { browser: false });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ mfa_required: true, methods: expect.arrayContaining(['totp']) });
+    expect(client.sessionToken).toBeUndefined();
   });
 });

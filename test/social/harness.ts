@@ -91,3 +91,14 @@ export async function socialSignIn(client: Client, subject: string, options: { p
   const callback = await signInAtProvider(location, subject);
   return client.send(callback.pathname + callback.search, { browser: options.browser ?? true });
 }
+
+/**
+ * Where a successful callback sends the browser on: a 303's Location, or (SameSite=Strict sessions,
+ * the default) the meta refresh of the page that continues the navigation from this site. Null otherwise.
+ */
+export async function continuedTo(res: Response): Promise<string | null> {
+  if (res.status === 303) return res.headers.get('location');
+  if (res.status !== 200 || !res.headers.get('content-type')?.includes('text/html')) return null;
+  const url = /<meta http-equiv="refresh" content="0;url=([^"]*)">/.exec(await res.clone().text())?.[1];
+  return url === undefined ? null : url.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replaceAll('&amp;', '&');
+}

@@ -27,10 +27,14 @@ export interface TestProvider {
   close(): Promise<void>;
 }
 
-export async function startTestProvider(redirectUris: readonly string[], options: { clientId?: string } = {}): Promise<TestProvider> {
+/**
+ * `hostname`: `localhost` puts the provider on another site than an app on 127.0.0.1 (a browser
+ * then treats the round trip as cross-site, as it is with a real provider).
+ */
+export async function startTestProvider(redirectUris: readonly string[], options: { clientId?: string; hostname?: '127.0.0.1' | 'localhost' } = {}): Promise<TestProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `http://${options.hostname ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = 'test-key-1';
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };

@@ -12,7 +12,7 @@
 import { Hono, type Context, type ErrorHandler, type Handler, type MiddlewareHandler } from 'hono';
 import { AuthError, http, type Auth, type FlashKey, type FlashMessage } from '../../index.ts';
 import { anyRole, assertOwnerOrAdmin, fresh, identify, permissions, rateLimit, required, roles, unauthCsrf } from './guards.ts';
-import { bodyLeftOnSocket, peerOf } from './request.ts';
+import { bodyLeftOnSocket, headerSinkOf, peerOf } from './request.ts';
 import { stateOf, syncVariables, type AuthEnv } from './variables.ts';
 import type { AuthViews } from './views.ts';
 
@@ -71,7 +71,7 @@ export function honoAuth(auth: Auth, options: HonoAuthOptions = {}): HonoAuth {
     if (response) c.res = response;
     else await next();
     try {
-      core.finish(state, c.res);
+      core.finish(state, c.res, headerSinkOf(c));
     } catch {
       // Immutable headers (a Response from fetch(), Response.redirect()): finish a copy.
       c.res = new Response(c.res.body, c.res);

@@ -1,9 +1,10 @@
 /** @module What only Hono knows about a request: the socket behind it (@hono/node-server bindings). */
 import type { Context } from 'hono';
-import type { PeerInfo } from '../../index.ts';
+import type { PeerInfo, http } from '../../index.ts';
 
 interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string; encrypted?: boolean }; readableEnded?: boolean; httpVersionMajor?: number };
+  outgoing?: { setHeader?: unknown; headersSent?: boolean };
 }
 
 /**
@@ -26,4 +27,14 @@ export function bodyLeftOnSocket(c: Context): boolean {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
   // HTTP/1 only: HTTP/2 forbids `Connection` and resets just the stream, never the connection.
   return incoming?.readableEnded === false && incoming.httpVersionMajor === 1;
+}
+
+/**
+ * The Node response @hono/node-server will write this request's Response to, while nothing is
+ * written yet: the core sets its headers there, once, before the body (`core.finish`). Undefined
+ * without Node bindings.
+ */
+export function headerSinkOf(c: Context): http.HeaderSink | undefined {
+  const outgoing = (c.env as NodeBindings | undefined)?.outgoing;
+  return outgoing && typeof outgoing.setHeader === 'function' && outgoing.headersSent === false ? (outgoing as http.HeaderSink) : undefined;
 }

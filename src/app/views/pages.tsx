@@ -7,6 +7,7 @@ export { AccountPage, type AccountPageProps, type SessionView, type ApiTokenView
 export { AdminPage, type AdminPageProps, type AdminUserRow, type RoleView } from './pages/admin.tsx';
 export { ErrorPage, type ErrorPageProps } from './pages/error.tsx';
 export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from './pages/audit.tsx';
+export { SecurityPage, SecondFactorPage, type SecurityPageProps, type SecondFactorPageProps, type TotpEnrolment } from './pages/security.tsx';
 export { ForgotPasswordPage, ResetPasswordPage, ChangePasswordPage, DevMailPage } from './pages/password.tsx';
 export { ConfirmEmailChangePage, ConfirmEmailPage, ResendConfirmationPage } from './pages/confirm.tsx';
 export { SocialButtons, LinkedAccounts, type IdentityView, type ProviderButton } from './pages/social.tsx';

@@ -77,3 +77,23 @@ describe('checkFreshness: grace', () => {
     expect(checkFreshness(at(0, T0 + 10), T0 + 10, TEN_MIN_GRACE_5)).toEqual({ fresh: false });
   });
 });
+
+describe('checkFreshness: level 2 (a second factor within)', () => {
+  const L2: FreshnessRule = { withinMs: 10 * MINUTE_MS, graceMs: 5 * MINUTE_MS, level: 2 };
+  const session = (aal: 1 | 2, factorAtMs: number) => ({ freshAtMs: T0, graceUntilMs: T0 + 3_600_000, aal, factorAtMs });
+
+  it('a one-factor session is never fresh at level 2, however recent its password or grace', () => {
+    expect(checkFreshness(session(1, 0), T0, L2)).toEqual({ fresh: false });
+    expect(checkFreshness(session(1, T0), T0, L2)).toEqual({ fresh: false });
+    expect(checkFreshness(session(1, T0), T0, { ...L2, withinMs: -1 })).toEqual({ fresh: false });
+  });
+
+  it('fresh up to exactly `within` after the second factor, stale 1 ms later; no grace', () => {
+    expect(checkFreshness(session(2, T0), T0 + 600_000, L2)).toEqual({ fresh: true });
+    expect(checkFreshness(session(2, T0), T0 + 600_001, L2)).toEqual({ fresh: false });
+  });
+
+  it('the password alone (freshAt) does not count at level 2', () => {
+    expect(checkFreshness({ ...session(2, T0 - 3_600_000), freshAtMs: T0 }, T0, L2)).toEqual({ fresh: false });
+  });
+});

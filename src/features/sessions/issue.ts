@@ -12,6 +12,13 @@ export interface SessionPolicy {
   readonly touchIntervalMs: number;
 }
 
+/** How a session was made: its level, the methods proved (comma-separated), when a second factor was. */
+export interface SessionAssurance {
+  readonly aal: 1 | 2;
+  readonly amr: string;
+  readonly factorAtMs: number;
+}
+
 export interface IssuedSession {
   /** The secret for the cookie; it exists only here and in the client's cookie jar. */
   readonly token: string;
@@ -26,6 +33,8 @@ export function issueSession(input: {
   nowMs: number;
   policy: SessionPolicy;
   random: RandomSource;
+  /** How the session is made: default one factor, the password (`1`, `pwd`, no second factor yet). */
+  assurance?: SessionAssurance;
 }): IssuedSession {
   const token = createSecretToken(input.random);
   const lifetimeMs = input.remember ? input.policy.rememberMeMaxAgeMs : input.policy.maxAgeMs;
@@ -45,6 +54,9 @@ export function issueSession(input: {
       ip: input.client.ip,
       userAgent: input.client.userAgent,
       fingerprint: sessionFingerprint(input.client),
+      aal: input.assurance?.aal ?? 1,
+      amr: input.assurance?.amr ?? 'pwd',
+      factorAtMs: input.assurance?.factorAtMs ?? 0,
     },
   };
 }

@@ -1,4 +1,5 @@
 /** @module Kysely table types. Times are integer milliseconds; booleans are 0/1 (SQLite has no boolean). */
+import type { Generated } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -44,6 +45,10 @@ export interface SessionsTable {
   ip: string;
   user_agent: string;
   fingerprint: string;
+  /** Defaults (1, 'pwd', 0) for rows written before migration 0006 and by code that does not set them. */
+  aal: Generated<number>;
+  amr: Generated<string>;
+  factor_at: Generated<number>;
 }
 
 export interface AuditEventsTable {

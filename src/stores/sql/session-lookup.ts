@@ -19,11 +19,14 @@ const COLUMNS = `s.id, s.token_hash, s.user_id, s.uniquifier, s.created_at, s.la
 const SQLITE = `select ${COLUMNS},
   (select group_concat(ur.role_name, char(31)) from user_roles ur where ur.user_id = u.id) as roles,
   (select group_concat(rp.permission, char(31)) from user_roles ur join role_permissions rp on rp.role_name = ur.role_name where ur.user_id = u.id) as permissions
+,
+  s.aal, s.amr, s.factor_at
 from sessions s join users u on u.id = s.user_id where s.token_hash = ?`;
 
 const POSTGRES = `select ${COLUMNS},
   (select string_agg(ur.role_name, chr(31)) from user_roles ur where ur.user_id = u.id) as roles,
-  (select string_agg(rp.permission, chr(31)) from user_roles ur join role_permissions rp on rp.role_name = ur.role_name where ur.user_id = u.id) as permissions
+  (select string_agg(rp.permission, chr(31)) from user_roles ur join role_permissions rp on rp.role_name = ur.role_name where ur.user_id = u.id) as permissions,
+  s.aal, s.amr, s.factor_at
 from sessions s join users u on u.id = s.user_id where s.token_hash = ?`;
 
 export interface FoundSession {
@@ -58,6 +61,10 @@ function toFoundSession(v: readonly unknown[]): FoundSession {
     ip: v[10] as string,
     userAgent: v[11] as string,
     fingerprint: v[12] as string,
+    // The assurance columns (migration 0006) come last, after roles and permissions.
+    aal: Number(v[26]) === 2 ? 2 : 1,
+    amr: (v[27] as string | null) ?? 'pwd',
+    factorAtMs: Number(v[28] ?? 0),
   };
   const user: UserRecord = {
     id: v[2] as string,

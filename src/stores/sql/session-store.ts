@@ -1,5 +1,5 @@
 /** @module SessionStore on Kysely: sessions found by the SHA-256 of their token, on an indexed column. */
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { SessionRecord, SessionStore } from '../../core/stores.ts';
 import type { RawConnection } from './database.ts';
 import type { Database, SessionsTable } from './schema.ts';
@@ -21,11 +21,14 @@ function toSessionRecord(row: Selectable<SessionsTable>): SessionRecord {
     ip: row.ip,
     userAgent: row.user_agent,
     fingerprint: row.fingerprint,
+    aal: Number(row.aal) === 2 ? 2 : 1,
+    amr: row.amr,
+    factorAtMs: Number(row.factor_at),
   };
 }
 
-const INSERT_SESSION = `insert into sessions (id, token_hash, user_id, uniquifier, created_at, last_seen_at, expires_at, fresh_at, grace_until, remember, ip, user_agent, fingerprint)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_SESSION = `insert into sessions (id, token_hash, user_id, uniquifier, created_at, last_seen_at, expires_at, fresh_at, grace_until, remember, ip, user_agent, fingerprint, aal, amr, factor_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
  * Every login runs this: the session insert and the user's last-login time, one commit. SQLite: both
@@ -77,6 +80,9 @@ export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection):
         s.ip,
         s.userAgent,
         s.fingerprint,
+        s.aal,
+        s.amr,
+        s.factorAtMs,
       ]);
     },
     findSessionByTokenHash: lookup,
@@ -88,10 +94,13 @@ export function createSqlSessionStore(db: Kysely<Database>, raw: RawConnection):
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAtMs }).where('id', '=', id).execute();
     },
     async updateFreshness(id, change) {
-      const set: Partial<SessionsTable> = {};
+      const set: Updateable<SessionsTable> = {};
       if (change.freshAtMs !== undefined) set.fresh_at = change.freshAtMs;
       if (change.graceUntilMs !== undefined) set.grace_until = change.graceUntilMs;
       if (change.fingerprint !== undefined) set.fingerprint = change.fingerprint;
+      if (change.aal !== undefined) set.aal = change.aal;
+      if (change.amr !== undefined) set.amr = change.amr;
+      if (change.factorAtMs !== undefined) set.factor_at = change.factorAtMs;
       if (Object.keys(set).length === 0) return;
       await db.updateTable('sessions').set(set).where('id', '=', id).execute();
     },

@@ -47,6 +47,9 @@ export function newSession(userId: string, uniquifier: string, overrides: Partia
     ip: '203.0.113.7',
     userAgent: 'Mozilla/5.0 (conformance)',
     fingerprint: sha256(hex()),
+    aal: 1,
+    amr: 'pwd',
+    factorAtMs: 0,
     ...overrides,
   };
 }

@@ -120,6 +120,11 @@ export function describeSessionStore(f: Fixture): void {
       expect(await current()).toEqual({ ...session, freshAtMs: T0 + 100, graceUntilMs: T0 + 200, fingerprint });
       await sessions().updateFreshness(session.id, { freshAtMs: T0 + 300, graceUntilMs: T0 + 400 });
       expect(await current()).toEqual({ ...session, freshAtMs: T0 + 300, graceUntilMs: T0 + 400, fingerprint });
+      // Assurance (a second factor proved): level, methods and the factor's time, and nothing else.
+      await sessions().updateFreshness(session.id, { aal: 2, amr: 'pwd,otp', factorAtMs: T0 + 500 });
+      expect(await current()).toEqual({ ...session, freshAtMs: T0 + 300, graceUntilMs: T0 + 400, fingerprint, aal: 2, amr: 'pwd,otp', factorAtMs: T0 + 500 });
+      await sessions().updateFreshness(session.id, { factorAtMs: 0 });
+      expect((await current())?.factorAtMs).toBe(0);
     });
 
     it('rotateSessionToken swaps the token hash while it is the current one: the new hash finds the session, the old finds nothing', async () => {

@@ -74,6 +74,12 @@ function Profile(props: { user: PublicUser; csrfToken: string }) {
             <a href="/account/password">Change your password</a>
           </dd>
         </div>
+        <div>
+          <dt>Two-step sign-in</dt>
+          <dd>
+            <a href="/account/security">Authenticator app and recovery codes</a>
+          </dd>
+        </div>
       </dl>
     </section>
   );

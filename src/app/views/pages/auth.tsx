@@ -134,6 +134,8 @@ export function LoginPage(props: LoginPageProps) {
 
 export type VerifyPageProps = {
   user: PublicUser;
+  /** The user has an authenticator app: offer a code (a step-up) besides the password. */
+  secondFactor?: boolean;
   csrfToken: string;
   flash: Flash | null;
   errors: FieldErrors;
@@ -166,6 +168,18 @@ export function VerifyPage(props: VerifyPageProps) {
             Confirm
           </button>
         </form>
+        {props.secondFactor ? (
+          <form method="post" action="/auth/verify" class="form" id="step-up-form">
+            <p class="muted">Or, where a second factor is asked for, the code from your authenticator app:</p>
+            <CsrfField token={props.csrfToken} />
+            <NextField next={props.next} />
+            <input type="hidden" name="method" value="totp" />
+            <Field name="code" label="Code from the app" autocomplete="one-time-code" verbatim maxlength={9} error={props.errors.code} />
+            <button type="submit" class="btn btn-secondary btn-block">
+              Confirm with a code
+            </button>
+          </form>
+        ) : null}
       </AuthCard>
     </AuthLayout>
   );
