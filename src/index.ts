@@ -11,12 +11,18 @@ export {
   type AuthAdmin,
   type AuthEvents,
   type AuthHttp,
+  type AuthMfa,
   type AuthPasswords,
   type AuthSessions,
   type AuthSocial,
   type AuthTokens,
   type CreateAuthOptions,
+  type FirstFactorOutcome,
   type ImportUserInput,
+  type MfaStatus,
+  type PendingSecondFactor,
+  type SecondFactorMethod,
+  type TotpSetup,
   type UserSummary,
   type Mechanism,
   type Principal,
@@ -33,8 +39,9 @@ export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export type { IdentityRecord, IdentityStore } from './core/stores.ts';
-export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization } from './core/stores.ts';
+export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
+export { createMemoryMfaStore } from './stores/memory/mfa-store.ts';
 export { createMemoryOneTimeTokenStore } from './stores/memory/one-time-token-store.ts';
 export { createMemoryIdentityStore } from './stores/memory/identity-store.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';

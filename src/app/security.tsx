@@ -70,12 +70,13 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
     }
   });
 
-  app.post('/account/security/totp/remove', signedIn, pc.fresh(), async (c) => {
+  // Removing the app or replacing the codes needs a recent second factor (/verify offers the code).
+  app.post('/account/security/totp/remove', signedIn, pc.fresh({ level: 2 }), async (c) => {
     await auth.mfa.removeTotp(principalOf(c), clientOf(c));
     return pc.redirectAfterPost(c, '/account/security', 'mfa_removed');
   });
 
-  app.post('/account/security/recovery-codes', signedIn, pc.fresh(), async (c) => {
+  app.post('/account/security/recovery-codes', signedIn, pc.fresh({ level: 2 }), async (c) => {
     const codes = await auth.mfa.regenerateRecoveryCodes(principalOf(c), clientOf(c));
     return page(c, { recoveryCodes: codes });
   });

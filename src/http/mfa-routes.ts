@@ -22,6 +22,9 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
   // Enrolment and its status are what MFA_REQUIRED_ROLES sends a user to: reachable before a second factor.
   const signedIn = required({ beforeSecondFactor: true });
   const isFresh = fresh();
+  // Taking a factor away (or replacing the recovery codes) needs the factor itself, recently: a
+  // password and an old one-factor cookie must not be enough to turn two-step sign-in off.
+  const freshSecondFactor = fresh({ level: 2 });
   const secondFactorView: Render = views.secondFactor ?? views.verify;
 
   return [
@@ -37,12 +40,12 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
       return json(recoveryCodes ? { totp: true, recovery_codes: recoveryCodes, ...csrf } : { totp: true, ...csrf });
     }),
 
-    route('DELETE', '/mfa/totp', [signedIn, isFresh], async (state) => {
+    route('DELETE', '/mfa/totp', [signedIn, freshSecondFactor], async (state) => {
       await state.auth.mfa.removeTotp(principalOf(state), state.client);
       return noContent();
     }),
 
-    route('POST', '/mfa/recovery-codes', [signedIn, isFresh], async (state) =>
+    route('POST', '/mfa/recovery-codes', [signedIn, freshSecondFactor], async (state) =>
       json({ recovery_codes: await state.auth.mfa.regenerateRecoveryCodes(principalOf(state), state.client) }),
     ),
 

@@ -7,7 +7,8 @@
  * and a password change. Each refusal is checked with "nothing changed": no session was made.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, SESSION_COOKIE, createTestApp, type Client, type PublicUserBody, type TestApp } from '../http/harness.ts';
+import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import { PASSWORD, SESSION_COOKIE, createTestApp, sha256Hex, type Client, type PublicUserBody, type TestApp } from '../http/harness.ts';
 import { enrolTotp, pendingSignIn, totpCode, type EnrolledTotp } from '../http/mfa-helpers.ts';
 import { sessionCount } from './attack-helpers.ts';
 
@@ -209,5 +210,60 @@ describe('MFA attacks', () => {
     forged.jar.set(PENDING_COOKIE, `${token.split('.')[0]}.${'A'.repeat(43)}`);
     expect((await forged.json('/auth/mfa/verify', { json: { code: totpCode(t, e.secret) } })).res.status).toBe(401);
     expect(await newSessions(t, e)).toBe(-1); // the password change ended the owner's session too
+  });
+
+  it('a stolen session guessing step-up codes (1,000 at once at /auth/verify) gets at most the account budget evaluated and is not raised', async () => {
+    const e = await enrolledUser(t);
+    const victim = await pendingSignIn(t, e.user.email);
+    expect((await victim.json('/auth/mfa/verify', { json: { code: totpCode(t, e.secret) } })).res.status).toBe(200);
+    // Later: a copy of that cookie (password-fresh or not) tries to step up with guessed codes.
+    t.clock.advanceMs(60_000);
+    const thief = victim.clone({ ip: '203.0.113.99' });
+    const csrf = await thief.fetchCsrf();
+    const right = totpCode(t, e.secret);
+    const wrong = String((Number(right) + 3) % 1_000_000).padStart(6, '0');
+    const before = await t.stores.sessions.findSessionByTokenHash(sha256Hex(thief.sessionToken ?? ''));
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => thief.clone().json('/auth/verify', { json: { method: 'totp', code: wrong }, csrf })));
+    expect(answers.filter((a) => a.res.status === 200)).toHaveLength(0);
+    expect(await failures(t, e.user.id, 'wrong_code')).toBeLessThanOrEqual(t.auth.config.mfa.attemptBudget.count);
+    // Nothing changed: the session keeps its token and its factor time; the right code now waits too.
+    const after = await t.stores.sessions.findSessionByTokenHash(sha256Hex(thief.sessionToken ?? ''));
+    expect(after?.session.factorAtMs).toBe(before?.session.factorAtMs);
+    expect((await thief.json('/auth/verify', { json: { method: 'totp', code: right }, csrf })).res.status).toBe(429);
+  });
+
+  it('guessing the first code of an enrolment (1,000 at once) evaluates at most the account budget and confirms nothing', async () => {
+    const owner = t.client();
+    const user = await owner.signUp();
+    const setup = await owner.json<{ secret: string }>('/auth/mfa/totp/setup', { method: 'POST', json: {}, csrf: true });
+    expect(setup.res.status).toBe(200);
+    const secret = decodeBase32IgnorePadding(setup.body.secret);
+    const near = new Set([-1, 0, 1].map((o) => totpCode(t, secret, o)));
+    const guesses = Array.from({ length: 1100 }, (_, i) => String(i).padStart(6, '0')).filter((c) => !near.has(c)).slice(0, 1000);
+    const csrf = owner.csrfToken ?? (await owner.fetchCsrf());
+    const answers = await Promise.all(guesses.map((code) => owner.clone().json('/auth/mfa/totp/confirm', { json: { code }, csrf })));
+    expect(await failures(t, user.id, 'wrong_code')).toBeLessThanOrEqual(t.auth.config.mfa.attemptBudget.count);
+    expect(answers.filter((a) => a.res.status === 200)).toHaveLength(0);
+    // Nothing changed: the secret still waits for its first code, and the right one is now refused (429) too.
+    expect((await t.stores.mfa.findTotp(user.id))?.confirmedAtMs).toBeNull();
+    expect((await owner.json('/auth/mfa/totp/confirm', { json: { code: totpCode(t, secret) }, csrf })).res.status).toBe(429);
+  });
+
+  it('a password-fresh one-factor session cannot turn two-step sign-in off or replace the codes: the factor itself is asked for', async () => {
+    const owner = t.client();
+    const user = await owner.signUp();
+    // A session signed in with the password before the factor existed (or a stolen copy of it).
+    const old = t.client();
+    expect((await old.login({ email: user.email })).res.status).toBe(200);
+    const { secret } = await enrolTotp(t, owner);
+    const remove = await old.json('/auth/mfa/totp', { method: 'DELETE', csrf: true });
+    expect(remove.res.status).toBe(401);
+    expect(remove.body.code).toBe('REAUTH_REQUIRED');
+    expect((await old.json('/auth/mfa/recovery-codes', { method: 'POST', json: {}, csrf: true })).res.status).toBe(401);
+    // Nothing changed; the code (a step-up) is what lets its owner do it.
+    expect((await t.stores.mfa.findTotp(user.id))?.confirmedAtMs).not.toBeNull();
+    expect(await t.stores.mfa.countRecoveryCodes(user.id)).toBe(10);
+    expect((await old.json('/auth/verify', { json: { code: totpCode(t, secret) }, csrf: true })).res.status).toBe(200);
+    expect((await old.send('/auth/mfa/totp', { method: 'DELETE', csrf: true })).status).toBe(204);
   });
 });
