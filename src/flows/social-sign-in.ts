@@ -150,6 +150,10 @@ export async function completeSocialSignIn(
   if (!address.ok) throw fail('no_email');
   const holder = await kernel.stores.users.findUserByEmailKey(address.key);
   if (holder) {
+    // A concurrent first sign-in of this same provider account may have made the holder a moment
+    // ago (after our lookup above): then it is this identity's own account.
+    const raced = await kernel.stores.identities.findIdentity(profile.issuer, profile.subject);
+    if (raced?.userId === holder.id && holder.active) return signedIn(kernel, name, holder, false, flow, client);
     // Never linked silently. OAUTH_AUTOLINK=verified: only when the provider verified the address
     // (boolean true) and the account's own address is verified too.
     const autolink = kernel.config.oauth.autolink === 'verified' && profile.emailVerified && holder.active && (await accountEmailVerified(kernel, holder));
