@@ -221,6 +221,13 @@ export interface AuthIdentity {
   requestEmailChange(principal: Principal, body: BodyFields, client: ClientInfo): { readonly message: string };
   /** `POST /auth/change-email/confirm`: spends the link; the account moves to the new address (the old one is told). */
   confirmEmailChange(body: BodyFields, client: ClientInfo): Promise<PublicUser>;
+  /**
+   * `POST /auth/email-signin` (EMAIL_SIGNIN): the same answer for every address; a known, active
+   * one gets a code and a link bound to `preSessionId`, the asking browser (work in the background).
+   */
+  requestEmailSignIn(body: BodyFields, client: ClientInfo, preSessionId: string): { readonly message: string };
+  /** `POST /auth/email-signin/verify`: the code (or the link's token) from the browser that asked; like a password login. */
+  verifyEmailSignIn(body: BodyFields, client: ClientInfo, preSessionId: string | undefined, previous?: Principal | null): Promise<FirstFactorOutcome>;
 }
 
 /** Bearer credentials: access/refresh pairs, their signing keys, personal access tokens. */

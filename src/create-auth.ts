@@ -45,6 +45,7 @@ import { readVerifyInput, verifyPassword } from './flows/verify.ts';
 import { confirmEmail, resendConfirmation } from './flows/confirm-email.ts';
 import { registerGenerically } from './flows/generic-sign-up.ts';
 import { confirmEmailChange, requestEmailChange } from './flows/change-email.ts';
+import { requestEmailSignIn, verifyEmailSignIn } from './flows/email-signin.ts';
 import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
 import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
 import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
@@ -354,6 +355,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       async confirmEmailChange(body, client) {
         const user = await confirmEmailChange(kernel, body, client);
         return toPublicUser(user, await stores.roles.authorizationOfUser(user.id));
+      },
+      requestEmailSignIn: (body, client, preSessionId) => requestEmailSignIn(kernel, body, client, preSessionId),
+      async verifyEmailSignIn(body, client, preSessionId, previous) {
+        const outcome = await verifyEmailSignIn(kernel, body, client, preSessionId);
+        if (outcome.kind === 'session') await endPreviousSession(previous, outcome.started);
+        return outcome;
       },
     },
     tokens: {

@@ -13,6 +13,8 @@ import {
   ConfirmEmailChangePage,
   ConfirmEmailPage,
   ResendConfirmationPage,
+  EmailSignInCodePage,
+  EmailSignInPage,
   DevMailPage,
   ForgotPasswordPage,
   ResetPasswordPage,
@@ -106,6 +108,9 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
       confirmEmailChange: (v) => (<ConfirmEmailChangePage csrfToken={v.csrfToken} flash={null} token={v.values.token ?? ''} errors={v.errors} formError={v.formError} />).toString(),
       resendConfirmation: (v) =>
         (<ResendConfirmationPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),
+      emailSignIn: (v) => (<EmailSignInPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),
+      emailSignInCode: (v) =>
+        (<EmailSignInCodePage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} />).toString(),
     },
     ...(options.onInternalError ? { onInternalError: (error: unknown) => options.onInternalError?.(error) } : {}),
   });
@@ -146,7 +151,24 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   app.get('/login', async (c) => {
     const { user, csrfToken, flash } = await frame(c);
     if (user) return c.redirect(pageNext(c) ?? auth.config.pages.afterLogin, 302);
-    return c.html(<LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} />);
+    return c.html(
+      <LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} emailSignIn={auth.config.identity.emailSignIn} />,
+    );
+  });
+
+  // Sign-in by e-mail (EMAIL_SIGNIN): absent (404) when off.
+  app.get('/login/email', async (c, next) => {
+    if (!auth.config.identity.emailSignIn) return next();
+    const { user, csrfToken, flash } = await frame(c);
+    if (user) return c.redirect(auth.config.pages.afterLogin, 302);
+    return c.html(<EmailSignInPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} />);
+  });
+
+  app.get('/login/email/code', async (c, next) => {
+    if (!auth.config.identity.emailSignIn) return next();
+    const { user, csrfToken, flash } = await frame(c);
+    if (user) return c.redirect(auth.config.pages.afterLogin, 302);
+    return c.html(<EmailSignInCodePage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} />);
   });
 
   // The nav's "Log out" posts here too; 307 keeps the method, the body and its CSRF token.

@@ -133,6 +133,8 @@ export interface AuthConfig {
     readonly changeEmailTtlMs: number;
     /** Confirming the address also signs the browser in. */
     readonly signInOnConfirm: boolean;
+    /** Sign-in by a mailed code or link (`POST /auth/email-signin`); off: those routes answer 404. */
+    readonly emailSignIn: boolean;
   };
   /** Multi-factor sign-in (docs/mfa.md). */
   readonly mfa: {
@@ -295,6 +297,7 @@ function defaultsFor(
       mailRecipientBudget: { count: 3, windowMs: 3_600_000 },
       changeEmailTtlMs: 3_600_000,
       signInOnConfirm: true,
+      emailSignIn: false,
     },
     oauth: { providers: {}, autolink: 'off', flowTtlMs: 10 * 60_000 },
     mfa: {
@@ -544,6 +547,7 @@ function schemaFor(environment: Environment) {
       mailRecipientBudget: rule(),
       changeEmailTtlMs: duration(60_000),
       signInOnConfirm: bool(),
+      emailSignIn: bool(),
     }),
     mfa: z.strictObject({
       issuer: text(1, 64),

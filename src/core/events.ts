@@ -65,6 +65,7 @@ export type AuthEvent = EventBase &
     | { type: 'password.reset_failed'; reason: 'malformed' | 'unknown' | 'used' | 'expired'; userId?: string }
     | { type: 'email.confirmation_sent'; userId: string; reason: 'registered' | 'resend' | 'login' }
     | { type: 'email.confirmed'; userId: string }
+    | { type: 'email.signin_sent'; userId: string }
     | { type: 'email.confirm_failed'; reason: LinkRejection; userId?: string }
     /** `reason: 'taken'`: another account (or the user) holds the address; no link was sent, the answer was the same. */
     | { type: 'email.change_requested'; userId: string; reason?: 'taken' }
@@ -155,6 +156,7 @@ export const AUTH_EVENT_TYPES = [
   'password.reset_failed',
   'email.confirmation_sent',
   'email.confirmed',
+  'email.signin_sent',
   'email.confirm_failed',
   'email.change_requested',
   'email.change_failed',

@@ -34,6 +34,7 @@ export const FLASH_MESSAGES = {
   mfa_enabled: { kind: 'success', text: 'Two-step sign-in is on.' },
   mfa_reset: { kind: 'success', text: 'The user\'s second factors were removed; they sign in with their password again.' },
   mfa_removed: { kind: 'info', text: 'The authenticator app was removed. Two-step sign-in is off.' },
+  email_signin_sent: { kind: 'info', text: 'If that address has an account, a sign-in code is on its way.' },
 } as const satisfies Record<string, { kind: 'success' | 'info' | 'error'; text: string }>;
 
 export type FlashKey = keyof typeof FLASH_MESSAGES;

@@ -1,6 +1,6 @@
 /**
  * @module Mail a stranger can make us send (confirmation, resend, the existing-owner notice, the
- * reset link): each takes one unit of the recipient's budget (MAIL_RECIPIENT_BUDGET, default
+ * reset link, the e-mail sign-in code): each takes one unit of the recipient's budget (MAIL_RECIPIENT_BUDGET, default
  * 3/1h), reserved atomically on the CounterStore — so however many clients ask, from however many
  * addresses and processes, one mailbox gets at most the budget's worth. The per-client route limits
  * still apply on top; this is what keeps the generic notices from becoming a mail cannon.
@@ -11,7 +11,7 @@ import { origin, type Kernel } from './kernel.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 
 /** Which stranger-triggerable mail this is (the audit trail names it when the budget suppresses one). */
-export type RecipientMailKind = 'confirmation' | 'existing-account' | 'username-taken' | 'reset' | 'email-change';
+export type RecipientMailKind = 'confirmation' | 'existing-account' | 'username-taken' | 'reset' | 'email-change' | 'email-signin';
 
 export function recipientBudgetKey(address: string): string {
   return `mail-recipient:${emailKey(address)}`;

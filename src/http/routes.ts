@@ -16,6 +16,7 @@ import { html, isJsonRequest, json, noContent, redirectAfterPost } from './respo
 import { bodyOf, type RequestState } from './state.ts';
 import type { AuthViews, FormView } from './views.ts';
 import { createSocialRoutes } from './social-routes.ts';
+import { createEmailSignInRoutes } from './email-signin-routes.ts';
 
 export type RouteParams = Readonly<Record<string, string>>;
 
@@ -292,6 +293,7 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
     }),
 
     ...createSocialRoutes(pages),
+    ...createEmailSignInRoutes(views, pages),
   ];
 }
 

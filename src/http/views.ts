@@ -41,6 +41,10 @@ export interface AuthViews {
   confirmEmailChange(view: FormView): HtmlContent;
   /** The second step of a sign-in (`values.method`: `totp` or `recovery_code`); default: a plain code form. */
   secondFactor?(view: FormView): HtmlContent;
+  /** Ask for an e-mail sign-in code (`values.email`); default: the login page. */
+  emailSignIn?(view: FormView): HtmlContent;
+  /** Enter the e-mail sign-in code (`values.email`); default: the login page. */
+  emailSignInCode?(view: FormView): HtmlContent;
   error(view: ErrorView): HtmlContent;
 }
 

@@ -10,4 +10,5 @@ export { AuditPage, type AuditPageProps, type AuditRow, type AuditFilters } from
 export { SecurityPage, SecondFactorPage, type SecurityPageProps, type SecondFactorPageProps, type TotpEnrolment } from './pages/security.tsx';
 export { ForgotPasswordPage, ResetPasswordPage, ChangePasswordPage, DevMailPage } from './pages/password.tsx';
 export { ConfirmEmailChangePage, ConfirmEmailPage, ResendConfirmationPage } from './pages/confirm.tsx';
+export { EmailSignInCodePage, EmailSignInPage } from './pages/email-signin.tsx';
 export { SocialButtons, LinkedAccounts, type IdentityView, type ProviderButton } from './pages/social.tsx';

@@ -98,6 +98,8 @@ export type LoginPageProps = {
   next: string | null;
   /** Social sign-in providers: a button each. */
   providers?: readonly ProviderButton[];
+  /** EMAIL_SIGNIN is on: a link to sign in by a mailed code. */
+  emailSignIn?: boolean;
 };
 
 export function LoginPage(props: LoginPageProps) {
@@ -126,6 +128,11 @@ export function LoginPage(props: LoginPageProps) {
             Log in
           </button>
         </form>
+        {props.emailSignIn ? (
+          <p class="field-hint">
+            <a href="/login/email">Sign in by e-mail</a>
+          </p>
+        ) : null}
         <SocialButtons providers={props.providers ?? []} next={props.next} />
       </AuthCard>
     </AuthLayout>
