@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, logout, mainText, newContext, pathOf, register, startApp, type App } from './harness.ts';
+import { launchBrowser, logout, mainText, newContext, pathOf, register, startApp, startAttackerSite, type App } from './harness.ts';
 
 describe('sign in by e-mail code', () => {
   let app: App;
@@ -46,8 +46,9 @@ describe('sign in by e-mail code', () => {
     // The link forwarded to another browser: refused, nobody signed in there.
     const other = await newContext(browser);
     const elsewhere = await other.context.newPage();
-    const refused = await elsewhere.goto(link ?? '');
-    expect(refused?.status()).toBe(401);
+    // No pre-session cookie: a page of ours navigates on once, and the link is refused there.
+    await Promise.all([elsewhere.waitForURL((u) => u.searchParams.get('again') === '1'), elsewhere.goto(link ?? '')]);
+    expect(await mainText(elsewhere)).toContain('Invalid credentials');
     await elsewhere.goto(`${app.url}/dashboard`);
     expect(pathOf(elsewhere).startsWith('/login?')).toBe(true);
     await other.context.close();
@@ -60,6 +61,47 @@ describe('sign in by e-mail code', () => {
     expect(report.pageErrors).toEqual([]);
     expect(report.cspViolations).toEqual([]);
     expect(report.consoleErrors).toEqual([]);
+    await context.close();
+  });
+
+  it("the mail's link clicked in a web mail on another site signs the browser that asked in", async () => {
+    const email = 'web.mail@example.test';
+    const { context, report } = await newContext(browser);
+    const page = await context.newPage();
+    await register(page, app, email);
+    await logout(page);
+    const linksInOutbox = async (): Promise<string[]> => {
+      const outbox = await context.newPage();
+      await outbox.goto(`${app.url}/dev/mail`);
+      const text = await mainText(outbox);
+      await outbox.close();
+      return [...text.matchAll(/http:\/\/127\.0\.0\.1:\d+\/auth\/email-signin\/verify\?token=[\w.%-]+/g)].map((m) => m[0]);
+    };
+    const before = new Set(await linksInOutbox());
+    await page.goto(`${app.url}/login/email`);
+    await page.fill('#field-email', email);
+    await Promise.all([page.waitForURL((u) => u.pathname === '/login/email/code'), page.click('form[action="/auth/email-signin"] button[type="submit"]')]);
+    // The mail is sent off the request: look again until it is there.
+    let fresh: string[] = [];
+    for (let tries = 0; tries < 20 && fresh.length === 0; tries += 1) {
+      fresh = (await linksInOutbox()).filter((l) => !before.has(l));
+      if (fresh.length === 0) await page.waitForTimeout(100);
+    }
+    expect(fresh).toHaveLength(1);
+    const link = fresh[0];
+
+    // `localhost` is another site than `127.0.0.1`: the SameSite=Strict cookies do not ride this click.
+    const webmail = await startAttackerSite();
+    try {
+      webmail.set('/inbox', `<!doctype html><html><body><a id="link" href="${link}">Sign in</a></body></html>`);
+      await page.goto(`http://localhost:${webmail.port}/inbox`);
+      await Promise.all([page.waitForURL((u) => u.pathname === '/dashboard'), page.click('#link')]);
+      expect(await mainText(page)).toContain(email);
+    } finally {
+      await webmail.close();
+    }
+    expect(report.pageErrors).toEqual([]);
+    expect(report.cspViolations).toEqual([]);
     await context.close();
   });
 });

@@ -47,6 +47,25 @@ describe('sign-in by e-mail', () => {
     expect((await browser.me()).body.user?.email).toBe(email);
   });
 
+  it('the link opened without the pre-session cookie (a cross-site navigation from a web mail) navigates on once, then refuses', async () => {
+    const { email } = await account('crosssite');
+    const asking = app.t.client();
+    const { link } = await askForCode(app, asking, email);
+    const bare = app.t.client();
+    const first = await bare.send(link, { browser: true });
+    expect(first.status).toBe(200);
+    const page = await first.text();
+    expect(page).toContain('http-equiv="refresh"');
+    expect(page).toContain('again=1');
+    expect(page).not.toContain('<script');
+    expect(bare.sessionToken).toBeUndefined();
+    const again = await bare.send(`${link}&again=1`, { browser: true });
+    expect(again.status).toBe(401);
+    expect(bare.sessionToken).toBeUndefined();
+    // The browser that asked (its cookie comes along on the same-site navigation) still signs in.
+    expect((await asking.send(`${link}&again=1`, { browser: true })).status).toBe(303);
+  });
+
   it('a code works once: the second use answers like a wrong password', async () => {
     const { email } = await account('once');
     const browser = app.t.client();
