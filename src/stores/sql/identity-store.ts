@@ -3,8 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { UniqueViolationError } from '../../core/errors.ts';
 import type { IdentityRecord, IdentityStore, NewUser } from '../../core/stores.ts';
 import { uniqueViolationColumn, type RawConnection } from './database.ts';
-import type { Database, UserIdentitiesTable, UsersTable } from './schema.ts';
-import { toUserRecord } from './user-store.ts';
+import type { Database, UserIdentitiesTable } from './schema.ts';
+import { toUserRecord, toUserRow } from './user-store.ts';
 
 function toIdentityRecord(row: Selectable<UserIdentitiesTable>): IdentityRecord {
   return {
@@ -51,20 +51,7 @@ export function createSqlIdentityStore(db: Kysely<Database>, raw: RawConnection)
       }
     },
     async createUserWithIdentity(user: NewUser, identity) {
-      const row: UsersTable = {
-        id: user.id,
-        email: user.email,
-        email_key: user.emailKey,
-        username: user.username,
-        username_key: user.usernameKey,
-        password_hash: user.passwordHash,
-        active: 1,
-        uniquifier: user.uniquifier,
-        created_at: user.nowMs,
-        updated_at: user.nowMs,
-        last_login_at: null,
-        email_confirmed_at: user.emailConfirmedAtMs ?? null,
-      };
+      const row = toUserRow(user);
       try {
         await db.transaction().execute(async (trx) => {
           await trx.insertInto('users').values(row).execute();

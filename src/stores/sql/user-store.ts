@@ -24,6 +24,24 @@ export function toUserRecord(row: Selectable<UsersTable>): UserRecord {
 }
 
 /** `%`, `_` and `\` in a search are literal, not wildcards. */
+/** The row a new user is inserted as (createUser, and createUserWithIdentity in identity-store.ts). */
+export function toUserRow(user: NewUser): UsersTable {
+  return {
+    id: user.id,
+    email: user.email,
+    email_key: user.emailKey,
+    username: user.username,
+    username_key: user.usernameKey,
+    password_hash: user.passwordHash,
+    active: 1,
+    uniquifier: user.uniquifier,
+    created_at: user.nowMs,
+    updated_at: user.nowMs,
+    last_login_at: null,
+    email_confirmed_at: user.emailConfirmedAtMs ?? null,
+  };
+}
+
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 }
@@ -41,20 +59,7 @@ export function createSqlUserStore(db: Kysely<Database>, raw: RawConnection): Us
   };
   return {
     async createUser(user: NewUser) {
-      const row: UsersTable = {
-        id: user.id,
-        email: user.email,
-        email_key: user.emailKey,
-        username: user.username,
-        username_key: user.usernameKey,
-        password_hash: user.passwordHash,
-        active: 1,
-        uniquifier: user.uniquifier,
-        created_at: user.nowMs,
-        updated_at: user.nowMs,
-        last_login_at: null,
-        email_confirmed_at: user.emailConfirmedAtMs ?? null,
-      };
+      const row = toUserRow(user);
       try {
         await db.insertInto('users').values(row).execute();
       } catch (error) {

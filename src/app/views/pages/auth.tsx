@@ -22,6 +22,26 @@ function withNext(path: string, next: string | null): string {
   return next ? `${path}?next=${encodeURIComponent(next)}` : path;
 }
 
+/** The page of a form that asks only for an e-mail address and mails a link to it (reset, new confirmation link). */
+export type EmailLinkPageProps = { csrfToken: string; flash: Flash | null; values: { email: string }; errors: FieldErrors; formError: string | null };
+
+export function EmailLinkPage(props: EmailLinkPageProps & { heading: string; lead: string; action: string; footer: Child }) {
+  return (
+    <AuthLayout title={props.heading} user={null} csrfToken={props.csrfToken} flash={props.flash}>
+      <AuthCard heading={props.heading} lead={props.lead} footer={props.footer}>
+        <FormError message={props.formError} />
+        <form method="post" action={props.action} class="form">
+          <CsrfField token={props.csrfToken} />
+          <Field name="email" label="E-mail" type="email" autocomplete="email" value={props.values.email} required verbatim error={props.errors.email} />
+          <button type="submit" class="btn btn-primary btn-block">
+            Send the link
+          </button>
+        </form>
+      </AuthCard>
+    </AuthLayout>
+  );
+}
+
 export function AuthLayout(props: { title: string; section?: NavSection; user: PublicUser | null; csrfToken: string; flash: Flash | null; children: Child }) {
   return (
     <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow">

@@ -1,6 +1,6 @@
 /** @module Confirming an e-mail address: the link's page (one button that posts the token) and asking for a new link. */
-import { AuthCard, AuthLayout } from './auth.tsx';
-import { CsrfField, Field, FormError, type FieldErrors, type Flash } from './parts.tsx';
+import { AuthCard, AuthLayout, EmailLinkPage, type EmailLinkPageProps } from './auth.tsx';
+import { CsrfField, FormError, type FieldErrors, type Flash } from './parts.tsx';
 
 export type ConfirmEmailPageProps = { csrfToken: string; flash: Flash | null; token: string; errors: FieldErrors; formError: string | null };
 
@@ -50,29 +50,20 @@ export function ConfirmEmailChangePage(props: ConfirmEmailChangePageProps) {
   );
 }
 
-export type ResendConfirmationPageProps = { csrfToken: string; flash: Flash | null; values: { email: string }; errors: FieldErrors; formError: string | null };
+export type ResendConfirmationPageProps = EmailLinkPageProps;
 
 export function ResendConfirmationPage(props: ResendConfirmationPageProps) {
   return (
-    <AuthLayout title="Send a new confirmation link" user={null} csrfToken={props.csrfToken} flash={props.flash}>
-      <AuthCard
-        heading="Send a new confirmation link"
-        lead="Enter the e-mail you signed up with. If it is waiting for confirmation, a new link is on its way."
-        footer={
-          <>
-            Already confirmed? <a href="/login">Log in</a>
-          </>
-        }
-      >
-        <FormError message={props.formError} />
-        <form method="post" action="/auth/confirm/resend" class="form">
-          <CsrfField token={props.csrfToken} />
-          <Field name="email" label="E-mail" type="email" autocomplete="email" value={props.values.email} required verbatim error={props.errors.email} />
-          <button type="submit" class="btn btn-primary btn-block">
-            Send the link
-          </button>
-        </form>
-      </AuthCard>
-    </AuthLayout>
+    <EmailLinkPage
+      {...props}
+      heading="Send a new confirmation link"
+      lead="Enter the e-mail you signed up with. If it is waiting for confirmation, a new link is on its way."
+      action="/auth/confirm/resend"
+      footer={
+        <>
+          Already confirmed? <a href="/login">Log in</a>
+        </>
+      }
+    />
   );
 }

@@ -1,35 +1,26 @@
 /** @module Password pages: forgot (ask for a link), reset (choose a new one), change (from the account), and the development mailbox. */
 import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
-import { AuthCard, AuthLayout } from './auth.tsx';
+import { AuthCard, AuthLayout, EmailLinkPage, type EmailLinkPageProps } from './auth.tsx';
 import { CsrfField, Field, FormError, NextField, UtcTime, type FieldErrors, type Flash } from './parts.tsx';
 
 const NEW_PASSWORD_HINT = 'At least 8 characters. A few unrelated words make a strong password; common or breached passwords are refused.';
 
-export type ForgotPasswordPageProps = { csrfToken: string; flash: Flash | null; values: { email: string }; errors: FieldErrors; formError: string | null };
+export type ForgotPasswordPageProps = EmailLinkPageProps;
 
 export function ForgotPasswordPage(props: ForgotPasswordPageProps) {
   return (
-    <AuthLayout title="Forgot your password?" user={null} csrfToken={props.csrfToken} flash={props.flash}>
-      <AuthCard
-        heading="Forgot your password?"
-        lead="Enter the e-mail of your account and we will send you a link to choose a new password."
-        footer={
-          <>
-            Remembered it? <a href="/login">Log in</a>
-          </>
-        }
-      >
-        <FormError message={props.formError} />
-        <form method="post" action="/auth/forgot-password" class="form">
-          <CsrfField token={props.csrfToken} />
-          <Field name="email" label="E-mail" type="email" autocomplete="email" value={props.values.email} required verbatim error={props.errors.email} />
-          <button type="submit" class="btn btn-primary btn-block">
-            Send the link
-          </button>
-        </form>
-      </AuthCard>
-    </AuthLayout>
+    <EmailLinkPage
+      {...props}
+      heading="Forgot your password?"
+      lead="Enter the e-mail of your account and we will send you a link to choose a new password."
+      action="/auth/forgot-password"
+      footer={
+        <>
+          Remembered it? <a href="/login">Log in</a>
+        </>
+      }
+    />
   );
 }
 
