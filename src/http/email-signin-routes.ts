@@ -8,12 +8,11 @@ import { AuthError } from '../core/errors.ts';
 import { safeNext } from '../core/safe-next.ts';
 import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
 import { credentialPost, rateLimit, type Guard } from './guards.ts';
-import { encodeLocation } from '../core/location.ts';
-import { html, isJsonRequest, json, redirectAfterPost } from './respond.ts';
+import { isJsonRequest, json, navigateOn, redirectAfterPost } from './respond.ts';
 import { secondFactorDue } from './second-factor.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import { formFailure, text, type AuthRoute } from './routes.ts';
-import { escapeHtml, type AuthViews } from './views.ts';
+import type { AuthViews } from './views.ts';
 
 /** EMAIL_SIGNIN=off: the routes do not exist. */
 const enabled: Guard = async (_request, state) => {
@@ -35,19 +34,6 @@ function askingBrowser(state: RequestState): string {
 function presentedBrowser(state: RequestState): string | undefined {
   const pre = state.auth.http.preSession(state.request.headers, state.client);
   return pre.setCookie ? undefined : pre.id;
-}
-
-/**
- * A link opened from a web mail is a cross-site navigation: a `SameSite=Strict` pre-session cookie
- * does not ride it, so the browser that asked would look like any other. A page of ours navigates
- * on to the same link once (a same-site navigation, no script), and then the cookie comes along.
- */
-function navigateOnce(location: string): Response {
-  const target = escapeHtml(encodeLocation(location));
-  return html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}"><title>Continue signing in</title></head>` +
-      `<body><main><p>Continue signing in. <a href="${target}">Continue</a></p></main></body></html>`,
-  );
 }
 
 export function createEmailSignInRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly login: string }): readonly AuthRoute[] {
@@ -100,7 +86,7 @@ export function createEmailSignInRoutes(views: AuthViews, pages: { readonly afte
         const url = new URL(state.request.url);
         const token = url.searchParams.get('token') ?? '';
         if (!isJsonRequest(state) && presentedBrowser(state) === undefined && url.searchParams.get('again') === null) {
-          return navigateOnce(`${state.auth.config.basePath}/email-signin/verify?token=${encodeURIComponent(token.slice(0, 200))}&again=1`);
+          return navigateOn(`${state.auth.config.basePath}/email-signin/verify?token=${encodeURIComponent(token.slice(0, 200))}&again=1`, 'Continue signing in');
         }
         try {
           return await redeem(state, { token });

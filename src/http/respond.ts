@@ -10,6 +10,7 @@ import { wantsJson } from '../core/request-context.ts';
 import { setFlash } from './cookies.ts';
 import { finishedJson } from './finished.ts';
 import type { RequestState } from './state.ts';
+import { escapeHtml } from './views.ts';
 
 const JSON_TYPE = 'application/json';
 const HTML_TYPE = 'text/html; charset=UTF-8';
@@ -28,6 +29,19 @@ export function json(body: unknown, status = 200, headers?: HeadersInit): Respon
 
 export function html(body: string, status = 200, headers?: HeadersInit): Response {
   return new Response(body, { status, headers: withContentType(HTML_TYPE, headers) });
+}
+
+/**
+ * A page of ours that moves the browser on at once (meta refresh, no script) — where a 303 would
+ * lose a SameSite=Strict cookie after a cross-site start (a provider's callback, a link clicked in a
+ * web mail) or be stopped by CSP form-action on its way to another site.
+ */
+export function navigateOn(location: string, title: string): Response {
+  const target = escapeHtml(encodeLocation(location));
+  return html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}"><title>${escapeHtml(title)}</title></head>` +
+      `<body><main><p>${escapeHtml(title)}. <a href="${target}">Continue</a></p></main></body></html>`,
+  );
 }
 
 export function noContent(): Response {

@@ -5,15 +5,13 @@
  */
 import { AuthError } from '../core/errors.ts';
 import type { FlashKey } from '../core/flash.ts';
-import { encodeLocation } from '../core/location.ts';
 import { safeNext } from '../core/safe-next.ts';
 import type { Principal } from '../auth.ts';
 import { csrfTokenFor, setFlash, writeSessionCookie } from './cookies.ts';
 import { fresh, rateLimit, required } from './guards.ts';
-import { html, isJsonRequest, json, noContent, redirectAfterPost, redirectTo } from './respond.ts';
+import { isJsonRequest, json, navigateOn, noContent, redirectAfterPost, redirectTo } from './respond.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import type { AuthRoute } from './routes.ts';
-import { escapeHtml } from './views.ts';
 
 function principalOf(state: RequestState): Principal {
   if (!state.principal) throw new AuthError('UNAUTHENTICATED');
@@ -36,15 +34,6 @@ function continueTo(state: RequestState, location: string, flash?: FlashKey): Re
   if (state.auth.config.session.sameSite !== 'Strict') return redirectAfterPost(state, location, flash);
   if (flash) setFlash(state, flash);
   return navigateOn(location, flash ? 'Signed in' : 'Continue signing in');
-}
-
-/** A page that navigates to `location` at once (meta refresh: no script), with a link for the rare browser that does not. */
-function navigateOn(location: string, title: string): Response {
-  const target = escapeHtml(encodeLocation(location));
-  return html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${target}"><title>${escapeHtml(title)}</title></head>` +
-      `<body><main><p>${escapeHtml(title)}. <a href="${target}">Continue</a></p></main></body></html>`,
-  );
 }
 
 export function createSocialRoutes(pages: { readonly afterLogin: string }): readonly AuthRoute[] {
