@@ -40,6 +40,7 @@ export { AUTH_EVENT_TYPES, type AuthEvent, type AuthEventType, type EventSink } 
 export type { ClientInfo } from './core/request-context.ts';
 export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
+export { summarizeUserAgent } from './core/user-agent.ts';
 export type { IdentityRecord, IdentityStore } from './core/stores.ts';
 export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';

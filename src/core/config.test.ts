@@ -211,6 +211,7 @@ describe('one schema for code and environment', () => {
     ['MAIL_RECIPIENT_BUDGET', '0/1h', { identity: { mailRecipientBudget: { count: 0, windowMs: 3_600_000 } } }, 'identity.mailRecipientBudget.count (MAIL_RECIPIENT_BUDGET) must be a whole number from 1 to 1000000000 (got 0)'],
     ['CHANGE_EMAIL_TTL', '1s', { identity: { changeEmailTtlMs: 1_000 } }, 'identity.changeEmailTtlMs (CHANGE_EMAIL_TTL) must be a duration from 1m to 3650d (got 1s)'],
     ['EMAIL_SIGNIN', 'sometimes', { identity: { emailSignIn: 'sometimes' } }, 'identity.emailSignIn (EMAIL_SIGNIN) must be true or false (got "sometimes")'],
+    ['NOTIFY_NEW_DEVICE', 'sometimes', { identity: { notifyNewDevice: 'sometimes' } }, 'identity.notifyNewDevice (NOTIFY_NEW_DEVICE) must be true or false (got "sometimes")'],
     ['CSRF_MECHANISMS', 'session,bearer', { csrf: { mechanisms: ['session', 'bearer'] } }, 'csrf.mechanisms[1] (CSRF_MECHANISMS) must be session or basic (got "bearer")'],
     ['CSRF_TRUSTED_ORIGINS', 'https://a.example.com,ftp://b.example.com', { csrf: { trustedOrigins: ['https://a.example.com', 'ftp://b.example.com'] } }, 'csrf.trustedOrigins[1] (CSRF_TRUSTED_ORIGINS) must be an absolute http(s) URL (got "ftp://b.example.com")'],
     ['CSRF_XSRF_COOKIE', 'maybe', { csrf: { xsrfCookie: 'maybe' } }, 'csrf.xsrfCookie (CSRF_XSRF_COOKIE) must be true or false (got "maybe")'],
@@ -286,6 +287,7 @@ describe('identity: generic responses follow confirmation', () => {
       changeEmailTtlMs: 3_600_000,
       signInOnConfirm: true,
       emailSignIn: false,
+      notifyNewDevice: false,
     });
   });
 

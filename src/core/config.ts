@@ -135,6 +135,8 @@ export interface AuthConfig {
     readonly signInOnConfirm: boolean;
     /** Sign-in by a mailed code or link (`POST /auth/email-signin`); off: those routes answer 404. */
     readonly emailSignIn: boolean;
+    /** A sign-in from a device not seen within `lockout.knownDeviceMs` mails the account (once per device per window). */
+    readonly notifyNewDevice: boolean;
   };
   /** Multi-factor sign-in (docs/mfa.md). */
   readonly mfa: {
@@ -298,6 +300,7 @@ function defaultsFor(
       changeEmailTtlMs: 3_600_000,
       signInOnConfirm: true,
       emailSignIn: false,
+      notifyNewDevice: false,
     },
     oauth: { providers: {}, autolink: 'off', flowTtlMs: 10 * 60_000 },
     mfa: {
@@ -548,6 +551,7 @@ function schemaFor(environment: Environment) {
       changeEmailTtlMs: duration(60_000),
       signInOnConfirm: bool(),
       emailSignIn: bool(),
+      notifyNewDevice: bool(),
     }),
     mfa: z.strictObject({
       issuer: text(1, 64),

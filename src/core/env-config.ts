@@ -66,6 +66,7 @@ export const ENV_VARIABLES = {
   MAIL_RECIPIENT_BUDGET: ['identity.mailRecipientBudget', 'rule'],
   CHANGE_EMAIL_TTL: ['identity.changeEmailTtlMs', 'duration'],
   EMAIL_SIGNIN: ['identity.emailSignIn', 'boolean'],
+  NOTIFY_NEW_DEVICE: ['identity.notifyNewDevice', 'boolean'],
   OAUTH_AUTOLINK: ['oauth.autolink', 'text'],
   OAUTH_FLOW_TTL: ['oauth.flowTtlMs', 'duration'],
   MFA_ISSUER: ['mfa.issuer', 'text'],

@@ -71,7 +71,7 @@ export type AuthEvent = EventBase &
     | { type: 'email.change_requested'; userId: string; reason?: 'taken' }
     | { type: 'email.change_failed'; reason: LinkRejection; userId?: string }
     | { type: 'email.changed'; userId: string }
-    | { type: 'security.notice_sent'; userId: string; kind: 'password_changed' | 'password_reset' | 'email_changed' }
+    | { type: 'security.notice_sent'; userId: string; kind: 'password_changed' | 'password_reset' | 'email_changed' | 'new_device' }
     | {
         type: 'mail.suppressed';
         /** Which mail was not sent: the recipient's budget (MAIL_RECIPIENT_BUDGET) was spent. */

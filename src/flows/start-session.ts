@@ -3,6 +3,7 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { issueSession, type SessionAssurance } from '../features/sessions/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
+import { noticeNewDevice } from './new-device-notice.ts';
 
 export interface StartedSession {
   readonly principal: Principal;
@@ -36,6 +37,10 @@ export async function startSession(
   // Also records the login (the user's last login time) in the same write.
   await kernel.stores.sessions.createSession(record);
   const authorization = await kernel.stores.roles.authorizationOfUser(user.id);
-  if (announce) kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
+  if (announce) {
+    kernel.emit({ type: 'login.succeeded', userId: user.id, via: 'session', ...origin(client), atMs: nowMs });
+    // The session stands whatever happens to the notice (a counter store hiccup is no failed sign-in).
+    await noticeNewDevice(kernel, user, client, nowMs).catch(() => undefined);
+  }
   return { token, principal: { user: { ...user, lastLoginAtMs: nowMs }, authorization, via: 'session', session: record } };
 }
