@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpMailer } from '../../src/mail.ts';
 import { createTestApp, type Overrides, type TestApp } from './harness.ts';
+import { enrolTotp, pendingSignIn, totpCode } from './mfa-helpers.ts';
 import { decodeMail, startSmtpSink, type SmtpSink } from './password-helpers.ts';
 
 const SUBJECT = 'New sign-in to your account';
@@ -92,6 +93,19 @@ describe('NOTIFY_NEW_DEVICE on', () => {
     const home = t.client({ userAgent: FIREFOX });
     const user = await home.signUp();
     expect((await t.client({ userAgent: FIREFOX }).login({ email: user.email })).res.status).toBe(200);
+    await t.auth.flush();
+    expect(noticesTo(user.email)).toHaveLength(1);
+  });
+
+  it('with a second factor: the password alone mails nothing, the session after the code mails once', async () => {
+    const home = t.client({ userAgent: FIREFOX });
+    const user = await home.signUp();
+    const { secret } = await enrolTotp(t, home);
+    const away = await pendingSignIn(t, user.email, { userAgent: CHROME });
+    await t.auth.flush();
+    expect(noticesTo(user.email)).toEqual([]);
+    const second = await away.json('/auth/mfa/verify', { json: { method: 'totp', code: totpCode(t, secret) } });
+    expect(second.res.status).toBe(200);
     await t.auth.flush();
     expect(noticesTo(user.email)).toHaveLength(1);
   });
