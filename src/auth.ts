@@ -36,10 +36,13 @@ import type { CallbackAnswer, SocialSignInResult, StartedSocialSignIn } from './
 export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, RegistrationPending, StartedSession, UserSummary };
 export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialSignIn };
 import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
-import type { MfaStatus, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { MfaStatus, PasskeySummary, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { RegisteredPasskeyResult } from './flows/passkeys.ts';
 import type { SecondFactorMethod } from './flows/second-factor-check.ts';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from './features/mfa/index.ts';
 
 export type { FirstFactorOutcome, MfaStatus, PendingSecondFactor, SecondFactorMethod, TotpSetup };
+export type { PasskeySummary, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegisteredPasskeyResult };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -342,6 +345,33 @@ export interface AuthMfa {
   completeSignIn(token: string | undefined, body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
 }
 
+/**
+ * Passkeys (WebAuthn; docs/mfa.md): one's own (registration under a fresh login), as a second
+ * factor, for step-up, and for passwordless sign-in. The RP ID and origin come from PUBLIC_URL; when
+ * its host is an IP address, passkeys are off and every method answers NOT_FOUND.
+ */
+export interface AuthPasskeys {
+  /** Whether passkeys can work here (PUBLIC_URL names a domain, e.g. `localhost`). */
+  readonly available: boolean;
+  /** `POST /auth/passkeys/register/options`: options for `navigator.credentials.create`, bound to this session. */
+  creationOptions(principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  /** `POST /auth/passkeys/register`: `response` (RegistrationResponseJSON) and optional `name`. */
+  register(principal: Principal, body: BodyFields, client: ClientInfo): Promise<RegisteredPasskeyResult>;
+  list(principal: Principal): Promise<PasskeySummary[]>;
+  /** NOT_FOUND for anyone else's passkey. */
+  rename(principal: Principal, id: string, body: BodyFields): Promise<PasskeySummary>;
+  /** NOT_FOUND for anyone else's passkey; LAST_SIGN_IN_METHOD when it is the account's only way in. */
+  remove(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+  /** `POST /auth/mfa/passkey/options` for the pending sign-in `token` (UNAUTHENTICATED without one). */
+  secondFactorOptions(token: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** The same route on a session: options for a step-up (`/auth/verify` with `method: passkey`). */
+  stepUpOptions(principal: Principal): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** `POST /auth/passkeys/login/options`: bound to the browser's pre-session. */
+  signInOptions(preSessionId: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** `POST /auth/passkeys/login`: like a login (a session, AAL2); `preSessionId` undefined when the browser has none. */
+  signIn(body: BodyFields, client: ClientInfo, preSessionId: string | undefined, previous?: Principal | null): Promise<FirstFactorOutcome>;
+}
+
 /** Listening to security events (the audit log always listens). */
 export interface AuthEvents {
   /** Adds a listener; returns the function that removes it. A sink must not throw (if it does, the others still run). */
@@ -360,6 +390,7 @@ export interface Auth {
   readonly admin: AuthAdmin;
   readonly social: AuthSocial;
   readonly mfa: AuthMfa;
+  readonly passkeys: AuthPasskeys;
   readonly events: AuthEvents;
   /** Whether the stores answer (a health check's question). */
   ping(): Promise<boolean>;

@@ -50,11 +50,14 @@ import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
 import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
 import { acceptFormPost } from './flows/social-form-post.ts';
 import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
-import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
+import { completeSecondFactor, pendingPasskeyOptions, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
 import { readSecondFactorInput } from './flows/second-factor-check.ts';
-import { assuranceRequirement, stepUp } from './flows/step-up.ts';
-import { createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
+import { assuranceRequirement, stepUp, stepUpPasskeyOptions } from './flows/step-up.ts';
+import { passkeyCreationOptions, registerPasskey, removePasskey, renamePasskey } from './flows/passkeys.ts';
+import { passwordlessOptions, signInWithPasskey } from './flows/passkey-sign-in.ts';
+import { listPasskeys } from './flows/mfa-enrolment.ts';
+import { createPasskeyChallengeCodec, createPendingCodec, createSecretSealer, PASSKEY_CHALLENGE_TTL_MS, relyingPartyOf } from './features/mfa/index.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export type { RegistrationPending } from './flows/sign-up.ts';
@@ -66,6 +69,7 @@ export type {
   AuthHttp,
   AuthIdentity,
   AuthMfa,
+  AuthPasskeys,
   AuthPasswords,
   AuthSessions,
   AuthSocial,
@@ -76,7 +80,9 @@ export type {
   FirstFactorOutcome,
   ImportUserInput,
   MfaStatus,
+  PasskeySummary,
   PendingSecondFactor,
+  RegisteredPasskeyResult,
   SecondFactorMethod,
   TotpSetup,
   PeerInfo,
@@ -191,6 +197,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
     pending: createPendingCodec(config.secretKey, config.mfa.pendingTtlMs, random),
     sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
     budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
+    // The RP ID and origin come from PUBLIC_URL alone, never from a request's Host or Origin.
+    passkeys: {
+      rp: relyingPartyOf(config.publicOrigin, config.mfa.issuer),
+      challenges: createPasskeyChallengeCodec(config.secretKey, PASSKEY_CHALLENGE_TTL_MS, random),
+      challengeTtlMs: PASSKEY_CHALLENGE_TTL_MS,
+    },
   };
   const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, background: background.run, caches, signing, mfa, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
@@ -316,7 +328,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
       logout: (principal, client) => signOut(kernel, principal, client),
       verify: (principal, body, client) =>
-        body.code !== undefined && body.password === undefined
+        (body.code !== undefined || body.method === 'passkey') && body.password === undefined
           ? stepUp(kernel, principal, readSecondFactorInput(body), client)
           : verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
       isFresh: (principal, rule) =>
@@ -434,6 +446,22 @@ export function createAuth(options: CreateAuthOptions): Auth {
       requirement: (principal) => assuranceRequirement(kernel, principal),
       completeSignIn: async (token, body, client, previous) =>
         endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
+    },
+    passkeys: {
+      available: kernel.mfa.passkeys.rp !== undefined,
+      creationOptions: (principal) => passkeyCreationOptions(kernel, principal),
+      register: (principal, body, client) => registerPasskey(kernel, principal, body, client),
+      list: (principal) => listPasskeys(kernel, principal),
+      rename: (principal, id, body) => renamePasskey(kernel, principal, id, body),
+      remove: (principal, id, client) => removePasskey(kernel, principal, id, client),
+      secondFactorOptions: (token) => pendingPasskeyOptions(kernel, token),
+      stepUpOptions: (principal) => stepUpPasskeyOptions(kernel, principal),
+      signInOptions: (preSessionId) => passwordlessOptions(kernel, preSessionId),
+      async signIn(body, client, preSessionId, previous) {
+        const outcome = await signInWithPasskey(kernel, body, client, preSessionId);
+        if (outcome.kind === 'session') await endPreviousSession(previous, outcome.started);
+        return outcome;
+      },
     },
     events: {
       on(sink) {
