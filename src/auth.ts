@@ -30,7 +30,7 @@ import type { RegistrationPending } from './flows/sign-up.ts';
 import type { TokenPair } from './flows/tokens.ts';
 import type { ProviderFetch } from './features/oauth/index.ts';
 import type { IdentitySummary } from './flows/social-identities.ts';
-import type { SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
+import type { CallbackAnswer, SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
 
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
 export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, RegistrationPending, StartedSession, UserSummary };
@@ -303,10 +303,17 @@ export interface AuthSocial {
   /** `POST /auth/identities/:provider/link` (fresh session): the same start, remembering whose session asked. */
   startLink(principal: Principal, name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
   /**
-   * `GET /auth/oauth/:provider/callback`: signs in (or links), or throws SOCIAL_SIGNIN_FAILED,
-   * SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN, RATE_LIMITED. `previous`: as for `sessions.login`.
+   * `GET /auth/oauth/:provider/callback` (the query) and its form_post continuation (the handle):
+   * signs in (or links), or throws SOCIAL_SIGNIN_FAILED, SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN,
+   * RATE_LIMITED. `previous`: as for `sessions.login`.
    */
-  callback(name: string, query: URLSearchParams, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  callback(name: string, answer: CallbackAnswer, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  /**
+   * `POST /auth/oauth/:provider/callback` (form_post providers): the posted answer, sealed into the
+   * one-time handle for the continuation. Reads no cookie and changes nothing. NOT_FOUND,
+   * SOCIAL_SIGNIN_FAILED (a provider that answers by query), INVALID_INPUT (a malformed answer).
+   */
+  acceptFormPost(name: string, fields: Readonly<Record<string, unknown>>, client: ClientInfo): string;
   identities(principal: Principal): Promise<IdentitySummary[]>;
   /** LAST_SIGN_IN_METHOD when it is the account's only way in; NOT_FOUND for anyone else's. */
   unlink(principal: Principal, id: string, client: ClientInfo): Promise<void>;

@@ -48,6 +48,7 @@ import { confirmEmailChange, requestEmailChange } from './flows/change-email.ts'
 import { requestEmailSignIn, verifyEmailSignIn } from './flows/email-signin.ts';
 import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
 import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
+import { acceptFormPost } from './flows/social-form-post.ts';
 import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
 import { completeSecondFactor, pendingPasskeyOptions, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
@@ -423,11 +424,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
         if (!principal.session) throw new AuthError('UNAUTHENTICATED');
         return startSocialSignIn(kernel, social, name, { next, link: { userId: principal.user.id, sessionId: principal.session.id } }, client);
       },
-      async callback(name, query, flowCookie, client, previous) {
-        const result = await completeSocialSignIn(kernel, social, name, query, flowCookie, client);
+      async callback(name, answer, flowCookie, client, previous) {
+        const result = await completeSocialSignIn(kernel, social, name, answer, flowCookie, client);
         if (result.kind === 'signed-in') await endPreviousSession(previous, result.started);
         return result;
       },
+      acceptFormPost: (name, fields, client) => acceptFormPost(kernel, social, name, fields, client),
       identities: (principal) => listIdentities(kernel, principal),
       unlink: (principal, id, client) => unlinkIdentity(kernel, principal, id, client),
       flowCookie: (started, client) => serializeCookie(flowCookieNameFor(client), started.flowCookie, { ...flowCookieBase(client), maxAgeSeconds: started.maxAgeSeconds }),

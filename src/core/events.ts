@@ -124,6 +124,10 @@ export type OAuthFailureReason =
   | 'identity_taken'
   | 'inactive'
   | 'link_session_gone'
+  | 'response_mode_mismatch'
+  | 'handoff_invalid'
+  | 'handoff_replayed'
+  | 'answer_malformed'
   | 'locked'
   | 'ip_budget'
   | 'client_busy';
