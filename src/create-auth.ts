@@ -53,7 +53,9 @@ import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
 import { readSecondFactorInput } from './flows/second-factor-check.ts';
 import { assuranceRequirement, stepUp } from './flows/step-up.ts';
-import { createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
+import { createDeviceMarkCodec, createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
+import { forgetTrustedDevice, listTrustedDevices } from './flows/trusted-devices.ts';
+import { readFlag } from './core/input.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export type { RegistrationPending } from './flows/sign-up.ts';
@@ -72,10 +74,12 @@ export type {
   AuthenticationMemo,
   CreateAuthOptions,
   CsrfRequest,
+  DeviceSummary,
   FirstFactorOutcome,
   ImportUserInput,
   MfaStatus,
   PendingSecondFactor,
+  RememberedDevice,
   SecondFactorMethod,
   TotpSetup,
   PeerInfo,
@@ -109,6 +113,7 @@ function createTokenSigning(pems: readonly string[] | undefined, claims: { issue
 const SESSION_COOKIE = 'portcullis_session';
 const PRE_SESSION_COOKIE = 'portcullis_pre';
 const PENDING_SIGN_IN_COOKIE = 'portcullis_mfa';
+const DEVICE_MARK_COOKIE = 'portcullis_device';
 
 
 function defaultSecurityLogger(environment: AuthConfig['environment']): SecurityLogger {
@@ -188,6 +193,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
   const mfa = {
     pending: createPendingCodec(config.secretKey, config.mfa.pendingTtlMs, random),
+    device: createDeviceMarkCodec(config.secretKey, random),
     sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
     budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
   };
@@ -195,6 +201,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
+  const deviceCookieNameFor = (client: Pick<ClientInfo, 'secure'>) => cookieName(DEVICE_MARK_COOKIE, client.secure);
+  const remembersDevices = config.mfa.rememberDeviceMs !== null;
   const cookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: config.session.sameSite, path: '/' }) as const;
 
   async function authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[], memo?: AuthenticationMemo): Promise<Principal | null> {
@@ -245,7 +253,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
     http: {
       resolveClient(peer, headers) {
         const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy, config.trustProxyHeader);
-        return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
+        const client: ClientInfo = { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
+        // The remembered-device mark rides along only where a first factor may use it (MFA_REMEMBER_DEVICE on).
+        const deviceMark = remembersDevices ? readCookie(headers.get('cookie'), deviceCookieNameFor(client)) : undefined;
+        return deviceMark ? { ...client, deviceMark } : client;
       },
       authenticate,
       hasSessionCookie: (headers, client) => readCookie(headers.get('cookie'), sessionCookieNameFor(client)) !== undefined,
@@ -291,6 +302,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
         }),
       clearPendingSignInCookie: (client) => serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
       readPendingSignIn: (headers, client) => readCookie(headers.get('cookie'), cookieName(PENDING_SIGN_IN_COOKIE, client.secure)),
+      deviceMarkCookie: (device, client) =>
+        serializeCookie(deviceCookieNameFor(client), device.token, {
+          ...cookieBase(client),
+          maxAgeSeconds: Math.max(1, Math.floor((device.expiresAtMs - clock.nowMs()) / 1000)),
+        }),
+      clearDeviceMarkCookie: (client) => serializeCookie(deviceCookieNameFor(client), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
       clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
       async rateLimit(route, rule, client) {
         const decision = await consumeRateLimit(kernel, route, rule, client);
@@ -325,6 +342,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
           ...(rule?.level ? { level: rule.level } : {}),
         }),
       list: (principal) => listSessions(kernel, principal),
+      devices: (principal, client) => listTrustedDevices(kernel, principal, client),
+      forgetDevice: (principal, id, client) => forgetTrustedDevice(kernel, principal, id, client),
       revoke: (principal, id, client) => revokeSession(kernel, principal, id, client),
       revokeOthers: (principal, client) => revokeOtherSessions(kernel, principal, client),
     },
@@ -430,8 +449,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       regenerateRecoveryCodes: (principal, client) => regenerateRecoveryCodes(kernel, principal, client),
       pendingMethods: (token) => pendingSecondFactorMethods(kernel, token),
       requirement: (principal) => assuranceRequirement(kernel, principal),
-      completeSignIn: async (token, body, client, previous) =>
-        endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
+      completeSignIn: async (token, body, client, previous) => {
+        const input = readSecondFactorInput(body);
+        const started = await completeSecondFactor(kernel, token, input, client, { rememberDevice: remembersDevices && readFlag(body.remember_device) });
+        await endPreviousSession(previous, started);
+        return started;
+      },
     },
     events: {
       on(sink) {

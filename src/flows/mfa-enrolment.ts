@@ -11,6 +11,7 @@ import { origin, type Kernel, type Principal } from './kernel.ts';
 import { checkSecondFactor, readSecondFactorInput, secondFactorFailure } from './second-factor-check.ts';
 import type { StartedSession } from './start-session.ts';
 import { raiseSession } from './step-up.ts';
+import { forgetDevicesWithoutSecondFactor, forgetTrustedDevicesOfUser } from './trusted-devices.ts';
 
 export interface MfaStatus {
   readonly totp: boolean;
@@ -107,6 +108,7 @@ export async function removeTotp(kernel: Kernel, principal: Principal, client: C
   const { user } = principal;
   if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.replaceRecoveryCodes(user.id, [], kernel.clock.nowMs());
+  await forgetDevicesWithoutSecondFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
   notifyFactorChange(kernel, user.email, 'removed');
 }
@@ -123,6 +125,7 @@ export async function resetSecondFactors(kernel: Kernel, actor: Principal, userI
   const user = await kernel.stores.users.findUserById(userId);
   if (!user) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.deleteFactorsOfUser(userId);
+  await forgetTrustedDevicesOfUser(kernel, userId, 'admin', client, actor.user.id);
   kernel.emit({ type: 'mfa.reset', userId, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
   // The owner hears of it: if they did not ask for it, their account needs them.
   notifyFactorChange(kernel, user.email, 'reset');

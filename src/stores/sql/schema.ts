@@ -128,6 +128,17 @@ export interface MfaRecoveryCodesTable {
   used_at: number | null;
 }
 
+export interface MfaTrustedDevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  uniquifier: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  user_agent: string;
+}
+
 export interface OneTimeTokensTable {
   token_hash: string;
   purpose: string;
@@ -142,6 +153,7 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_trusted_devices: MfaTrustedDevicesTable;
   one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;
