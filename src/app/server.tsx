@@ -29,6 +29,7 @@ import { isLoopbackOnlyRequest } from './loopback-only.ts';
 const STATIC_FILES = new Map([
   ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
   ['favicon.svg', { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' }],
+  ['passkeys.js', { body: readFileSync(new URL('./static/passkeys.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' }],
 ]);
 
 const CONFIRM_BANNER = {
