@@ -30,17 +30,20 @@ import type { RegistrationPending } from './flows/sign-up.ts';
 import type { TokenPair } from './flows/tokens.ts';
 import type { ProviderFetch } from './features/oauth/index.ts';
 import type { IdentitySummary } from './flows/social-identities.ts';
-import type { SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
+import type { CallbackAnswer, SocialSignInResult, StartedSocialSignIn } from './flows/social-sign-in.ts';
 
 /** The types of the contract, re-exported so that callers of `Auth` (src/http) need no other import. */
 export type { ImportUserInput, Mechanism, Principal, PublicUser, RateLimitRule, RegistrationPending, StartedSession, UserSummary };
 export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialSignIn };
 import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
-import type { MfaStatus, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { MfaStatus, PasskeySummary, TotpSetup } from './flows/mfa-enrolment.ts';
+import type { RegisteredPasskeyResult } from './flows/passkeys.ts';
 import type { DeviceSummary, RememberedDevice } from './flows/trusted-devices.ts';
 import type { SecondFactorMethod } from './flows/second-factor-check.ts';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from './features/mfa/index.ts';
 
 export type { DeviceSummary, FirstFactorOutcome, MfaStatus, PendingSecondFactor, RememberedDevice, SecondFactorMethod, TotpSetup };
+export type { PasskeySummary, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegisteredPasskeyResult };
 
 export interface CreateAuthOptions extends AuthOptions {
   readonly stores: Stores;
@@ -311,10 +314,17 @@ export interface AuthSocial {
   /** `POST /auth/identities/:provider/link` (fresh session): the same start, remembering whose session asked. */
   startLink(principal: Principal, name: string, next: string | null, client: ClientInfo): Promise<StartedSocialSignIn>;
   /**
-   * `GET /auth/oauth/:provider/callback`: signs in (or links), or throws SOCIAL_SIGNIN_FAILED,
-   * SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN, RATE_LIMITED. `previous`: as for `sessions.login`.
+   * `GET /auth/oauth/:provider/callback` (the query) and its form_post continuation (the handle):
+   * signs in (or links), or throws SOCIAL_SIGNIN_FAILED, SOCIAL_ACCOUNT_EXISTS, IDENTITY_TAKEN,
+   * RATE_LIMITED. `previous`: as for `sessions.login`.
    */
-  callback(name: string, query: URLSearchParams, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  callback(name: string, answer: CallbackAnswer, flowCookie: string | undefined, client: ClientInfo, previous?: Principal | null): Promise<SocialSignInResult>;
+  /**
+   * `POST /auth/oauth/:provider/callback` (form_post providers): the posted answer, sealed into the
+   * one-time handle for the continuation. Reads no cookie and changes nothing. NOT_FOUND,
+   * SOCIAL_SIGNIN_FAILED (a provider that answers by query), INVALID_INPUT (a malformed answer).
+   */
+  acceptFormPost(name: string, fields: Readonly<Record<string, unknown>>, client: ClientInfo): string;
   identities(principal: Principal): Promise<IdentitySummary[]>;
   /** LAST_SIGN_IN_METHOD when it is the account's only way in; NOT_FOUND for anyone else's. */
   unlink(principal: Principal, id: string, client: ClientInfo): Promise<void>;
@@ -352,6 +362,33 @@ export interface AuthMfa {
   ): Promise<StartedSession & { readonly device: RememberedDevice | null }>;
 }
 
+/**
+ * Passkeys (WebAuthn; docs/mfa.md): one's own (registration under a fresh login), as a second
+ * factor, for step-up, and for passwordless sign-in. The RP ID and origin come from PUBLIC_URL; when
+ * its host is an IP address, passkeys are off and every method answers NOT_FOUND.
+ */
+export interface AuthPasskeys {
+  /** Whether passkeys can work here (PUBLIC_URL names a domain, e.g. `localhost`). */
+  readonly available: boolean;
+  /** `POST /auth/passkeys/register/options`: options for `navigator.credentials.create`, bound to this session. */
+  creationOptions(principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  /** `POST /auth/passkeys/register`: `response` (RegistrationResponseJSON) and optional `name`. */
+  register(principal: Principal, body: BodyFields, client: ClientInfo): Promise<RegisteredPasskeyResult>;
+  list(principal: Principal): Promise<PasskeySummary[]>;
+  /** NOT_FOUND for anyone else's passkey. */
+  rename(principal: Principal, id: string, body: BodyFields): Promise<PasskeySummary>;
+  /** NOT_FOUND for anyone else's passkey; LAST_SIGN_IN_METHOD when it is the account's only way in. */
+  remove(principal: Principal, id: string, client: ClientInfo): Promise<void>;
+  /** `POST /auth/mfa/passkey/options` for the pending sign-in `token` (UNAUTHENTICATED without one). */
+  secondFactorOptions(token: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** The same route on a session: options for a step-up (`/auth/verify` with `method: passkey`). */
+  stepUpOptions(principal: Principal): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** `POST /auth/passkeys/login/options`: bound to the browser's pre-session. */
+  signInOptions(preSessionId: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** `POST /auth/passkeys/login`: like a login (a session, AAL2); `preSessionId` undefined when the browser has none. */
+  signIn(body: BodyFields, client: ClientInfo, preSessionId: string | undefined, previous?: Principal | null): Promise<FirstFactorOutcome>;
+}
+
 /** Listening to security events (the audit log always listens). */
 export interface AuthEvents {
   /** Adds a listener; returns the function that removes it. A sink must not throw (if it does, the others still run). */
@@ -370,6 +407,7 @@ export interface Auth {
   readonly admin: AuthAdmin;
   readonly social: AuthSocial;
   readonly mfa: AuthMfa;
+  readonly passkeys: AuthPasskeys;
   readonly events: AuthEvents;
   /** Whether the stores answer (a health check's question). */
   ping(): Promise<boolean>;

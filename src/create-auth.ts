@@ -48,12 +48,16 @@ import { confirmEmailChange, requestEmailChange } from './flows/change-email.ts'
 import { requestEmailSignIn, verifyEmailSignIn } from './flows/email-signin.ts';
 import { createProviderClient, FLOW_COOKIE } from './features/oauth/index.ts';
 import { completeSocialSignIn, startSocialSignIn, type SocialProviders } from './flows/social-sign-in.ts';
+import { acceptFormPost } from './flows/social-form-post.ts';
 import { listIdentities, unlinkIdentity } from './flows/social-identities.ts';
-import { completeSecondFactor, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
+import { completeSecondFactor, pendingPasskeyOptions, pendingSecondFactorMethods } from './flows/finish-first-factor.ts';
 import { confirmTotp, mfaStatus, regenerateRecoveryCodes, removeTotp, resetSecondFactors, setUpTotp } from './flows/mfa-enrolment.ts';
 import { readSecondFactorInput } from './flows/second-factor-check.ts';
-import { assuranceRequirement, stepUp } from './flows/step-up.ts';
-import { createDeviceMarkCodec, createPendingCodec, createSecretSealer } from './features/mfa/index.ts';
+import { assuranceRequirement, stepUp, stepUpPasskeyOptions } from './flows/step-up.ts';
+import { passkeyCreationOptions, registerPasskey, removePasskey, renamePasskey } from './flows/passkeys.ts';
+import { passwordlessOptions, signInWithPasskey } from './flows/passkey-sign-in.ts';
+import { listPasskeys } from './flows/mfa-enrolment.ts';
+import { createDeviceMarkCodec, createPasskeyChallengeCodec, createPendingCodec, createSecretSealer, PASSKEY_CHALLENGE_TTL_MS, relyingPartyOf } from './features/mfa/index.ts';
 import { forgetTrustedDevice, listTrustedDevices } from './flows/trusted-devices.ts';
 import { readFlag } from './core/input.ts';
 
@@ -67,6 +71,7 @@ export type {
   AuthHttp,
   AuthIdentity,
   AuthMfa,
+  AuthPasskeys,
   AuthPasswords,
   AuthSessions,
   AuthSocial,
@@ -78,7 +83,9 @@ export type {
   FirstFactorOutcome,
   ImportUserInput,
   MfaStatus,
+  PasskeySummary,
   PendingSecondFactor,
+  RegisteredPasskeyResult,
   RememberedDevice,
   SecondFactorMethod,
   TotpSetup,
@@ -196,6 +203,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
     device: createDeviceMarkCodec(config.secretKey, random),
     sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
     budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
+    // The RP ID and origin come from PUBLIC_URL alone, never from a request's Host or Origin.
+    passkeys: {
+      rp: relyingPartyOf(config.publicOrigin, config.mfa.issuer),
+      challenges: createPasskeyChallengeCodec(config.secretKey, PASSKEY_CHALLENGE_TTL_MS, random),
+      challengeTtlMs: PASSKEY_CHALLENGE_TTL_MS,
+    },
   };
   const kernel: Kernel = { config, stores, counters, checksInFlight, clock, random, hasher, policy, transformLegacyPassword, sendMail, background: background.run, caches, signing, mfa, emit };
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
@@ -332,7 +345,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
       logout: (principal, client) => signOut(kernel, principal, client),
       verify: (principal, body, client) =>
-        body.code !== undefined && body.password === undefined
+        (body.code !== undefined || body.method === 'passkey') && body.password === undefined
           ? stepUp(kernel, principal, readSecondFactorInput(body), client)
           : verifyPassword(kernel, principal, readVerifyInput(body, kernel).password, client),
       isFresh: (principal, rule) =>
@@ -430,11 +443,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
         if (!principal.session) throw new AuthError('UNAUTHENTICATED');
         return startSocialSignIn(kernel, social, name, { next, link: { userId: principal.user.id, sessionId: principal.session.id } }, client);
       },
-      async callback(name, query, flowCookie, client, previous) {
-        const result = await completeSocialSignIn(kernel, social, name, query, flowCookie, client);
+      async callback(name, answer, flowCookie, client, previous) {
+        const result = await completeSocialSignIn(kernel, social, name, answer, flowCookie, client);
         if (result.kind === 'signed-in') await endPreviousSession(previous, result.started);
         return result;
       },
+      acceptFormPost: (name, fields, client) => acceptFormPost(kernel, social, name, fields, client),
       identities: (principal) => listIdentities(kernel, principal),
       unlink: (principal, id, client) => unlinkIdentity(kernel, principal, id, client),
       flowCookie: (started, client) => serializeCookie(flowCookieNameFor(client), started.flowCookie, { ...flowCookieBase(client), maxAgeSeconds: started.maxAgeSeconds }),
@@ -454,6 +468,22 @@ export function createAuth(options: CreateAuthOptions): Auth {
         const started = await completeSecondFactor(kernel, token, input, client, { rememberDevice: remembersDevices && readFlag(body.remember_device) });
         await endPreviousSession(previous, started);
         return started;
+      },
+    },
+    passkeys: {
+      available: kernel.mfa.passkeys.rp !== undefined,
+      creationOptions: (principal) => passkeyCreationOptions(kernel, principal),
+      register: (principal, body, client) => registerPasskey(kernel, principal, body, client),
+      list: (principal) => listPasskeys(kernel, principal),
+      rename: (principal, id, body) => renamePasskey(kernel, principal, id, body),
+      remove: (principal, id, client) => removePasskey(kernel, principal, id, client),
+      secondFactorOptions: (token) => pendingPasskeyOptions(kernel, token),
+      stepUpOptions: (principal) => stepUpPasskeyOptions(kernel, principal),
+      signInOptions: (preSessionId) => passwordlessOptions(kernel, preSessionId),
+      async signIn(body, client, preSessionId, previous) {
+        const outcome = await signInWithPasskey(kernel, body, client, preSessionId);
+        if (outcome.kind === 'session') await endPreviousSession(previous, outcome.started);
+        return outcome;
       },
     },
     events: {

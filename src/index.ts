@@ -13,6 +13,7 @@ export {
   type AuthHttp,
   type AuthIdentity,
   type AuthMfa,
+  type AuthPasskeys,
   type AuthPasswords,
   type AuthSessions,
   type AuthSocial,
@@ -21,7 +22,9 @@ export {
   type FirstFactorOutcome,
   type ImportUserInput,
   type MfaStatus,
+  type PasskeySummary,
   type PendingSecondFactor,
+  type RegisteredPasskeyResult,
   type SecondFactorMethod,
   type TotpSetup,
   type UserSummary,
@@ -44,7 +47,7 @@ export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export { summarizeUserAgent } from './core/user-agent.ts';
 export type { IdentityRecord, IdentityStore } from './core/stores.ts';
-export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord, TrustedDeviceStore, TrustedDeviceRecord } from './core/stores.ts';
+export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord, PasskeyRecord, TrustedDeviceStore, TrustedDeviceRecord } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createMemoryMfaStore } from './stores/memory/mfa-store.ts';
 export { createMemoryTrustedDeviceStore } from './stores/memory/trusted-device-store.ts';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { formatDurationMs } from './duration.ts';
 import { variableOfOption } from './env-config.ts';
 import { parseTrustProxy, TRUST_PROXY_HEADERS, type TrustProxy, type TrustProxyHeader } from './trust-proxy.ts';
-import { OAUTH_PROVIDER_NAME, isAcceptableIssuer, presetOf, type OAuthProvider, type OAuthProviderOptions } from './oauth-presets.ts';
+import { OAUTH_PROVIDER_NAME, isAcceptableIssuer, presetOf, responseModeFor, type OAuthProvider, type OAuthProviderOptions } from './oauth-presets.ts';
 
 export type Environment = 'development' | 'production' | 'test';
 export type SessionProtection = 'off' | 'basic' | 'strong';
@@ -436,8 +436,9 @@ const oauthProvider = () =>
         .nullable()
         .optional(),
       label: text(1, 64).nullable().optional(),
+      responseMode: oneOf(['query', 'form_post']).nullable().optional(),
     },
-    { error: 'must be { clientId, clientSecret?, issuer?, scopes?, label? }' },
+    { error: 'must be { clientId, clientSecret?, issuer?, scopes?, label?, responseMode? }' },
   );
 
 /** Providers by name → the list, presets filled in; a name no preset has is generic OIDC and needs its issuer. */
@@ -456,15 +457,14 @@ const oauthProviders = () =>
         ctx.issues.push({ code: 'custom', path: [name, 'issuer'], message: `is required${hint}`, input: undefined });
         return z.NEVER;
       }
-      providers.push({
-        name,
-        label: options.label ?? preset?.label ?? name,
-        protocol: preset?.protocol ?? 'oidc',
-        clientId: options.clientId,
-        clientSecret: options.clientSecret ?? null,
-        issuer,
-        scopes: options.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'],
-      });
+      const protocol = preset?.protocol ?? 'oidc';
+      const scopes = options.scopes ?? preset?.scopes ?? ['openid', 'email', 'profile'];
+      const responseMode = responseModeFor(preset, scopes, options.responseMode);
+      if (responseMode === 'form_post' && protocol !== 'oidc') {
+        ctx.issues.push({ code: 'custom', path: [name, 'responseMode'], message: 'can be form_post only for an OpenID Connect provider', input: undefined });
+        return z.NEVER;
+      }
+      providers.push({ name, label: options.label ?? preset?.label ?? name, protocol, clientId: options.clientId, clientSecret: options.clientSecret ?? null, issuer, scopes, responseMode });
     }
     return providers;
   });

@@ -84,8 +84,8 @@ const VARIABLE_OF_PATH: ReadonlyMap<string, EnvVariable> = new Map(
 );
 
 /** A provider's settings: `OAUTH_<NAME>_CLIENT_ID` … (the names come from OAUTH_PROVIDERS). */
-const PROVIDER_SETTINGS = { clientId: 'CLIENT_ID', clientSecret: 'CLIENT_SECRET', issuer: 'ISSUER', scopes: 'SCOPES' } as const;
-const PROVIDER_PATH = /^oauth\.providers\.([a-z][a-z0-9]*)(?:\.(clientId|clientSecret|issuer|scopes))?(?:\.\d+)?$/;
+const PROVIDER_SETTINGS = { clientId: 'CLIENT_ID', clientSecret: 'CLIENT_SECRET', issuer: 'ISSUER', scopes: 'SCOPES', responseMode: 'RESPONSE_MODE' } as const;
+const PROVIDER_PATH = /^oauth\.providers\.([a-z][a-z0-9]*)(?:\.(clientId|clientSecret|issuer|scopes|responseMode))?(?:\.\d+)?$/;
 
 /** The variable that sets an option path or one of its parents (`rateLimits.login.count` → AUTH_RATE_LIMIT_LOGIN). */
 export function variableOfOption(path: string): string | undefined {
@@ -171,7 +171,8 @@ export function readEnvOptions(env: Readonly<Record<string, string | undefined>>
 }
 
 /**
- * OAUTH_PROVIDERS=github,corp and each one's OAUTH_<NAME>_CLIENT_ID, _CLIENT_SECRET, _ISSUER, _SCOPES
+ * OAUTH_PROVIDERS=github,corp and each one's OAUTH_<NAME>_CLIENT_ID, _CLIENT_SECRET, _ISSUER, _SCOPES,
+ * _RESPONSE_MODE
  * (space- or comma-separated). A name is passed on as written, for the schema to judge.
  */
 function readProviderVariables(env: Readonly<Record<string, string | undefined>>): Record<string, Record<string, unknown>> | undefined {

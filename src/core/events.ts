@@ -4,7 +4,17 @@
  * secret (no password, hash, token or session cookie).
  */
 
-export type LoginFailureReason = 'unknown_identity' | 'wrong_password' | 'inactive' | 'unconfirmed' | 'invalid_input' | 'locked' | 'ip_budget' | 'client_busy';
+export type LoginFailureReason =
+  | 'unknown_identity'
+  | 'wrong_password'
+  | 'inactive'
+  | 'unconfirmed'
+  | 'invalid_input'
+  | 'locked'
+  | 'ip_budget'
+  | 'client_busy'
+  /** A passwordless passkey assertion that did not verify (unknown credential, bad signature, no UV, replayed challenge, counter). */
+  | 'bad_assertion';
 
 /** Why a mailed link was refused (audit only). */
 export type LinkRejection = 'malformed' | 'unknown' | 'used' | 'expired' | 'stale';
@@ -15,7 +25,15 @@ export type Mechanism = 'session' | 'token' | 'basic';
 export type AuthMethod = 'pwd' | 'otp' | 'recovery' | 'passkey' | 'email' | 'oidc';
 
 /** Why a second factor was refused (audit only). */
-export type MfaFailureReason = 'wrong_code' | 'replayed' | 'sign_in_spent' | 'account_budget';
+export type MfaFailureReason =
+  | 'wrong_code'
+  | 'replayed'
+  | 'sign_in_spent'
+  | 'account_budget'
+  /** A passkey assertion that did not verify (another user's or unknown credential, origin, RP ID, signature, challenge). */
+  | 'bad_assertion'
+  /** A verified assertion whose signature counter did not move forward: a cloned authenticator, or a race. */
+  | 'counter_regressed';
 
 /** Who and when, on every event. */
 interface EventBase {
@@ -112,6 +130,10 @@ export type OAuthFailureReason =
   | 'identity_taken'
   | 'inactive'
   | 'link_session_gone'
+  | 'response_mode_mismatch'
+  | 'handoff_invalid'
+  | 'handoff_replayed'
+  | 'answer_malformed'
   | 'locked'
   | 'ip_budget'
   | 'client_busy';

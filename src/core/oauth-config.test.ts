@@ -42,9 +42,26 @@ describe('social sign-in configuration', () => {
       clientSecret: null,
       issuer: 'https://id.corp.example/realms/staff',
       scopes: ['openid', 'email', 'groups'],
+      responseMode: 'query',
     });
     expect(oauth.providers[1]).toMatchObject({ protocol: 'github', issuer: 'https://github.com', clientSecret: 'gh-secret', scopes: ['read:user', 'user:email'] });
     expect(oauth.providers[2]).toMatchObject({ label: 'Google', protocol: 'oidc', issuer: 'https://accounts.google.com', scopes: ['openid', 'email', 'profile'] });
+  });
+
+  it('answers by form_post for Apple when e-mail or name is asked, by query otherwise; OAUTH_<NAME>_RESPONSE_MODE sets it', () => {
+    const modes = (env: Record<string, string>) => parseEnv(env).oauth.providers.map((p) => [p.name, p.responseMode]);
+    expect(modes({ OAUTH_PROVIDERS: 'apple,google', OAUTH_APPLE_CLIENT_ID: 'a', OAUTH_GOOGLE_CLIENT_ID: 'g' })).toEqual([
+      ['apple', 'form_post'],
+      ['google', 'query'],
+    ]);
+    expect(modes({ OAUTH_PROVIDERS: 'apple', OAUTH_APPLE_CLIENT_ID: 'a', OAUTH_APPLE_SCOPES: 'openid' })).toEqual([['apple', 'query']]);
+    expect(modes({ OAUTH_PROVIDERS: 'apple', OAUTH_APPLE_CLIENT_ID: 'a', OAUTH_APPLE_SCOPES: 'openid name' })).toEqual([['apple', 'form_post']]);
+    const corp = { OAUTH_PROVIDERS: 'corp', OAUTH_CORP_CLIENT_ID: 'c', OAUTH_CORP_ISSUER: 'https://id.corp.example' };
+    expect(modes({ ...corp, OAUTH_CORP_RESPONSE_MODE: 'form_post' })).toEqual([['corp', 'form_post']]);
+    expect(refusal(() => parseEnv({ ...corp, OAUTH_CORP_RESPONSE_MODE: 'fragment' })).variable).toBe('OAUTH_CORP_RESPONSE_MODE');
+    // GitHub answers only by query (it has no form_post): refused at start, not at the first sign-in.
+    const github = refusal(() => parseEnv({ OAUTH_PROVIDERS: 'github', OAUTH_GITHUB_CLIENT_ID: 'g', OAUTH_GITHUB_RESPONSE_MODE: 'form_post' }));
+    expect(github.variable).toBe('OAUTH_GITHUB_RESPONSE_MODE');
   });
 
   it('takes the same providers from code, and freezes them', () => {

@@ -7,6 +7,13 @@
 /** How a provider proves who signed in: an OpenID Connect ID token, or GitHub's OAuth 2.0 + user API. */
 export type OAuthProtocol = 'oidc' | 'github';
 
+/**
+ * How the provider sends its answer back: `query` — a top-level GET to the callback (the default);
+ * `form_post` — its page POSTs the answer to the callback (OAuth 2.0 Form Post Response Mode), as
+ * Apple requires whenever the `email` or `name` scope is asked.
+ */
+export type OAuthResponseMode = 'query' | 'form_post';
+
 export interface OAuthPreset {
   readonly label: string;
   readonly protocol: OAuthProtocol;
@@ -17,6 +24,8 @@ export interface OAuthPreset {
   readonly endpoints?: { readonly authorization: string; readonly token: string; readonly user: string; readonly emails: string };
   /** What the issuer setting must look like, when it has no default. */
   readonly issuerHint?: string;
+  /** Scopes that make the provider answer only by form_post (Apple: `email`, `name`). */
+  readonly formPostScopes?: readonly string[];
 }
 
 export const OAUTH_PRESETS = {
@@ -42,13 +51,19 @@ export const OAUTH_PRESETS = {
     scopes: ['openid', 'email', 'profile'],
   },
   gitlab: { label: 'GitLab', protocol: 'oidc', issuer: 'https://gitlab.com', scopes: ['openid', 'email', 'profile'] },
-  apple: { label: 'Apple', protocol: 'oidc', issuer: 'https://appleid.apple.com', scopes: ['openid', 'email'] },
+  apple: { label: 'Apple', protocol: 'oidc', issuer: 'https://appleid.apple.com', scopes: ['openid', 'email'], formPostScopes: ['email', 'name'] },
 } as const satisfies Record<string, OAuthPreset>;
 
 export type OAuthPresetName = keyof typeof OAUTH_PRESETS;
 
 export function presetOf(name: string): OAuthPreset | undefined {
   return Object.hasOwn(OAUTH_PRESETS, name) ? OAUTH_PRESETS[name as OAuthPresetName] : undefined;
+}
+
+/** The configured mode, else form_post when a preset needs it for one of the scopes asked, else query. */
+export function responseModeFor(preset: OAuthPreset | undefined, scopes: readonly string[], configured: OAuthResponseMode | null | undefined): OAuthResponseMode {
+  if (configured) return configured;
+  return preset?.formPostScopes?.some((scope) => scopes.includes(scope)) ? 'form_post' : 'query';
 }
 
 /** One configured provider, presets filled in: what features/oauth builds a client from. */
@@ -62,6 +77,8 @@ export interface OAuthProvider {
   readonly clientSecret: string | null;
   readonly issuer: string;
   readonly scopes: readonly string[];
+  /** `form_post`: the answer arrives as a POST to the callback (docs/social-login.md, "Form post"). */
+  readonly responseMode: OAuthResponseMode;
 }
 
 /** What code (or the environment) gives for one provider; a preset's name fills the rest. */
@@ -71,6 +88,8 @@ export interface OAuthProviderOptions {
   readonly issuer?: string | null;
   readonly scopes?: readonly string[] | null;
   readonly label?: string | null;
+  /** Default: `form_post` where the preset needs it for the scopes asked (Apple), else `query`. */
+  readonly responseMode?: OAuthResponseMode | null;
 }
 
 export const OAUTH_PROVIDER_NAME = /^[a-z][a-z0-9]{0,31}$/;

@@ -393,6 +393,28 @@ export interface TotpRecord {
   readonly lastUsedStep: number;
 }
 
+/** A user's passkey (WebAuthn credential), as the authenticator registered it. */
+export interface PasskeyRecord {
+  /** Our own id for it (routes, lists); never the credential id. */
+  readonly id: string;
+  readonly userId: string;
+  /** The credential id, base64url, unique across all users. */
+  readonly credentialId: string;
+  /** The COSE public key, base64url. */
+  readonly publicKey: string;
+  /** The signature counter last seen (0: the authenticator does not count). */
+  readonly counter: number;
+  /** Transport hints the browser reported (`internal`, `hybrid`, `usb`, …). */
+  readonly transports: readonly string[];
+  /** The user's label for it. */
+  readonly name: string;
+  /** As the library reports: `singleDevice` or `multiDevice` (synced). */
+  readonly deviceType: 'singleDevice' | 'multiDevice';
+  readonly backedUp: boolean;
+  readonly createdAtMs: number;
+  readonly lastUsedAtMs: number | null;
+}
+
 /** Second factors. Every "use" is one atomic conditional write: of racing callers, one wins. */
 export interface MfaStore {
   findTotp(userId: string): Promise<TotpRecord | undefined>;
@@ -412,8 +434,23 @@ export interface MfaStore {
   /** Uses one code: marks it used only if it is the user's and unused; true for exactly one of racing callers. */
   useRecoveryCode(userId: string, codeHash: string, nowMs: number): Promise<boolean>;
   countRecoveryCodes(userId: string): Promise<number>;
-  /** Removes every second factor of the user (TOTP and recovery codes); whether there was any. */
+  /** Removes every second factor of the user (TOTP, recovery codes and passkeys); whether there was any. */
   deleteFactorsOfUser(userId: string): Promise<boolean>;
+  /** Stores a new passkey; false (nothing written) when its credential id is registered already (to anyone). */
+  savePasskey(passkey: PasskeyRecord): Promise<boolean>;
+  listPasskeysOfUser(userId: string): Promise<PasskeyRecord[]>;
+  findPasskeyByCredentialId(credentialId: string): Promise<PasskeyRecord | undefined>;
+  /**
+   * Records one verified use: the new counter, backed-up flag and time — only while the stored
+   * counter is lower than `counter` (or both are 0: an authenticator that does not count). False
+   * otherwise (a counter that did not move forward: a replay or a cloned authenticator; or the
+   * passkey is gone). Of racing uses with one counter value, one wins.
+   */
+  usePasskey(userId: string, credentialId: string, use: { counter: number; backedUp: boolean; nowMs: number }): Promise<boolean>;
+  /** Renames one of the user's passkeys; false when the user has none with that id. */
+  renamePasskey(userId: string, id: string, name: string): Promise<boolean>;
+  /** Deletes one of the user's passkeys; false when the user has none with that id. */
+  deletePasskey(userId: string, id: string): Promise<boolean>;
 }
 
 /**

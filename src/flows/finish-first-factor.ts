@@ -8,7 +8,7 @@
 import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
-import { claimPendingSignIn, type FirstFactor } from '../features/mfa/index.ts';
+import { claimPendingSignIn, passkeyAuthenticationOptions, type FirstFactor, type PublicKeyCredentialRequestOptionsJSON } from '../features/mfa/index.ts';
 import { origin, type Kernel } from './kernel.ts';
 import { checkSecondFactor, methodOf, secondFactorFailure, secondFactorMethods, type SecondFactorInput, type SecondFactorMethod } from './second-factor-check.ts';
 import { startSession, type StartedSession } from './start-session.ts';
@@ -28,11 +28,25 @@ export type FirstFactorOutcome =
   | { readonly kind: 'second-factor'; readonly pending: PendingSecondFactor };
 
 /**
- * `user` has just proved `method` (and is active): a session, or the pending second-factor step. A
- * remembered device (MFA_REMEMBER_DEVICE) skips the step with an AAL1 session whose amr says so
- * (`pwd,device`): it stands in for the factor at sign-in, never for a step-up.
+ * `user` has just proved `method` (and is active): a session, or the pending second-factor step.
+ * `multiFactor`: the first factor is itself two (a passkey with user verification: possession and
+ * a PIN or biometric, NIST SP 800-63B's multi-factor cryptographic authenticator) — the session
+ * is AAL2 at once, with no second step. A remembered device (MFA_REMEMBER_DEVICE) skips the step
+ * with an AAL1 session whose amr says so (`pwd,device`): it stands in for the factor at sign-in,
+ * never for a step-up.
  */
-export async function finishFirstFactor(kernel: Kernel, user: UserRecord, client: ClientInfo, remember: boolean, method: FirstFactor): Promise<FirstFactorOutcome> {
+export async function finishFirstFactor(
+  kernel: Kernel,
+  user: UserRecord,
+  client: ClientInfo,
+  remember: boolean,
+  method: FirstFactor,
+  options: { multiFactor?: boolean } = {},
+): Promise<FirstFactorOutcome> {
+  if (options.multiFactor) {
+    const started = await startSession(kernel, user, client, remember, true, { aal: 2, amr: method, factorAtMs: kernel.clock.nowMs() });
+    return { kind: 'session', started };
+  }
   const methods = await secondFactorMethods(kernel, user.id);
   if (methods.length === 0) return { kind: 'session', started: await startSession(kernel, user, client, remember, true, { aal: 1, amr: method, factorAtMs: 0 }) };
   if (await useTrustedDevice(kernel, user, client)) {
@@ -74,7 +88,7 @@ export async function completeSecondFactor(
   const found = await pendingUser(kernel, token);
   if (!found) throw new AuthError('UNAUTHENTICATED');
   const { pending, user } = found;
-  const outcome = await checkSecondFactor(kernel, user.id, input, client, { pendingId: pending.id });
+  const outcome = await checkSecondFactor(kernel, user.id, input, client, { pendingId: pending.id, challenge: { purpose: 'second-factor', binding: pending.id } });
   if (!outcome.ok) throw secondFactorFailure(outcome);
   if (!(await claimPendingSignIn(kernel.counters, kernel.mfa.budget, pending.id))) throw new AuthError('UNAUTHENTICATED');
   const nowMs = kernel.clock.nowMs();
@@ -82,4 +96,19 @@ export async function completeSecondFactor(
   // The session stands whatever happens to the mark (MFA_REMEMBER_DEVICE off: none is made).
   const device = options.rememberDevice ? await rememberDevice(kernel, user, client) : null;
   return { ...started, device };
+}
+
+/**
+ * `POST /auth/mfa/passkey/options`: WebAuthn request options for the pending sign-in `token`,
+ * allowing only its user's passkeys, with a challenge bound to this pending sign-in.
+ * UNAUTHENTICATED when there is none; NOT_FOUND when passkeys are off or the user has none.
+ */
+export async function pendingPasskeyOptions(kernel: Kernel, token: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const found = await pendingUser(kernel, token);
+  if (!found) throw new AuthError('UNAUTHENTICATED');
+  const { rp, challenges } = kernel.mfa.passkeys;
+  const passkeys = await kernel.stores.mfa.listPasskeysOfUser(found.user.id);
+  if (!rp || passkeys.length === 0) throw new AuthError('NOT_FOUND');
+  const challenge = challenges.issue('second-factor', found.pending.id, kernel.clock.nowMs());
+  return passkeyAuthenticationOptions(rp, passkeys, challenge.bytes, 'preferred');
 }

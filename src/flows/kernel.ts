@@ -9,7 +9,7 @@ import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
 import type { MailMessage } from '../features/mail/index.ts';
-import type { DeviceMarkCodec, MfaBudgetRule, PendingCodec, SecretSealer } from '../features/mfa/index.ts';
+import type { DeviceMarkCodec, MfaBudgetRule, PasskeyChallengeCodec, PendingCodec, RelyingParty, SecretSealer } from '../features/mfa/index.ts';
 import type { InFlightLimit } from '../features/ratelimit/index.ts';
 import type { AccessTokenCodec, SigningKeySet } from '../features/tokens/index.ts';
 
@@ -38,6 +38,8 @@ export interface MfaKit {
   readonly device: DeviceMarkCodec;
   readonly sealer: SecretSealer;
   readonly budget: MfaBudgetRule;
+  /** Passkeys: the relying party (from PUBLIC_URL; undefined when its host is an IP address: passkeys off) and the challenges. */
+  readonly passkeys: { readonly rp: RelyingParty | undefined; readonly challenges: PasskeyChallengeCodec; readonly challengeTtlMs: number };
 }
 
 export interface Kernel {

@@ -8,14 +8,22 @@ import type { BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { createRecoveryCodes, createTotpSecret, qrCodeSvg, recoveryCodeHash, totpKeyUri, totpSecretText } from '../features/mfa/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
-import { checkSecondFactor, readSecondFactorInput, secondFactorFailure } from './second-factor-check.ts';
+import { checkSecondFactor, readSecondFactorInput, secondFactorFailure, secondFactorMethods } from './second-factor-check.ts';
 import type { StartedSession } from './start-session.ts';
 import { raiseSession } from './step-up.ts';
-import { forgetDevicesWithoutSecondFactor, forgetTrustedDevicesOfUser } from './trusted-devices.ts';
+import { forgetTrustedDevicesOfUser } from './trusted-devices.ts';
+
+/** A passkey as the API lists it (API.md "Multi-factor"). */
+export interface PasskeySummary {
+  readonly id: string;
+  readonly name: string;
+  readonly created: string;
+  readonly last_used: string | null;
+}
 
 export interface MfaStatus {
   readonly totp: boolean;
-  readonly passkeys: readonly never[];
+  readonly passkeys: readonly PasskeySummary[];
   readonly recovery_codes_left: number;
 }
 
@@ -27,11 +35,13 @@ export interface TotpSetup {
   readonly qr_svg: string;
 }
 
-type FactorChange = 'enrolled' | 'removed' | 'codes' | 'reset';
+type FactorChange = 'enrolled' | 'removed' | 'codes' | 'reset' | 'passkey-added' | 'passkey-removed';
 
 const CHANGE_TEXT: Record<FactorChange, { subject: string; text: string }> = {
   enrolled: { subject: 'Two-step sign-in was turned on', text: 'An authenticator app was added to your account: signing in now asks for a code from it after your password.' },
   removed: { subject: 'Two-step sign-in was turned off', text: 'The authenticator app was removed from your account: you now sign in with your password alone.' },
+  'passkey-added': { subject: 'A passkey was added to your account', text: 'A passkey was added to your account: it can now be used to sign in.' },
+  'passkey-removed': { subject: 'A passkey was removed from your account', text: 'A passkey was removed from your account: it can no longer be used to sign in.' },
   codes: { subject: 'New recovery codes were made', text: 'New recovery codes were made for your account; the earlier ones no longer work.' },
   reset: {
     subject: 'Your two-step sign-in was turned off',
@@ -40,7 +50,7 @@ const CHANGE_TEXT: Record<FactorChange, { subject: string; text: string }> = {
 };
 
 /** The security mail of a change to the user's second factors (sent off the request; never a code or secret). */
-function notifyFactorChange(kernel: Kernel, email: string, change: FactorChange): void {
+export function notifyFactorChange(kernel: Kernel, email: string, change: FactorChange): void {
   const { subject, text } = CHANGE_TEXT[change];
   kernel.sendMail({
     to: email,
@@ -49,9 +59,20 @@ function notifyFactorChange(kernel: Kernel, email: string, change: FactorChange)
   });
 }
 
+export async function listPasskeys(kernel: Kernel, principal: Principal): Promise<PasskeySummary[]> {
+  const passkeys = await kernel.stores.mfa.listPasskeysOfUser(principal.user.id);
+  return passkeys.map((passkey) => ({
+    id: passkey.id,
+    name: passkey.name,
+    created: new Date(passkey.createdAtMs).toISOString(),
+    last_used: passkey.lastUsedAtMs === null ? null : new Date(passkey.lastUsedAtMs).toISOString(),
+  }));
+}
+
 export async function mfaStatus(kernel: Kernel, principal: Principal): Promise<MfaStatus> {
-  const totp = await kernel.stores.mfa.findTotp(principal.user.id);
-  return { totp: totp?.confirmedAtMs != null, passkeys: [], recovery_codes_left: await kernel.stores.mfa.countRecoveryCodes(principal.user.id) };
+  const userId = principal.user.id;
+  const [totp, passkeys, left] = await Promise.all([kernel.stores.mfa.findTotp(userId), listPasskeys(kernel, principal), kernel.stores.mfa.countRecoveryCodes(userId)]);
+  return { totp: totp?.confirmedAtMs != null, passkeys, recovery_codes_left: left };
 }
 
 /** A new secret awaiting its first code (replacing an unconfirmed one); 400 while a confirmed one exists. */
@@ -64,7 +85,7 @@ export async function setUpTotp(kernel: Kernel, principal: Principal): Promise<T
   return { secret: totpSecretText(secret), otpauth_url: otpauthUrl, qr_svg: await qrCodeSvg(otpauthUrl) };
 }
 
-async function issueRecoveryCodes(kernel: Kernel, userId: string, client: ClientInfo): Promise<string[]> {
+export async function issueRecoveryCodes(kernel: Kernel, userId: string, client: ClientInfo): Promise<string[]> {
   const codes = createRecoveryCodes(kernel.random);
   await kernel.stores.mfa.replaceRecoveryCodes(userId, codes.map((code) => recoveryCodeHash(code) as string), kernel.clock.nowMs());
   kernel.emit({ type: 'mfa.recovery_codes_generated', userId, ...origin(client), atMs: kernel.clock.nowMs() });
@@ -103,20 +124,29 @@ export async function confirmTotp(
   return { recoveryCodes, session };
 }
 
+/**
+ * With no second factor left, the recovery codes go too (they are a way past a factor, not one),
+ * and so does every remembered device (a later enrolment must not bring old marks back).
+ */
+export async function dropCodesWithoutFactor(kernel: Kernel, userId: string, client: ClientInfo): Promise<void> {
+  if ((await secondFactorMethods(kernel, userId)).length > 0) return;
+  await kernel.stores.mfa.replaceRecoveryCodes(userId, [], kernel.clock.nowMs());
+  await forgetTrustedDevicesOfUser(kernel, userId, 'factors', client);
+}
+
 /** Removes the authenticator app; with no second factor left, the recovery codes go too. */
 export async function removeTotp(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<void> {
   const { user } = principal;
   if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
-  await kernel.stores.mfa.replaceRecoveryCodes(user.id, [], kernel.clock.nowMs());
-  await forgetDevicesWithoutSecondFactor(kernel, user.id, client);
+  await dropCodesWithoutFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
   notifyFactorChange(kernel, user.email, 'removed');
 }
 
 /** Ten new recovery codes, the old ones dead in the same write; only for a user with a second factor. */
 export async function regenerateRecoveryCodes(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<string[]> {
-  const totp = await kernel.stores.mfa.findTotp(principal.user.id);
-  if (!totp || totp.confirmedAtMs === null) throw new AuthError('INVALID_INPUT', { message: 'Set up a second factor first' });
+  const methods = await secondFactorMethods(kernel, principal.user.id);
+  if (!methods.includes('totp') && !methods.includes('passkey')) throw new AuthError('INVALID_INPUT', { message: 'Set up a second factor first' });
   return regenerateAndNotify(kernel, principal, client);
 }
 

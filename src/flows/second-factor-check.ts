@@ -1,6 +1,6 @@
 /**
- * @module Checking a second factor under the MFA attempt budget: TOTP (once per step) or a
- * recovery code (once ever). Every check — at sign-in, step-up or enrolment — reserves its attempt
+ * @module Checking a second factor under the MFA attempt budget: TOTP (once per step), a
+ * recovery code (once ever) or a passkey assertion (its challenge once, its counter forward). Every check — at sign-in, step-up or enrolment — reserves its attempt
  * before the code is evaluated; nothing the budget did not grant is evaluated. The budget is
  * separate from the password's (features/mfa/budget.ts).
  */
@@ -8,36 +8,46 @@ import { AuthError } from '../core/errors.ts';
 import type { AuthMethod, MfaFailureReason } from '../core/events.ts';
 import { FieldCollector, type BodyFields } from '../core/input.ts';
 import type { ClientInfo } from '../core/request-context.ts';
-import { matchTotpStep, normalizeTotpCode, recoveryCodeHash, reserveMfaAttempt } from '../features/mfa/index.ts';
+import { matchTotpStep, normalizeTotpCode, readAuthenticationResponse, recoveryCodeHash, reserveMfaAttempt, type AuthenticationResponseJSON, type PasskeyChallengePurpose } from '../features/mfa/index.ts';
+import { verifyPasskeyFactor } from './passkey-assertion.ts';
 import { origin, type Kernel } from './kernel.ts';
 
-/** What a second-factor form or JSON body names: `totp` or `recovery_code` (passkeys are not offered yet). */
-export type SecondFactorMethod = 'totp' | 'recovery_code';
+/** What a second-factor form or JSON body names: `totp`, `recovery_code` or `passkey`. */
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
-export interface SecondFactorInput {
-  readonly method: SecondFactorMethod;
-  readonly code: string;
-}
+export type SecondFactorInput =
+  | { readonly method: 'totp' | 'recovery_code'; readonly code: string }
+  /** The assertion (@simplewebauthn/browser's AuthenticationResponseJSON), shape-checked. */
+  | { readonly method: 'passkey'; readonly response: AuthenticationResponseJSON };
 
-/** `method` (default `totp`) and `code`, shape-checked: a malformed code is bad input (400) and spends no attempt. */
+/**
+ * `method` (default `totp`) and `code` — or, for `passkey`, `response` — shape-checked: a
+ * malformed one is bad input (400) and spends no attempt.
+ */
 export function readSecondFactorInput(body: BodyFields): SecondFactorInput {
   const fields = new FieldCollector();
   const method = body.method === undefined || body.method === '' ? 'totp' : body.method;
-  if (method !== 'totp' && method !== 'recovery_code') {
-    fields.add('method', 'Method must be totp or recovery_code');
+  if (method !== 'totp' && method !== 'recovery_code' && method !== 'passkey') {
+    fields.add('method', 'Method must be totp, recovery_code or passkey');
     fields.throwIfAny();
+  }
+  if (method === 'passkey') {
+    const response = readAuthenticationResponse(body.response);
+    if (!response) fields.add('response', 'The passkey answer is missing or malformed');
+    fields.throwIfAny();
+    return { method, response: response as AuthenticationResponseJSON };
   }
   const raw = fields.text('code', body.code, { label: 'Code', maxLength: 64 });
   fields.throwIfAny();
   const valid = method === 'totp' ? normalizeTotpCode(raw) !== undefined : recoveryCodeHash(raw) !== undefined;
   if (!valid) fields.add('code', method === 'totp' ? 'Enter the 6-digit code from your authenticator app' : 'Enter one of your recovery codes (xxxxx-xxxxx)');
   fields.throwIfAny();
-  return { method: method as SecondFactorMethod, code: raw };
+  return { method: method as 'totp' | 'recovery_code', code: raw };
 }
 
-export const methodOf = (method: SecondFactorMethod): AuthMethod => (method === 'totp' ? 'otp' : 'recovery');
+export const methodOf = (method: SecondFactorMethod): AuthMethod => (method === 'totp' ? 'otp' : method === 'passkey' ? 'passkey' : 'recovery');
 
-type Verdict = { ok: true } | { ok: false; reason: MfaFailureReason };
+export type Verdict = { ok: true } | { ok: false; reason: MfaFailureReason };
 
 /**
  * The TOTP code against the user's secret: the matched step must be later than the last one
@@ -72,14 +82,16 @@ export type SecondFactorOutcome = { readonly ok: true } | { readonly ok: false; 
 
 /**
  * One second-factor check under the budget. `pendingId`: the pending sign-in it is for (its own
- * budget too). `confirming`: a TOTP enrolment's first code. Emits `mfa.succeeded` / `mfa.failed`.
+ * budget too). `confirming`: a TOTP enrolment's first code. `challenge`: what a passkey
+ * assertion's challenge must have been issued for (the pending sign-in, or the session stepping
+ * up). Emits `mfa.succeeded` / `mfa.failed`.
  */
 export async function checkSecondFactor(
   kernel: Kernel,
   userId: string,
   input: SecondFactorInput,
   client: ClientInfo,
-  options: { pendingId?: string; confirming?: boolean } = {},
+  options: { pendingId?: string; confirming?: boolean; challenge?: { purpose: PasskeyChallengePurpose; binding: string } } = {},
 ): Promise<SecondFactorOutcome> {
   const method = methodOf(input.method);
   const at = () => ({ ...origin(client), atMs: kernel.clock.nowMs() });
@@ -91,8 +103,11 @@ export async function checkSecondFactor(
   }
   let verdict: Verdict;
   try {
-    verdict =
-      input.method === 'totp' ? await verifyTotp(kernel, userId, input.code, options.confirming === true) : await verifyRecoveryCode(kernel, userId, input.code);
+    if (input.method === 'passkey') {
+      verdict = options.challenge ? await verifyPasskeyFactor(kernel, userId, input.response, options.challenge) : { ok: false, reason: 'bad_assertion' };
+    } else {
+      verdict = input.method === 'totp' ? await verifyTotp(kernel, userId, input.code, options.confirming === true) : await verifyRecoveryCode(kernel, userId, input.code);
+    }
   } catch (error) {
     await attempt.abandoned().catch(() => undefined);
     throw error;
@@ -114,9 +129,13 @@ export function secondFactorFailure(outcome: Extract<SecondFactorOutcome, { ok: 
   return new AuthError('INVALID_CREDENTIALS');
 }
 
-/** The second factors a user can finish a sign-in with (empty: none enrolled). */
+/** The second factors a user can finish a sign-in with (empty: none enrolled); recovery codes only beside a factor. */
 export async function secondFactorMethods(kernel: Kernel, userId: string): Promise<SecondFactorMethod[]> {
-  const totp = await kernel.stores.mfa.findTotp(userId);
-  if (!totp || totp.confirmedAtMs === null) return [];
-  return (await kernel.stores.mfa.countRecoveryCodes(userId)) > 0 ? ['totp', 'recovery_code'] : ['totp'];
+  const [totp, passkeys] = await Promise.all([kernel.stores.mfa.findTotp(userId), kernel.stores.mfa.listPasskeysOfUser(userId)]);
+  const methods: SecondFactorMethod[] = [];
+  if (totp && totp.confirmedAtMs !== null) methods.push('totp');
+  if (passkeys.length > 0) methods.push('passkey');
+  if (methods.length === 0) return methods;
+  if ((await kernel.stores.mfa.countRecoveryCodes(userId)) > 0) methods.push('recovery_code');
+  return methods;
 }

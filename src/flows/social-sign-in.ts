@@ -11,7 +11,7 @@ import { constantTimeEqual, createPublicId, createSecretToken, sha256Hex } from 
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { parseEmailAddress } from '../features/identity/index.ts';
-import { openFlow, pkceChallengeOf, ProviderRefusal, sealFlow, type OAuthFlow, type ProviderClient, type ProviderProfile } from '../features/oauth/index.ts';
+import { answerAsQuery, openAnswer, openFlow, pkceChallengeOf, ProviderRefusal, sealFlow, type OAuthFlow, type ProviderClient, type ProviderProfile } from '../features/oauth/index.ts';
 import { NO_PASSWORD_HASH } from '../features/passwords/index.ts';
 import { checkSecret } from './credentials.ts';
 import { origin, type Kernel } from './kernel.ts';
@@ -40,7 +40,7 @@ export type SocialSignInResult =
   | { readonly kind: 'second-factor'; readonly pending: PendingSecondFactor; readonly next: string | null }
   | { readonly kind: 'linked'; readonly next: string | null };
 
-function providerClient(social: SocialProviders, name: string): ProviderClient {
+export function providerClient(social: SocialProviders, name: string): ProviderClient {
   const client = social.clients.get(name);
   if (!client) throw new AuthError('NOT_FOUND');
   return client;
@@ -79,21 +79,46 @@ export async function startSocialSignIn(
   return { location: url.href, flowCookie: sealFlow(kernel.config.secretKey, flow), maxAgeSeconds: Math.floor(kernel.config.oauth.flowTtlMs / 1000) };
 }
 
+/**
+ * How the provider's answer reached the callback: in the query of a GET (`query` providers), or
+ * POSTed by the provider's page and carried on to the GET continuation in a sealed one-time handle
+ * (`form_post` providers: flows/social-form-post.ts). Each provider answers one way only.
+ */
+export type CallbackAnswer = { readonly via: 'query'; readonly query: URLSearchParams } | { readonly via: 'form_post'; readonly handle: string };
+
 type Verdict =
   | { readonly ok: true; readonly flow: OAuthFlow; readonly profile: ProviderProfile }
   | { readonly ok: false; readonly reason: OAuthFailureReason; readonly userId?: string };
 
-/** The callback's checks before any account is touched: flow cookie, provider, state (single use), provider error, code exchange. */
-async function verifyCallback(kernel: Kernel, client: ProviderClient, name: string, callbackUrl: URL, flowCookie: string | undefined): Promise<Verdict> {
+/** The answer's parameters: the query as sent, or what the handle holds (once: a replayed handle is refused). */
+async function answerParams(kernel: Kernel, name: string, answer: CallbackAnswer): Promise<URLSearchParams | OAuthFailureReason> {
+  if (answer.via === 'query') return answer.query;
+  const opened = openAnswer(kernel.config.secretKey, name, answer.handle, kernel.clock.nowMs());
+  if (!opened) return 'handoff_invalid';
+  const use = await kernel.counters.reserve(`oauth-handoff:${opened.id}`, 1, kernel.config.oauth.flowTtlMs);
+  return use.granted ? answerAsQuery(opened.answer) : 'handoff_replayed';
+}
+
+/**
+ * The callback's checks before any account is touched: response mode, flow cookie, provider, the
+ * answer (a form_post handle once), state (single use), provider error, code exchange.
+ */
+async function verifyCallback(kernel: Kernel, client: ProviderClient, name: string, redirectUri: string, answer: CallbackAnswer, flowCookie: string | undefined): Promise<Verdict> {
+  // A form_post provider's answer never comes as a query, nor a query provider's as a handle: refused before the state is spent.
+  if (client.provider.responseMode !== answer.via) return { ok: false, reason: 'response_mode_mismatch' };
   const flow = openFlow(kernel.config.secretKey, flowCookie, kernel.clock.nowMs());
   if (!flow) return { ok: false, reason: 'flow_missing' };
   if (flow.provider !== name) return { ok: false, reason: 'provider_mismatch' };
-  const state = callbackUrl.searchParams.get('state') ?? '';
+  const params = await answerParams(kernel, name, answer);
+  if (typeof params === 'string') return { ok: false, reason: params };
+  const state = params.get('state') ?? '';
   if (!constantTimeEqual(state, flow.state)) return { ok: false, reason: 'state_mismatch' };
   // Single use, across processes: the first callback with this state takes it; a replay finds it taken.
   const use = await kernel.counters.reserve(`oauth-state:${sha256Hex(flow.state)}`, 1, kernel.config.oauth.flowTtlMs);
   if (!use.granted) return { ok: false, reason: 'state_replayed' };
-  if (callbackUrl.searchParams.has('error')) return { ok: false, reason: 'provider_error' };
+  if (params.has('error')) return { ok: false, reason: 'provider_error' };
+  const callbackUrl = new URL(redirectUri);
+  for (const [key, value] of params) callbackUrl.searchParams.append(key, value);
   try {
     const profile = await client.exchangeCode({ callbackUrl, state: flow.state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
     return { ok: true, flow, profile };
@@ -104,7 +129,7 @@ async function verifyCallback(kernel: Kernel, client: ProviderClient, name: stri
 }
 
 /**
- * The callback: `query` as the provider sent it, `flowCookie` as this browser holds it. Signs in
+ * The callback: the provider's `answer`, `flowCookie` as this browser holds it. Signs in
  * (or links, for a flow started from the account page) or throws SOCIAL_SIGNIN_FAILED /
  * SOCIAL_ACCOUNT_EXISTS / IDENTITY_TAKEN / RATE_LIMITED — with nothing written on a refusal.
  */
@@ -112,13 +137,11 @@ export async function completeSocialSignIn(
   kernel: Kernel,
   social: SocialProviders,
   name: string,
-  query: URLSearchParams,
+  answer: CallbackAnswer,
   flowCookie: string | undefined,
   client: ClientInfo,
 ): Promise<SocialSignInResult> {
   const provider = providerClient(social, name);
-  const callbackUrl = new URL(social.redirectUri(name));
-  for (const [key, value] of query) callbackUrl.searchParams.append(key, value);
   const fail = (reason: OAuthFailureReason, userId?: string, code: 'SOCIAL_SIGNIN_FAILED' | 'SOCIAL_ACCOUNT_EXISTS' | 'IDENTITY_TAKEN' = 'SOCIAL_SIGNIN_FAILED') => {
     kernel.emit({ type: 'oauth.failed', provider: name, reason, ...(userId ? { userId } : {}), ...origin(client), atMs: kernel.clock.nowMs() });
     return new AuthError(code);
@@ -126,7 +149,7 @@ export async function completeSocialSignIn(
   const check = await checkSecret(
     kernel,
     { subject: null, client, honourKnownDevice: false },
-    () => verifyCallback(kernel, provider, name, callbackUrl, flowCookie),
+    () => verifyCallback(kernel, provider, name, social.redirectUri(name), answer, flowCookie),
     (verdict) => verdict.ok,
   );
   if (check.refused) {

@@ -1,12 +1,13 @@
 /**
- * @module Step-up: a second factor proved on an existing session (`/auth/verify` with a code, or
- * the first code of a TOTP enrolment) raises it to AAL2 and makes it fresh at both levels — under
+ * @module Step-up: a second factor proved on an existing session (`/auth/verify` with a code or a
+ * passkey assertion, the first code of a TOTP enrolment, or a first passkey registered) raises it to AAL2 and makes it fresh at both levels — under
  * a new cookie token (a privilege change), swapped before the session is raised, as a password
  * re-authentication is.
  */
 import { AuthError } from '../core/errors.ts';
 import type { AuthMethod } from '../core/events.ts';
 import type { ClientInfo } from '../core/request-context.ts';
+import { passkeyAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from '../features/mfa/index.ts';
 import { sessionFingerprint } from '../features/sessions/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 import { rotateSessionToken } from './manage-sessions.ts';
@@ -38,7 +39,7 @@ export async function stepUp(kernel: Kernel, principal: Principal, input: Second
   if (!principal.session) throw new AuthError('UNAUTHENTICATED');
   const { user } = principal;
   if ((await secondFactorMethods(kernel, user.id)).length === 0) throw new AuthError('MFA_ENROLLMENT_REQUIRED');
-  const outcome = await checkSecondFactor(kernel, user.id, input, client);
+  const outcome = await checkSecondFactor(kernel, user.id, input, client, { challenge: { purpose: 'step-up', binding: principal.session.id } });
   if (!outcome.ok) {
     kernel.emit({ type: 'verify.failed', userId: user.id, ...origin(client), atMs: kernel.clock.nowMs() });
     throw secondFactorFailure(outcome);
@@ -46,6 +47,16 @@ export async function stepUp(kernel: Kernel, principal: Principal, input: Second
   const raised = await raiseSession(kernel, principal, methodOf(input.method), client);
   kernel.emit({ type: 'verify.succeeded', userId: user.id, ...origin(client), atMs: kernel.clock.nowMs() });
   return raised;
+}
+
+/** Request options for a passkey step-up on this session (`/auth/verify` with `method: passkey`); NOT_FOUND without a passkey. */
+export async function stepUpPasskeyOptions(kernel: Kernel, principal: Principal): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  if (!principal.session) throw new AuthError('UNAUTHENTICATED');
+  const { rp, challenges } = kernel.mfa.passkeys;
+  const passkeys = await kernel.stores.mfa.listPasskeysOfUser(principal.user.id);
+  if (!rp || passkeys.length === 0) throw new AuthError('NOT_FOUND');
+  const challenge = challenges.issue('step-up', principal.session.id, kernel.clock.nowMs());
+  return passkeyAuthenticationOptions(rp, passkeys, challenge.bytes, 'preferred');
 }
 
 /**

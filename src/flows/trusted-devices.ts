@@ -13,7 +13,6 @@ import type { ClientInfo } from '../core/request-context.ts';
 import type { TrustedDeviceRecord, UserRecord } from '../core/stores.ts';
 import { summarizeUserAgent } from '../core/user-agent.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
-import { secondFactorMethods } from './second-factor-check.ts';
 
 /** A device just remembered: `token` goes in the device cookie and nowhere else. */
 export interface RememberedDevice {
@@ -124,11 +123,3 @@ export async function forgetTrustedDevicesOfUser(kernel: Kernel, userId: string,
   return count;
 }
 
-/**
- * After a second factor was removed: with none left, every remembered device is forgotten — so that
- * a later enrolment does not bring old marks back to life. Call it from every removal of a factor.
- */
-export async function forgetDevicesWithoutSecondFactor(kernel: Kernel, userId: string, client: ClientInfo): Promise<number> {
-  if ((await secondFactorMethods(kernel, userId)).length > 0) return 0;
-  return forgetTrustedDevicesOfUser(kernel, userId, 'factors', client);
-}

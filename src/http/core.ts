@@ -6,6 +6,7 @@ import type { Auth, PeerInfo } from '../auth.ts';
 import { runRoute, createTransport, type BegunRequest, type HeaderSink, type TransportOptions } from './lifecycle.ts';
 import { createErrorReporter, errorResponse, toAuthError } from './respond.ts';
 import { createAuthRoutes, matchPath, type AuthRoute, type RouteParams } from './routes.ts';
+import { createPasskeyRoutes } from './passkey-routes.ts';
 import { createMfaRoutes } from './mfa-routes.ts';
 import type { CoreContext, RequestExtras, RequestState } from './state.ts';
 import { defaultViews, type AuthViews } from './views.ts';
@@ -41,7 +42,7 @@ export function createHttpCore<Context = Request>(auth: Auth, options: HttpCoreO
   const views: AuthViews = { ...defaultViews(auth.config.basePath), ...options.views };
   const core: CoreContext = { auth, views };
   const transport = createTransport(auth, options);
-  const routes = [...createAuthRoutes(views, auth.config.pages), ...createMfaRoutes(views, auth.config.pages)];
+  const routes = [...createAuthRoutes(views, auth.config.pages), ...createMfaRoutes(views, auth.config.pages), ...createPasskeyRoutes(auth.config.pages)];
   const report = createErrorReporter(options.onInternalError);
   return {
     ...core,

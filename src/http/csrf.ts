@@ -13,6 +13,11 @@
  *   Origin / Fetch-Metadata check, and JSON only (a cross-site form cannot be JSON).
  *
  * The comparison itself (origin list, HMAC of the binding, the `csrf.failed` event) is `auth.http.checkCsrf`.
+ *
+ * One unsafe route asks nothing here, by design: `POST /oauth/:provider/callback` (form_post
+ * providers), which a provider's page posts cross-site. It reads no cookie and changes nothing (it
+ * seals the answer into a handle for a GET continuation); the flow cookie's state protects that
+ * continuation as it protects the GET callback (http/social-routes.ts, docs/social-login.md).
  */
 import { AuthError } from '../core/errors.ts';
 import { mediaType } from '../core/input.ts';

@@ -9,6 +9,7 @@ import { safeNext } from '../core/safe-next.ts';
 import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
 import { credentialPost, rateLimit, type Guard } from './guards.ts';
 import { isJsonRequest, json, navigateOn, redirectAfterPost } from './respond.ts';
+import { askingBrowser, presentedBrowser } from './pre-session.ts';
 import { secondFactorDue } from './second-factor.ts';
 import { bodyOf, type RequestState } from './state.ts';
 import { formFailure, text, type AuthRoute } from './routes.ts';
@@ -19,22 +20,6 @@ const enabled: Guard = async (_request, state) => {
   if (!state.auth.config.identity.emailSignIn) throw new AuthError('NOT_FOUND');
   return undefined;
 };
-
-/** The asking browser's pre-session id (handed out now if it has none). */
-function askingBrowser(state: RequestState): string {
-  if (state.preSessionId === undefined) {
-    const pre = state.auth.http.preSession(state.request.headers, state.client);
-    if (pre.setCookie) state.cookies.push(pre.setCookie);
-    state.preSessionId = pre.id;
-  }
-  return state.preSessionId;
-}
-
-/** The pre-session this browser already holds; undefined when it has none (then no code redeems). */
-function presentedBrowser(state: RequestState): string | undefined {
-  const pre = state.auth.http.preSession(state.request.headers, state.client);
-  return pre.setCookie ? undefined : pre.id;
-}
 
 export function createEmailSignInRoutes(views: AuthViews, pages: { readonly afterLogin: string; readonly login: string }): readonly AuthRoute[] {
   const limit = rateLimit('login', (a) => a.config.rateLimits.login);

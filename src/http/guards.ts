@@ -125,6 +125,25 @@ export function permissions(...names: string[]): Guard {
   return authorization('permissionsGuard', (auth, p) => auth.access.hasAllPermissions(p, wanted));
 }
 
+const hasSecondFactor = (status: { readonly totp: boolean; readonly passkeys: readonly unknown[] }) => status.totp || status.passkeys.length > 0;
+
+/**
+ * Adding a second factor: a fresh login — and, when the user has a factor already, a fresh proof
+ * of it (level 2): a password and an old one-factor session must not be enough to add a factor
+ * that then makes the session two-factor.
+ */
+export function freshForNewFactor(): Guard {
+  const level1 = fresh();
+  const level2 = fresh({ level: 2 });
+  const run: Guard = async (request, state) => {
+    const principal = state.principal;
+    if (principal && hasSecondFactor(await state.auth.mfa.status(principal))) return level2(request, state);
+    return level1(request, state);
+  };
+  Object.defineProperty(run, 'name', { value: 'freshForNewFactorGuard' });
+  return run;
+}
+
 /** The login must be recent: otherwise 401 REAUTH_REQUIRED (browsers: to /verify?next=…). */
 export function fresh(options: FreshOptions = {}): Guard {
   if (options.level !== undefined && options.level !== 1 && options.level !== 2) throw new Error('fresh(): level must be 1 or 2');
@@ -137,7 +156,7 @@ export function fresh(options: FreshOptions = {}): Guard {
     const principal = await currentPrincipal(state);
     if (await state.auth.sessions.isFresh(principal, rule)) return;
     // Level 2 needs a second factor to step up with: without one, enrolment is the way on.
-    if (rule.level === 2 && !(await state.auth.mfa.status(principal)).totp) throw new AuthError('MFA_ENROLLMENT_REQUIRED');
+    if (rule.level === 2 && !hasSecondFactor(await state.auth.mfa.status(principal))) throw new AuthError('MFA_ENROLLMENT_REQUIRED');
     throw new AuthError('REAUTH_REQUIRED');
   });
 }

@@ -5,7 +5,7 @@
 import { AuthError } from '../core/errors.ts';
 import { safeNext } from '../core/safe-next.ts';
 import { csrfTokenFor, writeSessionCookie } from './cookies.ts';
-import { credentialPost, fresh, rateLimit, required, type Guard } from './guards.ts';
+import { credentialPost, fresh, freshForNewFactor, rateLimit, required, type Guard } from './guards.ts';
 import { isJsonRequest, json, noContent, redirectAfterPost } from './respond.ts';
 import { formFailure, principalOf, type AuthRoute, type Render } from './routes.ts';
 import { bodyOf, type RequestState } from './state.ts';
@@ -21,7 +21,8 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
   const route = (method: AuthRoute['method'], path: string, steps: readonly Guard[], run: AuthRoute['run']): AuthRoute => ({ method, path, steps, run });
   // Enrolment and its status are what MFA_REQUIRED_ROLES sends a user to: reachable before a second factor.
   const signedIn = required({ beforeSecondFactor: true });
-  const isFresh = fresh();
+  // Adding a factor: fresh, and at level 2 when the user has one already (a passkey).
+  const isFresh = freshForNewFactor();
   // Taking a factor away (or replacing the recovery codes) needs the factor itself, recently: a
   // password and an old one-factor cookie must not be enough to turn two-step sign-in off.
   const freshSecondFactor = fresh({ level: 2 });

@@ -21,7 +21,7 @@ import { createEmailSignInRoutes } from './email-signin-routes.ts';
 export type RouteParams = Readonly<Record<string, string>>;
 
 export interface AuthRoute {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Relative to `basePath`; `:name` matches one path segment. */
   readonly path: string;
   /** Lifecycle steps before the handler, in order (rate limit → csrf → authenticate → authorize). */

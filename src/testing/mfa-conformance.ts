@@ -3,7 +3,7 @@
  * use of a code is a single atomic step — the races below must produce exactly one winner.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MfaStore } from '../core/stores.ts';
+import type { MfaStore, PasskeyRecord } from '../core/stores.ts';
 import { hex, sha256, T0 } from './conformance/fixtures.ts';
 
 export interface OpenedMfaStore {
@@ -11,6 +11,23 @@ export interface OpenedMfaStore {
   /** A user the store may hang factors on (SQL stores need the row to exist). */
   newUserId(): Promise<string>;
   dispose(): Promise<void>;
+}
+
+function newPasskey(userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord {
+  return {
+    id: `pk-${hex()}`,
+    userId,
+    credentialId: Buffer.from(hex(16), 'hex').toString('base64url'),
+    publicKey: Buffer.from(hex(40), 'hex').toString('base64url'),
+    counter: 0,
+    transports: ['internal', 'hybrid'],
+    name: 'Laptop',
+    deviceType: 'multiDevice',
+    backedUp: true,
+    createdAtMs: T0,
+    lastUsedAtMs: null,
+    ...overrides,
+  };
 }
 
 export function describeMfaStoreConformance(name: string, open: () => Promise<OpenedMfaStore>): void {
@@ -116,6 +133,80 @@ export function describeMfaStoreConformance(name: string, open: () => Promise<Op
       expect(await mfa().countRecoveryCodes(a)).toBe(0);
       expect(await mfa().findTotp(b)).toBeDefined();
       expect(await mfa().countRecoveryCodes(b)).toBe(1);
+    });
+    it('passkeys: saved once per credential id (whoever holds it), listed per user in order of creation', async () => {
+      const [a, b] = [await user(), await user()];
+      const first = newPasskey(a, { createdAtMs: T0 });
+      const second = newPasskey(a, { createdAtMs: T0 + 1, transports: [], deviceType: 'singleDevice', backedUp: false, counter: 7 });
+      expect(await mfa().savePasskey(second)).toBe(true);
+      expect(await mfa().savePasskey(first)).toBe(true);
+      // The same credential id again — for the same user or another — is refused and changes nothing.
+      expect(await mfa().savePasskey({ ...first, id: `pk-${hex()}`, name: 'Copy' })).toBe(false);
+      expect(await mfa().savePasskey(newPasskey(b, { credentialId: first.credentialId }))).toBe(false);
+      expect(await mfa().listPasskeysOfUser(a)).toEqual([first, second]);
+      expect(await mfa().listPasskeysOfUser(b)).toEqual([]);
+      expect(await mfa().findPasskeyByCredentialId(second.credentialId)).toEqual(second);
+      expect(await mfa().findPasskeyByCredentialId('no-such-credential')).toBeUndefined();
+    });
+
+    it('passkeys: a use moves the counter forward only, and records the time and backed-up flag', async () => {
+      const id = await user();
+      const passkey = newPasskey(id, { counter: 5, backedUp: false });
+      await mfa().savePasskey(passkey);
+      expect(await mfa().usePasskey(id, passkey.credentialId, { counter: 5, backedUp: true, nowMs: T0 + 1 })).toBe(false);
+      expect(await mfa().usePasskey(id, passkey.credentialId, { counter: 4, backedUp: true, nowMs: T0 + 1 })).toBe(false);
+      expect(await mfa().usePasskey(id, passkey.credentialId, { counter: 0, backedUp: true, nowMs: T0 + 1 })).toBe(false);
+      expect(await mfa().findPasskeyByCredentialId(passkey.credentialId)).toEqual(passkey);
+      expect(await mfa().usePasskey(id, passkey.credentialId, { counter: 6, backedUp: true, nowMs: T0 + 2 })).toBe(true);
+      expect(await mfa().findPasskeyByCredentialId(passkey.credentialId)).toEqual({ ...passkey, counter: 6, backedUp: true, lastUsedAtMs: T0 + 2 });
+      // Another user's id never uses it.
+      const other = await user();
+      expect(await mfa().usePasskey(other, passkey.credentialId, { counter: 9, backedUp: true, nowMs: T0 + 3 })).toBe(false);
+      expect((await mfa().findPasskeyByCredentialId(passkey.credentialId))?.counter).toBe(6);
+      // An authenticator that does not count (0 stays 0) is used as often as it is verified.
+      const uncounted = newPasskey(id);
+      await mfa().savePasskey(uncounted);
+      expect(await mfa().usePasskey(id, uncounted.credentialId, { counter: 0, backedUp: true, nowMs: T0 + 4 })).toBe(true);
+      expect(await mfa().usePasskey(id, uncounted.credentialId, { counter: 0, backedUp: true, nowMs: T0 + 5 })).toBe(true);
+      expect((await mfa().findPasskeyByCredentialId(uncounted.credentialId))?.lastUsedAtMs).toBe(T0 + 5);
+    });
+
+    it('passkeys: of 20 concurrent uses with one counter value, exactly one is recorded', async () => {
+      const id = await user();
+      const passkey = newPasskey(id, { counter: 3 });
+      await mfa().savePasskey(passkey);
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => mfa().usePasskey(id, passkey.credentialId, { counter: 4, backedUp: true, nowMs: T0 + i })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await mfa().findPasskeyByCredentialId(passkey.credentialId);
+      expect(stored?.counter).toBe(4);
+      expect(stored?.lastUsedAtMs).toBe(T0 + results.indexOf(true));
+    });
+
+    it('passkeys: renamed and deleted by their owner only', async () => {
+      const [a, b] = [await user(), await user()];
+      const passkey = newPasskey(a);
+      await mfa().savePasskey(passkey);
+      expect(await mfa().renamePasskey(b, passkey.id, 'Stolen')).toBe(false);
+      expect(await mfa().deletePasskey(b, passkey.id)).toBe(false);
+      expect(await mfa().findPasskeyByCredentialId(passkey.credentialId)).toEqual(passkey);
+      expect(await mfa().renamePasskey(a, passkey.id, 'Phone')).toBe(true);
+      expect((await mfa().findPasskeyByCredentialId(passkey.credentialId))?.name).toBe('Phone');
+      expect(await mfa().renamePasskey(a, 'pk-none', 'X')).toBe(false);
+      expect(await mfa().deletePasskey(a, passkey.id)).toBe(true);
+      expect(await mfa().deletePasskey(a, passkey.id)).toBe(false);
+      expect(await mfa().findPasskeyByCredentialId(passkey.credentialId)).toBeUndefined();
+      expect(await mfa().listPasskeysOfUser(a)).toEqual([]);
+    });
+
+    it('deleteFactorsOfUser removes passkeys too (of that user only)', async () => {
+      const [a, b] = [await user(), await user()];
+      const [mine, theirs] = [newPasskey(a), newPasskey(b)];
+      await mfa().savePasskey(mine);
+      await mfa().savePasskey(theirs);
+      expect(await mfa().deleteFactorsOfUser(a)).toBe(true);
+      expect(await mfa().listPasskeysOfUser(a)).toEqual([]);
+      expect(await mfa().deleteFactorsOfUser(a)).toBe(false);
+      expect(await mfa().listPasskeysOfUser(b)).toEqual([theirs]);
     });
   });
 }

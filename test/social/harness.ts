@@ -9,6 +9,9 @@ import { ProviderBrowser, startTestProvider, type TestProvider } from './provide
 
 export const PROVIDER = 'corp';
 export const CALLBACK_PATH = `/auth/oauth/${PROVIDER}/callback`;
+/** The Apple preset pointed at the test provider: it asks for `email`, so it answers by form_post. */
+export const FORM_POST_PROVIDER = 'apple';
+export const FORM_POST_CALLBACK_PATH = `/auth/oauth/${FORM_POST_PROVIDER}/callback`;
 
 /** Rewrites the ID token of the next token responses (an attacker on the wire, or a provider gone bad). */
 export type IdTokenTamper = (claims: Record<string, unknown>, op: TestProvider) => Promise<string>;
@@ -23,10 +26,13 @@ export interface SocialSetup {
   dispose(): Promise<void>;
 }
 
-/** The app with `corp` (and, optionally, a second provider `other` at the same issuer with another client). */
-export async function createSocialApp(overrides: Overrides & { autolink?: 'off' | 'verified' } = {}): Promise<SocialSetup> {
-  const op = await startTestProvider([`${PUBLIC_ORIGIN}${CALLBACK_PATH}`, `${PUBLIC_ORIGIN}/auth/oauth/other/callback`]);
-  const { autolink, ...rest } = overrides;
+/**
+ * The app with `corp` and a second provider `other` at the same issuer; with `formPost`, also
+ * `apple` (the Apple preset, issuer pointed at the test provider: it answers by form_post).
+ */
+export async function createSocialApp(overrides: Overrides & { autolink?: 'off' | 'verified'; formPost?: boolean } = {}): Promise<SocialSetup> {
+  const op = await startTestProvider([`${PUBLIC_ORIGIN}${CALLBACK_PATH}`, `${PUBLIC_ORIGIN}/auth/oauth/other/callback`, `${PUBLIC_ORIGIN}${FORM_POST_CALLBACK_PATH}`]);
+  const { autolink, formPost, ...rest } = overrides;
   const setup: { tamper: IdTokenTamper | undefined } = { tamper: undefined };
   const t = await createTestApp({
     async oauthFetch(url, init) {
@@ -40,6 +46,7 @@ export async function createSocialApp(overrides: Overrides & { autolink?: 'off' 
       providers: {
         corp: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer, label: 'Corp ID' },
         other: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer, label: 'Other ID' },
+        ...(formPost ? { [FORM_POST_PROVIDER]: { clientId: op.clientId, clientSecret: op.clientSecret, issuer: op.issuer } } : {}),
       },
       ...(autolink ? { autolink } : {}),
     },
@@ -101,4 +108,39 @@ export async function continuedTo(res: Response): Promise<string | null> {
   if (res.status !== 200 || !res.headers.get('content-type')?.includes('text/html')) return null;
   const url = /<meta http-equiv="refresh" content="0;url=([^"]*)">/.exec(await res.clone().text())?.[1];
   return url === undefined ? null : url.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replaceAll('&amp;', '&');
+}
+
+/** What the provider's auto-submitting page posts to the app (form_post), after signing in as `subject` there. */
+export async function answerAtProvider(client: Client, subject: string, options: { provider?: string; next?: string } = {}): Promise<{ action: URL; fields: Record<string, string> }> {
+  const location = await startAt(client, options.provider ?? FORM_POST_PROVIDER, options.next);
+  return new ProviderBrowser().authorizeFormPost(location, subject, PUBLIC_ORIGIN);
+}
+
+/**
+ * The provider's page posting the answer, as a browser sends that cross-site top-level POST: from
+ * the provider's origin, and without the app's SameSite=Lax/Strict cookies (none ride it).
+ */
+export function postAnswer(client: Client, action: URL | string, fields: Record<string, string>, options: { contentType?: string; body?: string; issuer?: string } = {}): Promise<Response> {
+  const url = typeof action === 'string' ? new URL(action, PUBLIC_ORIGIN) : action;
+  const headers: Record<string, string> = {
+    'user-agent': client.userAgent,
+    accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+    'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
+    'sec-fetch-site': 'cross-site',
+    ...(options.issuer ? { origin: options.issuer } : {}),
+  };
+  return client.t.request(url.href, { method: 'POST', headers, body: options.body ?? new URLSearchParams(fields).toString() }, client.ip);
+}
+
+/**
+ * The whole form_post round trip in one browser: start, provider login + consent, the provider's
+ * page posting cross-site, and our page's same-site navigation to the continuation (with the
+ * browser's cookies). The continuation's response.
+ */
+export async function formPostSignIn(client: Client, subject: string, options: { next?: string; provider?: string } = {}): Promise<Response> {
+  const { action, fields } = await answerAtProvider(client, subject, options);
+  const posted = await postAnswer(client, action, fields);
+  const continuation = await continuedTo(posted);
+  if (!continuation) throw new Error(`the form_post callback answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
+  return client.send(continuation, { browser: true });
 }

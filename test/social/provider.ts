@@ -98,10 +98,32 @@ export class ProviderBrowser {
   private readonly jar = new Map<string, string>();
 
   async authorize(authorizationUrl: string, subject: string, appOrigin: string, options: { abort?: boolean } = {}): Promise<URL> {
+    const answer = await this.walk(authorizationUrl, subject, appOrigin, options);
+    if (answer.kind !== 'redirect') throw new Error('the provider answered by form_post, not by a redirect');
+    return answer.url;
+  }
+
+  /**
+   * As `authorize`, for a provider asked for `response_mode=form_post`: its last page is an
+   * auto-submitting form that POSTs the answer to the app. Returns that form's action and fields
+   * (what the browser would post), without posting them.
+   */
+  async authorizeFormPost(authorizationUrl: string, subject: string, appOrigin: string, options: { abort?: boolean } = {}): Promise<{ action: URL; fields: Record<string, string> }> {
+    const answer = await this.walk(authorizationUrl, subject, appOrigin, options);
+    if (answer.kind !== 'form_post') throw new Error(`the provider redirected to ${answer.url.pathname}, not a form_post`);
+    return { action: answer.action, fields: answer.fields };
+  }
+
+  private async walk(
+    authorizationUrl: string,
+    subject: string,
+    appOrigin: string,
+    options: { abort?: boolean },
+  ): Promise<{ kind: 'redirect'; url: URL } | { kind: 'form_post'; action: URL; fields: Record<string, string> }> {
     let url = authorizationUrl;
     let init: RequestInit = {};
     for (let hop = 0; hop < 20; hop++) {
-      if (url.startsWith(appOrigin)) return new URL(url);
+      if (url.startsWith(appOrigin)) return { kind: 'redirect', url: new URL(url) };
       const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.cookieHeader() } });
       this.store(res);
       init = {};
@@ -111,6 +133,12 @@ export class ProviderBrowser {
         continue;
       }
       const page = await res.text();
+      const posted = /<form method="post" action="([^"]+)">/.exec(page)?.[1];
+      if (posted && unescapeHtml(posted).startsWith(appOrigin)) {
+        const fields: Record<string, string> = {};
+        for (const [, name = '', value = ''] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)) fields[name] = unescapeHtml(value);
+        return { kind: 'form_post', action: new URL(unescapeHtml(posted)), fields };
+      }
       if (res.status !== 200) throw new Error(`provider answered ${res.status}: ${page.slice(0, 300)}`);
       const action = /<form[^>]*action="([^"]+)"/.exec(page)?.[1];
       const prompt = /name="prompt" value="(\w+)"/.exec(page)?.[1];
@@ -140,4 +168,14 @@ export class ProviderBrowser {
       else this.jar.set(name, value);
     }
   }
+}
+
+function unescapeHtml(text: string): string {
+  return text
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&#x([\da-f]+);/gi, (_, code: string) => String.fromCharCode(Number.parseInt(code, 16)))
+    .replaceAll('&quot;', '"')
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
 }

@@ -4,3 +4,4 @@ export { isVerifiedClaim, profileFromClaims, type ProviderProfile } from './prof
 export { chooseGitHubEmail } from './github.ts';
 export { FLOW_COOKIE, openFlow, sealFlow, type OAuthFlow } from './flow-cookie.ts';
 export { calculatePKCECodeChallenge as pkceChallengeOf } from 'openid-client';
+export { answerAsQuery, FORM_POST_HANDLE_TTL_MS, openAnswer, readFormPostAnswer, sealAnswer, type ProviderAnswer } from './form-post.ts';

@@ -114,6 +114,8 @@ export function createProviderClient(provider: OAuthProvider, fetchImpl?: Provid
         code_challenge_method: 'S256',
       };
       if (provider.protocol === 'oidc') parameters.nonce = request.nonce;
+      // The answer comes back as a POST to the callback (Apple, when e-mail or name is asked).
+      if (provider.responseMode === 'form_post') parameters.response_mode = 'form_post';
       return oidc.buildAuthorizationUrl(config, parameters);
     },
     async exchangeCode(exchange) {

@@ -3,7 +3,7 @@
  * to completion without awaiting in between, so a check and its write are one step, as the SQL
  * store's conditional UPDATEs are.
  */
-import type { MfaStore, TotpRecord } from '../../core/stores.ts';
+import type { MfaStore, PasskeyRecord, TotpRecord } from '../../core/stores.ts';
 
 interface StoredCode {
   readonly createdAtMs: number;
@@ -13,6 +13,9 @@ interface StoredCode {
 export function createMemoryMfaStore(): MfaStore {
   const totp = new Map<string, TotpRecord>();
   const codes = new Map<string, Map<string, StoredCode>>();
+  /** By credential id. */
+  const passkeys = new Map<string, PasskeyRecord>();
+  const passkeyOfUser = (userId: string, id: string) => [...passkeys.values()].find((passkey) => passkey.userId === userId && passkey.id === id);
   return {
     async findTotp(userId) {
       return totp.get(userId);
@@ -56,7 +59,41 @@ export function createMemoryMfaStore(): MfaStore {
     async deleteFactorsOfUser(userId) {
       const hadTotp = totp.delete(userId);
       const hadCodes = codes.delete(userId);
-      return hadTotp || hadCodes;
+      let hadPasskeys = false;
+      for (const [credentialId, passkey] of passkeys) {
+        if (passkey.userId !== userId) continue;
+        passkeys.delete(credentialId);
+        hadPasskeys = true;
+      }
+      return hadTotp || hadCodes || hadPasskeys;
+    },
+    async savePasskey(passkey) {
+      if (passkeys.has(passkey.credentialId)) return false;
+      passkeys.set(passkey.credentialId, { ...passkey, transports: [...passkey.transports] });
+      return true;
+    },
+    async listPasskeysOfUser(userId) {
+      return [...passkeys.values()].filter((passkey) => passkey.userId === userId).sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1));
+    },
+    async findPasskeyByCredentialId(credentialId) {
+      return passkeys.get(credentialId);
+    },
+    async usePasskey(userId, credentialId, { counter, backedUp, nowMs }) {
+      const current = passkeys.get(credentialId);
+      if (!current || current.userId !== userId) return false;
+      if (counter === 0 ? current.counter !== 0 : current.counter >= counter) return false;
+      passkeys.set(credentialId, { ...current, counter, backedUp, lastUsedAtMs: nowMs });
+      return true;
+    },
+    async renamePasskey(userId, id, name) {
+      const current = passkeyOfUser(userId, id);
+      if (!current) return false;
+      passkeys.set(current.credentialId, { ...current, name });
+      return true;
+    },
+    async deletePasskey(userId, id) {
+      const current = passkeyOfUser(userId, id);
+      return current ? passkeys.delete(current.credentialId) : false;
     },
   };
 }

@@ -1,7 +1,7 @@
 /** @module MfaStore on Kysely: each use of a code is one conditional UPDATE, so of racing callers one wins. */
 import type { Kysely, Selectable } from 'kysely';
-import type { MfaStore, TotpRecord } from '../../core/stores.ts';
-import type { Database, MfaTotpTable } from './schema.ts';
+import type { MfaStore, PasskeyRecord, TotpRecord } from '../../core/stores.ts';
+import type { Database, MfaPasskeysTable, MfaTotpTable } from './schema.ts';
 
 const toTotp = (row: Selectable<MfaTotpTable>): TotpRecord => ({
   userId: row.user_id,
@@ -9,6 +9,20 @@ const toTotp = (row: Selectable<MfaTotpTable>): TotpRecord => ({
   createdAtMs: Number(row.created_at),
   confirmedAtMs: row.confirmed_at === null ? null : Number(row.confirmed_at),
   lastUsedStep: Number(row.last_step),
+});
+
+const toPasskey = (row: Selectable<MfaPasskeysTable>): PasskeyRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  credentialId: row.credential_id,
+  publicKey: row.public_key,
+  counter: Number(row.counter),
+  transports: row.transports === '' ? [] : row.transports.split(','),
+  name: row.name,
+  deviceType: row.device_type === 'multiDevice' ? 'multiDevice' : 'singleDevice',
+  backedUp: Number(row.backed_up) === 1,
+  createdAtMs: Number(row.created_at),
+  lastUsedAtMs: row.last_used_at === null ? null : Number(row.last_used_at),
 });
 
 export function createSqlMfaStore(db: Kysely<Database>): MfaStore {
@@ -81,8 +95,55 @@ export function createSqlMfaStore(db: Kysely<Database>): MfaStore {
       return db.transaction().execute(async (trx) => {
         const totp = await trx.deleteFrom('mfa_totp').where('user_id', '=', userId).executeTakeFirst();
         const codes = await trx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).executeTakeFirst();
-        return Number(totp.numDeletedRows) + Number(codes.numDeletedRows) > 0;
+        const passkeys = await trx.deleteFrom('mfa_passkeys').where('user_id', '=', userId).executeTakeFirst();
+        return Number(totp.numDeletedRows) + Number(codes.numDeletedRows) + Number(passkeys.numDeletedRows) > 0;
       });
+    },
+    async savePasskey(passkey) {
+      const inserted = await db
+        .insertInto('mfa_passkeys')
+        .values({
+          id: passkey.id,
+          user_id: passkey.userId,
+          credential_id: passkey.credentialId,
+          public_key: passkey.publicKey,
+          counter: passkey.counter,
+          transports: passkey.transports.join(','),
+          name: passkey.name,
+          device_type: passkey.deviceType,
+          backed_up: passkey.backedUp ? 1 : 0,
+          created_at: passkey.createdAtMs,
+          last_used_at: passkey.lastUsedAtMs,
+        })
+        .onConflict((oc) => oc.column('credential_id').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async listPasskeysOfUser(userId) {
+      const rows = await db.selectFrom('mfa_passkeys').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toPasskey);
+    },
+    async findPasskeyByCredentialId(credentialId) {
+      const row = await db.selectFrom('mfa_passkeys').selectAll().where('credential_id', '=', credentialId).executeTakeFirst();
+      return row ? toPasskey(row) : undefined;
+    },
+    async usePasskey(userId, credentialId, { counter, backedUp, nowMs }) {
+      const result = await db
+        .updateTable('mfa_passkeys')
+        .set({ counter, backed_up: backedUp ? 1 : 0, last_used_at: nowMs })
+        .where('user_id', '=', userId)
+        .where('credential_id', '=', credentialId)
+        .where((eb) => (counter === 0 ? eb('counter', '=', 0) : eb('counter', '<', counter)))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async renamePasskey(userId, id, name) {
+      const result = await db.updateTable('mfa_passkeys').set({ name }).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async deletePasskey(userId, id) {
+      const result = await db.deleteFrom('mfa_passkeys').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
     },
   };
 }

@@ -113,6 +113,20 @@ export interface UserIdentitiesTable {
   last_used_at: number | null;
 }
 
+export interface MfaPasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  device_type: string;
+  backed_up: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface MfaTotpTable {
   user_id: string;
   sealed_secret: string;
@@ -153,6 +167,7 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
+  mfa_passkeys: MfaPasskeysTable;
   mfa_trusted_devices: MfaTrustedDevicesTable;
   one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;

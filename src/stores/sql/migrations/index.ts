@@ -7,7 +7,8 @@ import { passwordReset } from './0004-password-reset.ts';
 import { verifiedIdentity } from './0005-verified-identity.ts';
 import { multiFactor } from './0006-multi-factor.ts';
 import { userIdentities } from './0007-user-identities.ts';
-import { trustedDevices } from './0008-trusted-devices.ts';
+import { passkeys } from './0008-passkeys.ts';
+import { trustedDevices } from './0009-trusted-devices.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-identity-and-sessions': identityAndSessions,
@@ -17,7 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-verified-identity': verifiedIdentity,
   '0006-multi-factor': multiFactor,
   '0007-user-identities': userIdentities,
-  '0008-trusted-devices': trustedDevices,
+  '0008-passkeys': passkeys,
+  '0009-trusted-devices': trustedDevices,
 };
 
 export const migrationProvider: MigrationProvider = {
