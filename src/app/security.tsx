@@ -12,6 +12,12 @@ import { SecondFactorPage, SecurityPage, type SecurityPageProps } from './views/
 
 type Frame = (c: Context<AuthEnv>) => Promise<{ user: PublicUser | null; csrfToken: string; flash: SecurityPageProps['flash'] }>;
 
+/** MFA_REMEMBER_DEVICE in whole days (at least 1) for the second-factor page's checkbox; null when off. */
+export function rememberDeviceDays(auth: Auth): number | null {
+  const ms = auth.config.mfa.rememberDeviceMs;
+  return ms === null ? null : Math.max(1, Math.round(ms / 86_400_000));
+}
+
 function nextOf(c: Context, body?: Record<string, unknown>): string | null {
   const next = body?.next ?? c.req.query('next');
   return typeof next === 'string' && isSafeNext(next) ? next : null;
@@ -36,7 +42,7 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
     const { csrfToken, flash } = await frame(c);
     const method = c.req.query('method') === 'recovery_code' && methods.includes('recovery_code') ? 'recovery_code' : 'totp';
     return c.html(
-      <SecondFactorPage csrfToken={csrfToken} flash={flash} method={method} canUseRecoveryCode={methods.includes('recovery_code')} errors={{}} formError={null} next={nextOf(c)} />,
+      <SecondFactorPage csrfToken={csrfToken} flash={flash} method={method} canUseRecoveryCode={methods.includes('recovery_code')} rememberDeviceDays={rememberDeviceDays(auth)} errors={{}} formError={null} next={nextOf(c)} />,
     );
   });
 

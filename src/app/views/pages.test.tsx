@@ -29,6 +29,8 @@ const sessions: SessionView[] = [
     ip: '203.0.113.7',
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
     current: true,
+    amr: ['pwd', 'otp'],
+    aal: 2,
   },
   {
     id: 'sess/other',
@@ -37,6 +39,8 @@ const sessions: SessionView[] = [
     ip: '198.51.100.2',
     userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Version/17.4 Mobile/15E148 Safari/604.1',
     current: false,
+    amr: ['pwd', 'device'],
+    aal: 1,
   },
 ];
 
@@ -245,6 +249,31 @@ describe('AccountPage', () => {
     expectPostFormWithToken(html, '/auth/sessions/sess%2Fother/revoke');
     expect(html).not.toContain('/auth/sessions/sess-current/revoke');
     expectPostFormWithToken(html, '/auth/sessions/revoke-others');
+  });
+
+  it('says how each session was signed in and at which level', async () => {
+    const html = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} />);
+    expect(html).toContain('Signed in with');
+    expect(html).toMatch(/Password \+ authenticator app<\/span> <span class="badge badge-success">AAL2</);
+    expect(html).toMatch(/Password \+ remembered device<\/span> <span class="badge badge-neutral">AAL1</);
+  });
+
+  it('lists remembered devices with a CSRF-protected Forget button, only when the setting is on', async () => {
+    const devices = [
+      { id: 'dev-1', createdAt: '2024-05-01T14:03:09.000Z', lastUsedAt: null, expiresAt: '2024-05-31T14:03:09.000Z', userAgent: 'Firefox on Linux', current: true },
+      { id: 'dev/2', createdAt: '2024-04-01T09:00:00.000Z', lastUsedAt: '2024-04-03T10:15:00.000Z', expiresAt: '2024-05-01T09:00:00.000Z', userAgent: XSS, current: false },
+    ];
+    const html = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={devices} />);
+    expect(html).toContain('Remembered devices');
+    expect(html).toContain('This browser');
+    expect(html).toContain('Not yet');
+    expectPostFormWithToken(html, '/auth/devices/dev-1/forget');
+    expectPostFormWithToken(html, '/auth/devices/dev%2F2/forget');
+    expect(html).not.toContain(XSS);
+    const off = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={null} />);
+    expect(off).not.toContain('Remembered devices');
+    const none = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={[]} />);
+    expect(none).toContain('No remembered devices.');
   });
 });
 

@@ -42,9 +42,17 @@ export function EmailLinkPage(props: EmailLinkPageProps & { heading: string; lea
   );
 }
 
-export function AuthLayout(props: { title: string; section?: NavSection; user: PublicUser | null; csrfToken: string; flash: Flash | null; children: Child }) {
+export function AuthLayout(props: {
+  title: string;
+  section?: NavSection;
+  user: PublicUser | null;
+  csrfToken: string;
+  flash: Flash | null;
+  scripts?: readonly string[];
+  children: Child;
+}) {
   return (
-    <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow">
+    <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow" scripts={props.scripts}>
       {props.children}
     </Layout>
   );

@@ -6,7 +6,7 @@
 import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { AuthCard, AuthLayout } from './auth.tsx';
-import { CsrfField, Field, FormError, NextField, PostButton, type FieldErrors, type Flash } from './parts.tsx';
+import { CheckboxField, CsrfField, Field, FormError, NextField, PostButton, type FieldErrors, type Flash } from './parts.tsx';
 
 export type TotpEnrolment = { secret: string; qrSvg: string };
 
@@ -113,6 +113,8 @@ export type SecondFactorPageProps = {
   errors: FieldErrors;
   formError: string | null;
   next: string | null;
+  /** MFA_REMEMBER_DEVICE in days (offers "don't ask again on this browser"); null when off. */
+  rememberDeviceDays: number | null;
 };
 
 function withNext(path: string, next: string | null): string {
@@ -150,6 +152,9 @@ export function SecondFactorPage(props: SecondFactorPageProps) {
             maxlength={totp ? 9 : 16}
             error={props.errors.code}
           />
+          {props.rememberDeviceDays !== null ? (
+            <CheckboxField name="remember_device" label={`Don't ask again on this browser for ${props.rememberDeviceDays} ${props.rememberDeviceDays === 1 ? 'day' : 'days'}`} />
+          ) : null}
           <button type="submit" class="btn btn-primary btn-block">
             Continue
           </button>
