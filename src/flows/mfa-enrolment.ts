@@ -35,11 +35,12 @@ export interface TotpSetup {
   readonly qr_svg: string;
 }
 
-type FactorChange = 'enrolled' | 'removed' | 'codes' | 'reset' | 'passkey-added' | 'passkey-removed';
+type FactorChange = 'enrolled' | 'removed' | 'app-removed' | 'codes' | 'reset' | 'passkey-added' | 'passkey-removed';
 
 const CHANGE_TEXT: Record<FactorChange, { subject: string; text: string }> = {
   enrolled: { subject: 'Two-step sign-in was turned on', text: 'An authenticator app was added to your account: signing in now asks for a code from it after your password.' },
   removed: { subject: 'Two-step sign-in was turned off', text: 'The authenticator app was removed from your account: you now sign in with your password alone.' },
+  'app-removed': { subject: 'An authenticator app was removed from your account', text: 'The authenticator app was removed from your account; your passkeys still sign you in.' },
   'passkey-added': { subject: 'A passkey was added to your account', text: 'A passkey was added to your account: it can now be used to sign in.' },
   'passkey-removed': { subject: 'A passkey was removed from your account', text: 'A passkey was removed from your account: it can no longer be used to sign in.' },
   codes: { subject: 'New recovery codes were made', text: 'New recovery codes were made for your account; the earlier ones no longer work.' },
@@ -140,7 +141,9 @@ export async function removeTotp(kernel: Kernel, principal: Principal, client: C
   if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
   await dropCodesWithoutFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
-  notifyFactorChange(kernel, user.email, 'removed');
+  // Two-step sign-in is off only when no passkey is left either.
+  const passkeysLeft = (await kernel.stores.mfa.listPasskeysOfUser(user.id)).length > 0;
+  notifyFactorChange(kernel, user.email, passkeysLeft ? 'app-removed' : 'removed');
 }
 
 /** Ten new recovery codes, the old ones dead in the same write; only for a user with a second factor. */

@@ -30,15 +30,18 @@ export async function listIdentities(kernel: Kernel, principal: Principal): Prom
 }
 
 /**
- * Unlinks one of the principal's identities (404 for anyone else's). Without a password, the last
- * identity is the last way in: refused (LAST_SIGN_IN_METHOD), atomically against a concurrent unlink.
+ * Unlinks one of the principal's identities (404 for anyone else's). Without a password or a
+ * passkey, the last identity is the last way in: refused (LAST_SIGN_IN_METHOD), atomically against
+ * a concurrent unlink.
  */
 export async function unlinkIdentity(kernel: Kernel, principal: Principal, id: string, client: ClientInfo): Promise<void> {
   const user = principal.user;
   const identities = await kernel.stores.identities.listIdentitiesOfUser(user.id);
   const identity = identities.find((candidate) => candidate.id === id);
   if (!identity) throw new AuthError('NOT_FOUND');
-  const result = await kernel.stores.identities.deleteIdentityOfUser(id, user.id, { keepOne: !hasUsablePassword(user.passwordHash) });
+  // A passkey signs in without a password (passwordless): it is a way in of its own.
+  const otherWayIn = hasUsablePassword(user.passwordHash) || (await kernel.stores.mfa.listPasskeysOfUser(user.id)).length > 0;
+  const result = await kernel.stores.identities.deleteIdentityOfUser(id, user.id, { keepOne: !otherWayIn });
   if (result === 'not-found') throw new AuthError('NOT_FOUND');
   if (result === 'last') throw new AuthError('LAST_SIGN_IN_METHOD');
   kernel.emit({ type: 'identity.unlinked', userId: user.id, provider: identity.provider, by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });

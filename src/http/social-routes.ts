@@ -1,7 +1,9 @@
 /**
  * @module The social sign-in routes of API.md: start (`GET /oauth/:provider`), the callback, and the
- * user's linked identities. The callback is under the login rate limit (and, in the flow, the
- * client's attempt budget); its refusals are one friendly page (JSON: the documented code).
+ * user's linked identities — plus, for providers that answer by form_post (Sign in with Apple), the
+ * POST to the callback and its GET continuation (docs/social-login.md, "Form post"). The callback is
+ * under the login rate limit (and, in the flow, the client's attempt budget); its refusals are one
+ * friendly page (JSON: the documented code).
  */
 import { AuthError } from '../core/errors.ts';
 import type { FlashKey } from '../core/flash.ts';
@@ -85,7 +87,7 @@ export function createSocialRoutes(pages: { readonly afterLogin: string }): read
     // SameSite=Lax flow cookie rides it. The one route without a CSRF check, by design: it reads no
     // cookie and changes nothing — the answer is sealed into a one-time handle, and a page of ours
     // navigates on (same-site: the flow cookie rides again) to the continuation, where the flow
-    // cookie's state decides exactly as on the GET callback. No authorization code in a URL.
+    // cookie's state decides exactly as on the GET callback. No readable authorization code in a URL.
     route('POST', '/oauth/:provider/callback', [rateLimit('oauth-form-post', (a) => a.config.rateLimits.login)], async (state, params) => {
       if (mediaType(state.request) !== 'application/x-www-form-urlencoded') throw new AuthError('INVALID_INPUT', { message: FORM_POST_BODY_MESSAGE });
       const name = params.provider ?? '';

@@ -6,7 +6,7 @@
  * needed, encoded by hand below), and signs assertions. Every field a test may falsify (origin,
  * RP ID, UV, counter, challenge, credential, user handle) can be overridden per call.
  */
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 
 type Cbor = number | string | Uint8Array | Map<number | string, Cbor>;
 
@@ -109,12 +109,17 @@ export class SoftwareAuthenticator {
     return Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }), 'utf8');
   }
 
-  /** navigator.credentials.create(): a RegistrationResponseJSON as @simplewebauthn/browser sends it. */
-  create(options: CreationOptionsJSON, overrides: CeremonyOverrides = {}) {
+  /**
+   * navigator.credentials.create(): a RegistrationResponseJSON as @simplewebauthn/browser sends it.
+   * `existingKey`: attest a key this (or another) authenticator already holds — a copied credential.
+   */
+  create(options: CreationOptionsJSON, overrides: CeremonyOverrides & { readonly existingKey?: StoredKey } = {}) {
     const rpId = overrides.rpId ?? options.rp.id ?? new URL(this.options.origin).hostname;
     const excluded = new Set((options.excludeCredentials ?? []).map((c) => c.id));
     if (this.keys.some((key) => key.rpId === rpId && excluded.has(b64url(key.credentialId)))) throw new Error('InvalidStateError: this authenticator is registered already');
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const generated = overrides.existingKey ? undefined : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const privateKey = overrides.existingKey?.privateKey ?? generated!.privateKey;
+    const publicKey = generated?.publicKey ?? createPublicKey(privateKey);
     const jwk = publicKey.export({ format: 'jwk' });
     const cose = encodeCbor(
       new Map<number, Cbor>([
@@ -125,7 +130,7 @@ export class SoftwareAuthenticator {
         [-3, Buffer.from(jwk.y ?? '', 'base64url')],
       ]),
     );
-    const credentialId = randomBytes(32);
+    const credentialId = overrides.existingKey?.credentialId ?? randomBytes(32);
     const key: StoredKey = { credentialId, privateKey, cosePublicKey: cose, rpId, userHandle: options.user.id, counter: 0 };
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credentialId.length);

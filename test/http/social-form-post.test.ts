@@ -107,4 +107,39 @@ describe('social sign-in by form_post (Sign in with Apple)', () => {
     expect(body.user.email).toBe(email);
     expect(body.csrf_token).toBeTruthy();
   });
+
+  it('a user with a second factor gets only to the second-factor step: no session until the code, then one', async () => {
+    const { enrolTotp, totpCode } = await import('./mfa-helpers.ts');
+    const subject = providerAccount(s.op, { email: uniqueEmail('apple-mfa'), email_verified: true });
+    const first = s.t.client();
+    await formPostSignIn(first, subject);
+    const { secret } = await enrolTotp(s.t, first);
+    const client = s.t.client();
+    const before = await s.snapshot();
+    const res = await formPostSignIn(client, subject, { next: '/docs' });
+    expect(await continuedTo(res)).toBe('/login/second-factor?next=%2Fdocs');
+    expect(client.sessionToken).toBeUndefined();
+    expect(await me(client)).toBeNull();
+    expect(await s.snapshot()).toEqual(before);
+    const verified = await client.json('/auth/mfa/verify', { json: { method: 'totp', code: totpCode(s.t, secret) } });
+    expect(verified.res.status).toBe(200);
+    expect(await me(client)).not.toBeNull();
+  });
+
+  it('links Apple from the account page of a fresh password session, by form_post, and signs in with it afterwards', async () => {
+    const owner = s.t.client();
+    const account = await owner.signUp();
+    const subject = providerAccount(s.op, { email: uniqueEmail('apple-link'), email_verified: true });
+    const started = await owner.json<{ location: string }>(`/auth/identities/${FORM_POST_PROVIDER}/link`, { method: 'POST', json: {}, csrf: true });
+    expect(started.res.status).toBe(200);
+    const { ProviderBrowser } = await import('../social/provider.ts');
+    const { action, fields } = await new ProviderBrowser().authorizeFormPost(started.body.location, subject, PUBLIC_ORIGIN);
+    const continuation = (await continuedTo(await postAnswer(owner, action, fields))) ?? '';
+    const linked = await owner.send(continuation, { browser: true });
+    expect(await continuedTo(linked)).toBe('/account');
+    expect((await s.t.stores.identities.listIdentitiesOfUser(account.id)).map((identity) => identity.provider)).toEqual([FORM_POST_PROVIDER]);
+    const again = s.t.client();
+    await formPostSignIn(again, subject);
+    expect((await me(again))?.id).toBe(account.id);
+  });
 });

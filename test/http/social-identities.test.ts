@@ -4,6 +4,7 @@ import { continuedTo, createSocialApp, providerAccount, socialSignIn, type Socia
 import { createSmtpMailer } from '../../src/mail.ts';
 import { PUBLIC_ORIGIN, uniqueEmail, type Client } from './harness.ts';
 import { decodeMail, startSmtpSink, type SmtpSink } from './password-helpers.ts';
+import { newAuthenticator, passwordlessLogin, passwordlessOptions, registerPasskey } from './passkey-helpers.ts';
 
 let s: SocialSetup;
 let sink: SmtpSink;
@@ -85,6 +86,21 @@ describe('linked identities', () => {
     const refused = results.find((r) => r.status === 409);
     expect(((await refused!.json()) as { code: string }).code).toBe('LAST_SIGN_IN_METHOD');
     expect(await identitiesOf(owner)).toHaveLength(1);
+  });
+
+  it('a passkey is a way in: a password-less account may unlink its last identity, and then cannot delete its last passkey', async () => {
+    const owner = s.t.client();
+    expect((await socialSignIn(owner, providerAccount(s.op, { email: uniqueEmail('keyed'), email_verified: true }))).status).toBe(200);
+    const authenticator = newAuthenticator();
+    const { passkey } = await registerPasskey(owner, authenticator);
+    const [identity] = await identitiesOf(owner);
+    expect((await owner.send(`/auth/identities/${identity?.id}`, { method: 'DELETE', csrf: true })).status).toBe(204);
+    // Now the passkey is the only way in: deleting it is refused, and it still signs in.
+    const refused = await owner.send(`/auth/passkeys/${passkey.id}`, { method: 'DELETE', csrf: true });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { code: string }).code).toBe('LAST_SIGN_IN_METHOD');
+    const elsewhere = s.t.client();
+    expect((await passwordlessLogin(elsewhere, authenticator.get(await passwordlessOptions(elsewhere)))).res.status).toBe(200);
   });
 
   it('refuses to link a provider account that another user holds, and changes nothing', async () => {

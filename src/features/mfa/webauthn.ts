@@ -128,6 +128,8 @@ export async function verifyPasskeyRegistration(
   }
   if (!verified.verified) return undefined;
   const { credential, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
+  // The id the browser names must be the one the authenticator attested (the library reads only the latter).
+  if (credential.id !== response.id) return undefined;
   return {
     credentialId: credential.id,
     publicKey: Buffer.from(credential.publicKey).toString('base64url'),
