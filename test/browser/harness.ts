@@ -106,6 +106,12 @@ export interface VirtualAuthenticator {
   credentials(): Promise<Array<{ credentialId: string; isResidentCredential: boolean; rpId?: string; userHandle?: string; signCount: number }>>;
   /** Whether the next user-verification prompt succeeds (a recognised fingerprint) or fails. */
   setUserVerified(verified: boolean): Promise<void>;
+  /**
+   * Whether the person answers prompts (touches the key) at once. On by default; then Chromium also
+   * answers a conditional-UI request (`mediation: 'conditional'`) at once, as if the person picked
+   * the passkey from the autofill list. Off: requests wait, e.g. while a test types a password.
+   */
+  setPresence(enabled: boolean): Promise<void>;
   remove(): Promise<void>;
 }
 
@@ -126,6 +132,9 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
     credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
     setUserVerified: async (isUserVerified) => {
       await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified });
+    },
+    setPresence: async (enabled) => {
+      await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
     },
     remove: async () => {
       await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createTestApp, type Client, type PublicUserBody, type TestApp, DAY } from './harness.ts';
 import { enrolTotp, pendingSignIn, totpCode, type EnrolledTotp } from './mfa-helpers.ts';
+import { newAuthenticator, registerPasskey, secondFactorOptions } from './passkey-helpers.ts';
 
 const DEVICE_COOKIE = 'portcullis_device';
 const THIRTY_DAYS = 30 * DAY;
@@ -363,6 +364,29 @@ describe('remembered devices: MFA_REMEMBER_DEVICE on', () => {
     const devices = await t.stores.devices.listDevicesOfUser(owner.user.id);
     expect(devices).toHaveLength(1);
     expect(pending.jar.get(DEVICE_COOKIE)).not.toBe(first);
+  });
+
+  it('a passkey as the second factor remembers too; removing the last passkey forgets every device', async () => {
+    const owner = t.client();
+    const user = await owner.signUp();
+    const key = newAuthenticator();
+    const registered = await registerPasskey(owner, key, 'Laptop');
+    const browser = t.client();
+    const first = await browser.json<{ mfa_required?: boolean; methods?: string[] }>('/auth/login', { json: { email: user.email, password: PASSWORD } });
+    expect(first.body.methods).toContain('passkey');
+    const options = await secondFactorOptions(browser);
+    const verify = await browser.json('/auth/mfa/verify', { json: { method: 'passkey', response: key.get(options.body), remember_device: true } });
+    expect(verify.res.status).toBe(200);
+    expect(deviceSetCookie(verify.res)).toBeDefined();
+    const listed = await browser.json<{ sessions: SessionRow[] }>('/auth/sessions');
+    expect(listed.body.sessions.find((s) => s.current)).toMatchObject({ amr: ['pwd', 'passkey'], aal: 2 });
+    await browser.logout();
+    expect(await passwordStep({ user }, browser)).toBe('session');
+
+    // The owner's session just registered the passkey (AAL2, fresh): it removes it, the only factor.
+    const removed = await owner.send(`/auth/passkeys/${registered.passkey.id}`, { method: 'DELETE', csrf: true });
+    expect(removed.status).toBe(204);
+    expect(await t.stores.devices.listDevicesOfUser(user.id)).toEqual([]);
   });
 
   it('MFA_REQUIRED_ROLES: a holder of a required role is always asked for the factor', async () => {

@@ -9,6 +9,8 @@ import {
   HomePage,
   LoginPage,
   RegisterPage,
+  SecondFactorPage,
+  SecurityPage,
   VerifyPage,
   type AdminUserRow,
   type SessionView,
@@ -91,6 +93,62 @@ const allPages = async () => ({
     <AdminPage user={root} csrfToken={CSRF} flash={null} rows={[{ user: evil, createdAt: XSS, lastLoginAt: XSS }]} roles={[{ name: XSS, description: XSS }]} search={XSS} page={2} pageCount={3} total={41} />,
   ),
   error: await render(<ErrorPage user={null} csrfToken={CSRF} status={404} title={XSS} message={XSS} />),
+});
+
+describe('passkey pages', () => {
+  const passkeyPages = async () => ({
+    login: await render(<LoginPage csrfToken={CSRF} flash={null} values={{ email: '' }} errors={{}} formError={null} next="/account" passkeys />),
+    verify: await render(<VerifyPage user={alice} csrfToken={CSRF} flash={null} errors={{}} formError={null} next="/account/security" passkey />),
+    secondFactor: await render(
+      <SecondFactorPage csrfToken={CSRF} flash={null} method="passkey" canUseRecoveryCode canUsePasskey canUseTotp={false} errors={{}} formError={null} next="/account" rememberDeviceDays={30} />,
+    ),
+    security: await render(
+      <SecurityPage
+        user={alice}
+        csrfToken={CSRF}
+        flash={null}
+        totp={false}
+        recoveryCodesLeft={10}
+        passkeysAvailable
+        passkeys={[{ id: 'pk-1', name: XSS, created: '2024-05-01T14:03:09.000Z', lastUsed: null }]}
+      />,
+    ),
+  });
+
+  it('load only the static module script (no inline script, no handler attribute); the buttons wait hidden for it', async () => {
+    for (const [name, html] of Object.entries(await passkeyPages())) {
+      expect(html, name).toContain('<script type="module" src="/static/passkeys.js"></script>');
+      expect(html.match(/<script/g), name).toHaveLength(1);
+      expect(html, name).not.toMatch(/\son[a-z]+=/i);
+      expect(html, name).not.toContain(XSS);
+    }
+  });
+
+  it('login: autofill offers passkeys (autocomplete="username webauthn") and a "Sign in with a passkey" button; off without passkeys', async () => {
+    const { login } = await passkeyPages();
+    expect(tagWith(login, 'name="email"')).toContain('autocomplete="username webauthn"');
+    expect(tagWith(login, 'data-passkey-login')).toMatch(/hidden.*data-next="\/account"|data-next="\/account".*hidden/);
+    const plain = await render(<LoginPage csrfToken={CSRF} flash={null} values={{ email: '' }} errors={{}} formError={null} next={null} />);
+    expect(tagWith(plain, 'name="email"')).toContain('autocomplete="username"');
+    expect(plain).not.toContain('data-passkey');
+  });
+
+  it('second step with passkeys only: no code field, the passkey button, the remember box and a recovery-code link', async () => {
+    const { secondFactor } = await passkeyPages();
+    expect(secondFactor).not.toContain('name="code"');
+    expect(secondFactor).toContain('data-passkey-second-factor');
+    expect(secondFactor).toContain('name="remember_device"');
+    expect(secondFactor).toContain('method=recovery_code');
+  });
+
+  it('/account/security lists passkeys with rename and remove, and the add form', async () => {
+    const { security, verify } = await passkeyPages();
+    expect(security).toContain('data-passkey-rename="pk-1"');
+    expect(security).toContain('data-passkey-delete="pk-1"');
+    expect(security).toContain('data-passkey-register');
+    expect(security).toContain('&lt;script&gt;');
+    expect(verify).toContain('data-passkey-step-up');
+  });
 });
 
 describe('every page', () => {
