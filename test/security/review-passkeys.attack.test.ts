@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocialApp, providerAccount, socialSignIn, type SocialSetup } from '../social/harness.ts';
-import { uniqueEmail, type Client } from '../http/harness.ts';
+import { PASSWORD, uniqueEmail, type Client } from '../http/harness.ts';
 import type { CreationOptionsJSON } from '../http/passkey-authenticator.ts';
 import { newAuthenticator, passwordlessLogin, passwordlessOptions, registerPasskey, type PasskeyBody } from '../http/passkey-helpers.ts';
 
@@ -142,5 +142,30 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
     const remaining = await waysIn(user.id);
     expect(remaining).toBe(1);
     expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+  });
+  // Probe: the first factor registered twice at once (two tabs, or a double submit from a script).
+  it('two first passkeys registered at once: every recovery code shown works (passes)', async () => {
+    const owner = s.t.client();
+    const user = await owner.signUp();
+    const csrf = await owner.fetchCsrf();
+    const bodies: unknown[] = [];
+    for (let i = 0; i < 2; i++) {
+      const options = await owner.json<CreationOptionsJSON>('/auth/passkeys/register/options', { method: 'POST', json: {}, csrf });
+      bodies.push({ response: newAuthenticator().create(options.body) });
+    }
+    const results = await Promise.all(
+      bodies.map((json) => owner.clone().json<{ recovery_codes?: string[] }>('/auth/passkeys/register', { method: 'POST', json, csrf })),
+    );
+    expect(results.map((r) => r.res.status)).toEqual([201, 201]);
+    const shown = results.flatMap((r) => (r.body.recovery_codes ? [r.body.recovery_codes] : []));
+    const works: boolean[] = [];
+    for (const codes of shown) {
+      const pending = s.t.client();
+      const first = await pending.json<{ mfa_required?: boolean }>('/auth/login', { json: { email: user.email, password: PASSWORD } });
+      expect(first.body.mfa_required).toBe(true);
+      const used = await pending.json('/auth/mfa/verify', { json: { method: 'recovery_code', code: codes[0] } });
+      works.push(used.res.status === 200);
+    }
+    expect(works.every(Boolean)).toBe(true);
   });
 });
