@@ -11,6 +11,7 @@ import { newAuthenticator, passwordlessLogin, passwordlessOptions, registerPassk
 
 const NO_RATE_LIMIT = { rateLimits: { login: { count: 1_000_000, windowMs: 60_000 } } };
 const MAX_PASSKEYS_PER_USER = 20;
+const RACE_ROUNDS = 6;
 
 let s: SocialSetup;
 beforeAll(async () => {
@@ -111,19 +112,25 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   // locking the users row (forUpdate on PostgreSQL; SQLite serialises writers), counts passkeys +
   // identities (+ usable password) and deletes only when another way in remains; unlinkIdentity must
   // count passkeys under the same lock.
-  it.fails('two passkeys of a password-less account deleted at once: one stays (409 LAST_SIGN_IN_METHOD)', async () => {
-    const { owner, user, keys } = await passwordLessAccount(2, false);
-    expect(await waysIn(user.id)).toBe(2);
-    const csrf = await owner.fetchCsrf();
-    const results = await Promise.all(keys.map(({ passkey }) => owner.send(`/auth/passkeys/${passkey.id}`, { method: 'DELETE', csrf })));
-    const remaining = await waysIn(user.id);
-    expect(remaining).toBe(1);
-    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
-    // And the one that is left still signs in.
-    const elsewhere = s.t.client();
-    const stored = await s.t.stores.mfa.listPasskeysOfUser(user.id);
-    const authenticator = keys.find(({ passkey }) => passkey.id === stored[0]?.id)?.authenticator ?? keys[0]!.authenticator;
-    expect((await passwordlessLogin(elsewhere, authenticator.get(await passwordlessOptions(elsewhere)))).res.status).toBe(200);
+  // Raced on 6 accounts: a run where every pair happened to serialise proves nothing, and one
+  // account left without a way in is enough (a fixed implementation keeps all six).
+  it.fails('two passkeys of a password-less account deleted at once: one stays (409 LAST_SIGN_IN_METHOD) — 6 accounts', async () => {
+    const outcomes: { statuses: number[]; remaining: number }[] = [];
+    for (let round = 0; round < RACE_ROUNDS; round++) {
+      const { owner, user, keys } = await passwordLessAccount(2, false);
+      expect(await waysIn(user.id)).toBe(2);
+      const csrf = await owner.fetchCsrf();
+      const results = await Promise.all(keys.map(({ passkey }) => owner.send(`/auth/passkeys/${passkey.id}`, { method: 'DELETE', csrf })));
+      outcomes.push({ statuses: results.map((r) => r.status).sort(), remaining: await waysIn(user.id) });
+      if (round === 0 && (await waysIn(user.id)) === 1) {
+        // The one that is left still signs in.
+        const elsewhere = s.t.client();
+        const stored = await s.t.stores.mfa.listPasskeysOfUser(user.id);
+        const authenticator = keys.find(({ passkey }) => passkey.id === stored[0]?.id)?.authenticator ?? keys[0]!.authenticator;
+        expect((await passwordlessLogin(elsewhere, authenticator.get(await passwordlessOptions(elsewhere)))).res.status).toBe(200);
+      }
+    }
+    expect(outcomes).toEqual(Array.from({ length: RACE_ROUNDS }, () => ({ statuses: [204, 409], remaining: 1 })));
   });
 
   // BUG (medium): the same race across the two features — unlinkIdentity (src/flows/social-identities.ts)
@@ -131,41 +138,66 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   // removePasskey decides from listIdentitiesOfUser with no lock. Unlinking the last identity while
   // deleting the last passkey: both succeed, the account has no way in. Fix: as above — both
   // deletions under one user-row lock that counts every way in (password, identities, passkeys).
-  it.fails('the last identity unlinked while the last passkey is deleted: one of the two is refused', async () => {
-    const { owner, user, keys, identities } = await passwordLessAccount(1, true);
-    expect(await waysIn(user.id)).toBe(2);
-    const csrf = await owner.fetchCsrf();
-    const results = await Promise.all([
-      owner.send(`/auth/passkeys/${keys[0]!.passkey.id}`, { method: 'DELETE', csrf }),
-      owner.send(`/auth/identities/${identities[0]!.id}`, { method: 'DELETE', csrf }),
-    ]);
-    const remaining = await waysIn(user.id);
-    expect(remaining).toBe(1);
-    expect(results.map((r) => r.status).sort()).toEqual([204, 409]);
+  it.fails('the last identity unlinked while the last passkey is deleted: one of the two is refused — 6 accounts', async () => {
+    const outcomes: { statuses: number[]; remaining: number }[] = [];
+    for (let round = 0; round < RACE_ROUNDS; round++) {
+      const { owner, user, keys, identities } = await passwordLessAccount(1, true);
+      expect(await waysIn(user.id)).toBe(2);
+      const csrf = await owner.fetchCsrf();
+      const results = await Promise.all([
+        owner.send(`/auth/passkeys/${keys[0]!.passkey.id}`, { method: 'DELETE', csrf }),
+        owner.send(`/auth/identities/${identities[0]!.id}`, { method: 'DELETE', csrf }),
+      ]);
+      outcomes.push({ statuses: results.map((r) => r.status).sort(), remaining: await waysIn(user.id) });
+    }
+    expect(outcomes).toEqual(Array.from({ length: RACE_ROUNDS }, () => ({ statuses: [204, 409], remaining: 1 })));
   });
+
   // Probe: the first factor registered twice at once (two tabs, or a double submit from a script).
-  it('two first passkeys registered at once: every recovery code shown works (passes)', async () => {
-    const owner = s.t.client();
-    const user = await owner.signUp();
-    const csrf = await owner.fetchCsrf();
-    const bodies: unknown[] = [];
-    for (let i = 0; i < 2; i++) {
-      const options = await owner.json<CreationOptionsJSON>('/auth/passkeys/register/options', { method: 'POST', json: {}, csrf });
-      bodies.push({ response: newAuthenticator().create(options.body) });
-    }
-    const results = await Promise.all(
-      bodies.map((json) => owner.clone().json<{ recovery_codes?: string[] }>('/auth/passkeys/register', { method: 'POST', json, csrf })),
-    );
-    expect(results.map((r) => r.res.status)).toEqual([201, 201]);
-    const shown = results.flatMap((r) => (r.body.recovery_codes ? [r.body.recovery_codes] : []));
-    const works: boolean[] = [];
-    for (const codes of shown) {
-      const pending = s.t.client();
-      const first = await pending.json<{ mfa_required?: boolean }>('/auth/login', { json: { email: user.email, password: PASSWORD } });
-      expect(first.body.mfa_required).toBe(true);
-      const used = await pending.json('/auth/mfa/verify', { json: { method: 'recovery_code', code: codes[0] } });
-      works.push(used.res.status === 200);
-    }
-    expect(works.every(Boolean)).toBe(true);
-  });
+  // BUG (medium; seen on PostgreSQL, where the two requests interleave): registerPasskey
+  // (src/flows/passkeys.ts) saves the passkey, sends the mail, issues recovery codes, and only then
+  // raiseSession() rotates the session token. With two first registrations at once, the later
+  // rotation finds the token already rotated and throws UNAUTHENTICATED: the browser gets a 401 —
+  // yet its passkey is stored and its recovery codes have REPLACED the ones the other response just
+  // showed (those are dead: the user writes down codes that do not work). A refusal after writes.
+  // Fix: in registerPasskey, do every check (including the session still being current) before any
+  // write, and make the "first factor" steps one decision: issue recovery codes only with a
+  // conditional write (replaceRecoveryCodes only when none exist — e.g. MfaStore.issueRecoveryCodesIfNone
+  // in one statement/transaction), and raise the session with a rotation that tolerates an already
+  // rotated session of the same request chain (or serialise enrolments per user with a user-row lock).
+  (process.env.PORTCULLIS_TEST_DB === 'postgres' ? it.fails : it)(
+    'two first passkeys registered at once: a 401 stores nothing, and every recovery code shown works — 12 accounts',
+    async () => {
+      const outcomes: { created: number; stored: number; works: boolean[] }[] = [];
+      for (let round = 0; round < RACE_ROUNDS * 2; round++) {
+        const owner = s.t.client();
+        const user = await owner.signUp();
+        const csrf = await owner.fetchCsrf();
+        const bodies: unknown[] = [];
+        for (let i = 0; i < 2; i++) {
+          const options = await owner.json<CreationOptionsJSON>('/auth/passkeys/register/options', { method: 'POST', json: {}, csrf });
+          bodies.push({ response: newAuthenticator().create(options.body) });
+        }
+        const results = await Promise.all(
+          bodies.map((json) =>
+            owner.clone().json<{ recovery_codes?: string[] }>('/auth/passkeys/register', { method: 'POST', json, csrf }),
+          ),
+        );
+        expect(results.every((r) => r.res.status === 201 || r.res.status === 401)).toBe(true);
+        const works: boolean[] = [];
+        for (const codes of results.flatMap((r) => (r.body.recovery_codes ? [r.body.recovery_codes] : []))) {
+          const pending = s.t.client();
+          const first = await pending.json<{ mfa_required?: boolean }>('/auth/login', { json: { email: user.email, password: PASSWORD } });
+          expect(first.body.mfa_required).toBe(true);
+          works.push((await pending.json('/auth/mfa/verify', { json: { method: 'recovery_code', code: codes[0] } })).res.status === 200);
+        }
+        const created = results.filter((r) => r.res.status === 201).length;
+        outcomes.push({ created, stored: (await s.t.stores.mfa.listPasskeysOfUser(user.id)).length, works });
+      }
+      for (const outcome of outcomes) {
+        expect(outcome.stored).toBe(outcome.created);
+        expect(outcome.works.every(Boolean)).toBe(true);
+      }
+    },
+  );
 });
