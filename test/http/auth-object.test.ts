@@ -30,7 +30,7 @@ describe('the public Auth object', () => {
 
   it('is grouped by concern and hands out no stores, emitter or clock', () => {
     const auth = make();
-    expect(Object.keys(auth).sort()).toEqual(['access', 'admin', 'close', 'config', 'events', 'flush', 'http', 'identity', 'mfa', 'passwords', 'ping', 'renderMetrics', 'sessions', 'social', 'tokens']);
+    expect(Object.keys(auth).sort()).toEqual(['access', 'admin', 'close', 'config', 'events', 'flush', 'http', 'identity', 'mfa', 'passkeys', 'passwords', 'ping', 'renderMetrics', 'sessions', 'social', 'tokens']);
     // @ts-expect-error — the stores are the caller's; the Auth never hands them out.
     expect(auth.stores).toBeUndefined();
     // @ts-expect-error — events are emitted by flows only; listeners use auth.events.on.
@@ -43,6 +43,11 @@ describe('the public Auth object', () => {
       for (const [member, value] of Object.entries(group)) {
         expect(['stores', 'emit', 'clock'], `${name}.${member}`).not.toContain(member);
         expect(value, `${name}.${member}`).not.toBe(opened.stores);
+        // One flag, not a method: whether passkeys can work here (PUBLIC_URL names a domain).
+        if (name === 'passkeys' && member === 'available') {
+          expect(typeof value).toBe('boolean');
+          continue;
+        }
         expect(typeof value, `${name}.${member}`).toBe('function');
       }
     }
