@@ -369,7 +369,7 @@ export interface AuthMfa {
  */
 export interface AuthPasskeys {
   /** Whether passkeys can work here (PUBLIC_URL names a domain, e.g. `localhost`). */
-  readonly available: boolean;
+  available(): boolean;
   /** `POST /auth/passkeys/register/options`: options for `navigator.credentials.create`, bound to this session. */
   creationOptions(principal: Principal): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** `POST /auth/passkeys/register`: `response` (RegistrationResponseJSON) and optional `name`. */

@@ -471,7 +471,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       },
     },
     passkeys: {
-      available: kernel.mfa.passkeys.rp !== undefined,
+      available: () => kernel.mfa.passkeys.rp !== undefined,
       creationOptions: (principal) => passkeyCreationOptions(kernel, principal),
       register: (principal, body, client) => registerPasskey(kernel, principal, body, client),
       list: (principal) => listPasskeys(kernel, principal),

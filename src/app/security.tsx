@@ -49,7 +49,7 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
         flash={flash}
         totp={mfa.totp}
         recoveryCodesLeft={mfa.recovery_codes_left}
-        passkeysAvailable={auth.passkeys.available}
+        passkeysAvailable={auth.passkeys.available()}
         passkeys={passkeys}
         passkeyNotice={notice}
         next={nextOf(c)}
@@ -63,7 +63,7 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
     const methods = await auth.mfa.pendingMethods(auth.http.readPendingSignIn(c.req.raw.headers, clientOf(c)));
     if (!methods) return pc.redirectAfterPost(c, auth.config.pages.login, 'mfa_sign_in_expired');
     const { csrfToken, flash } = await frame(c);
-    const canUsePasskey = auth.passkeys.available && methods.includes('passkey');
+    const canUsePasskey = auth.passkeys.available() && methods.includes('passkey');
     const canUseTotp = methods.includes('totp');
     const method = c.req.query('method') === 'recovery_code' && methods.includes('recovery_code') ? 'recovery_code' : canUseTotp || !canUsePasskey ? 'totp' : 'passkey';
     return c.html(

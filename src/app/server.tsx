@@ -70,7 +70,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   const pc = honoAuth(auth, {
     views: {
       login: (v) =>
-        (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} providers={auth.social.providers()} passkeys={auth.passkeys.available} />).toString(),
+        (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} providers={auth.social.providers()} passkeys={auth.passkeys.available()} />).toString(),
       register: (v) =>
         (
           <RegisterPage
@@ -154,7 +154,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     const { user, csrfToken, flash } = await frame(c);
     if (user) return c.redirect(pageNext(c) ?? auth.config.pages.afterLogin, 302);
     return c.html(
-      <LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} emailSignIn={auth.config.identity.emailSignIn} passkeys={auth.passkeys.available} />,
+      <LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} emailSignIn={auth.config.identity.emailSignIn} passkeys={auth.passkeys.available()} />,
     );
   });
 
@@ -225,7 +225,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   app.get('/verify', pc.required({ beforeSecondFactor: true }), async (c) => {
     const { user, csrfToken, flash } = await frame(c);
     const { totp, passkeys } = await auth.mfa.status(c.get('principal') as Principal);
-    const passkey = auth.passkeys.available && passkeys.length > 0;
+    const passkey = auth.passkeys.available() && passkeys.length > 0;
     return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} secondFactor={totp} passkey={passkey} />);
   });
 

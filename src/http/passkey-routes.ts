@@ -17,7 +17,7 @@ import { bodyOf, type RequestState } from './state.ts';
 
 /** Passkeys off: the routes do not exist. */
 const available: Guard = async (_request, state) => {
-  if (!state.auth.passkeys.available) throw new AuthError('NOT_FOUND');
+  if (!state.auth.passkeys.available()) throw new AuthError('NOT_FOUND');
   return undefined;
 };
 
