@@ -38,10 +38,11 @@ export type { IdentitySummary, ProviderFetch, SocialSignInResult, StartedSocialS
 import type { FirstFactorOutcome, PendingSecondFactor } from './flows/finish-first-factor.ts';
 import type { MfaStatus, PasskeySummary, TotpSetup } from './flows/mfa-enrolment.ts';
 import type { RegisteredPasskeyResult } from './flows/passkeys.ts';
+import type { DeviceSummary, RememberedDevice } from './flows/trusted-devices.ts';
 import type { SecondFactorMethod } from './flows/second-factor-check.ts';
 import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from './features/mfa/index.ts';
 
-export type { FirstFactorOutcome, MfaStatus, PendingSecondFactor, SecondFactorMethod, TotpSetup };
+export type { DeviceSummary, FirstFactorOutcome, MfaStatus, PendingSecondFactor, RememberedDevice, SecondFactorMethod, TotpSetup };
 export type { PasskeySummary, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegisteredPasskeyResult };
 
 export interface CreateAuthOptions extends AuthOptions {
@@ -143,6 +144,12 @@ export interface AuthHttp {
   clearPendingSignInCookie(client: ClientInfo): string;
   /** The pending sign-in cookie's value, if the request carries one (checked by `auth.mfa`). */
   readPendingSignIn(headers: Headers, client: ClientInfo): string | undefined;
+  /**
+   * The remembered-device cookie (MFA_REMEMBER_DEVICE): HttpOnly, the session cookie's SameSite and
+   * Secure, until the device expires. `resolveClient` reads it back into `ClientInfo.deviceMark`.
+   */
+  deviceMarkCookie(device: RememberedDevice, client: ClientInfo): string;
+  clearDeviceMarkCookie(client: ClientInfo): string;
   /** The Set-Cookie that deletes the `XSRF-TOKEN` cookie, when enabled. */
   clearXsrfCookie(client: ClientInfo): string | null;
   /** Counts one attempt on a rate-limited route for this client; the decision and its headers. */
@@ -176,6 +183,10 @@ export interface AuthSessions {
   isFresh(principal: Principal, rule?: Partial<FreshnessRule>): Promise<boolean>;
   /** The principal's own sessions, the current one marked. */
   list(principal: Principal): Promise<SessionSummary[]>;
+  /** The principal's remembered devices (MFA_REMEMBER_DEVICE), newest first; `current` when `client` holds that device's mark. */
+  devices(principal: Principal, client?: ClientInfo): Promise<DeviceSummary[]>;
+  /** Forgets one remembered device of the principal: its mark skips nothing from now on. NOT_FOUND for anyone else's. */
+  forgetDevice(principal: Principal, deviceId: string, client: ClientInfo): Promise<void>;
   revoke(principal: Principal, sessionId: string, client: ClientInfo): Promise<void>;
   /** Ends every session of the principal but the current one; how many ended. */
   revokeOthers(principal: Principal, client: ClientInfo): Promise<number>;
@@ -341,8 +352,14 @@ export interface AuthMfa {
   /**
    * `POST /auth/mfa/verify`: a code for the pending sign-in `token` → the session. UNAUTHENTICATED: the
    * pending sign-in is gone (start over); INVALID_CREDENTIALS: wrong code; RATE_LIMITED: the account's MFA budget is spent.
+   * With `remember_device` (and MFA_REMEMBER_DEVICE on), also `device`: set its cookie (`http.deviceMarkCookie`).
    */
-  completeSignIn(token: string | undefined, body: BodyFields, client: ClientInfo, previous?: Principal | null): Promise<StartedSession>;
+  completeSignIn(
+    token: string | undefined,
+    body: BodyFields,
+    client: ClientInfo,
+    previous?: Principal | null,
+  ): Promise<StartedSession & { readonly device: RememberedDevice | null }>;
 }
 
 /**

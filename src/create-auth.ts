@@ -57,7 +57,9 @@ import { assuranceRequirement, stepUp, stepUpPasskeyOptions } from './flows/step
 import { passkeyCreationOptions, registerPasskey, removePasskey, renamePasskey } from './flows/passkeys.ts';
 import { passwordlessOptions, signInWithPasskey } from './flows/passkey-sign-in.ts';
 import { listPasskeys } from './flows/mfa-enrolment.ts';
-import { createPasskeyChallengeCodec, createPendingCodec, createSecretSealer, PASSKEY_CHALLENGE_TTL_MS, relyingPartyOf } from './features/mfa/index.ts';
+import { createDeviceMarkCodec, createPasskeyChallengeCodec, createPendingCodec, createSecretSealer, PASSKEY_CHALLENGE_TTL_MS, relyingPartyOf } from './features/mfa/index.ts';
+import { forgetTrustedDevice, listTrustedDevices } from './flows/trusted-devices.ts';
+import { readFlag } from './core/input.ts';
 
 export type { Mechanism, Principal, StartedSession, SessionSummary, TokenPair, ApiTokenSummary };
 export type { RegistrationPending } from './flows/sign-up.ts';
@@ -77,12 +79,14 @@ export type {
   AuthenticationMemo,
   CreateAuthOptions,
   CsrfRequest,
+  DeviceSummary,
   FirstFactorOutcome,
   ImportUserInput,
   MfaStatus,
   PasskeySummary,
   PendingSecondFactor,
   RegisteredPasskeyResult,
+  RememberedDevice,
   SecondFactorMethod,
   TotpSetup,
   PeerInfo,
@@ -116,6 +120,7 @@ function createTokenSigning(pems: readonly string[] | undefined, claims: { issue
 const SESSION_COOKIE = 'portcullis_session';
 const PRE_SESSION_COOKIE = 'portcullis_pre';
 const PENDING_SIGN_IN_COOKIE = 'portcullis_mfa';
+const DEVICE_MARK_COOKIE = 'portcullis_device';
 
 
 function defaultSecurityLogger(environment: AuthConfig['environment']): SecurityLogger {
@@ -195,6 +200,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const checksInFlight = createInFlightLimit(config.lockout.clientChecksInFlight);
   const mfa = {
     pending: createPendingCodec(config.secretKey, config.mfa.pendingTtlMs, random),
+    device: createDeviceMarkCodec(config.secretKey, random),
     sealer: createSecretSealer(config.secretKey, config.previousSecretKeys, random),
     budget: { attemptsPerSignIn: config.mfa.attemptsPerSignIn, attemptBudget: config.mfa.attemptBudget, pendingTtlMs: config.mfa.pendingTtlMs },
     // The RP ID and origin come from PUBLIC_URL alone, never from a request's Host or Origin.
@@ -208,6 +214,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
   const allowedOrigins = [config.publicOrigin, ...config.csrf.trustedOrigins];
   const csrfMechanisms = new Set<Mechanism>(config.csrf.mechanisms);
   const sessionCookieNameFor = (client: ClientInfo) => cookieName(SESSION_COOKIE, client.secure);
+  const deviceCookieNameFor = (client: Pick<ClientInfo, 'secure'>) => cookieName(DEVICE_MARK_COOKIE, client.secure);
+  const remembersDevices = config.mfa.rememberDeviceMs !== null;
   const cookieBase = (client: ClientInfo) => ({ httpOnly: true, secure: client.secure, sameSite: config.session.sameSite, path: '/' }) as const;
 
   async function authenticate(headers: Headers, client: ClientInfo, via: readonly Mechanism[], memo?: AuthenticationMemo): Promise<Principal | null> {
@@ -258,7 +266,10 @@ export function createAuth(options: CreateAuthOptions): Auth {
     http: {
       resolveClient(peer, headers) {
         const { ip, secure } = resolveClientAddress(peer.address, peer.secure, headers, config.trustProxy, config.trustProxyHeader);
-        return { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
+        const client: ClientInfo = { ip, secure, userAgent: truncateUserAgent(headers.get('user-agent')) };
+        // The remembered-device mark rides along only where a first factor may use it (MFA_REMEMBER_DEVICE on).
+        const deviceMark = remembersDevices ? readCookie(headers.get('cookie'), deviceCookieNameFor(client)) : undefined;
+        return deviceMark ? { ...client, deviceMark } : client;
       },
       authenticate,
       hasSessionCookie: (headers, client) => readCookie(headers.get('cookie'), sessionCookieNameFor(client)) !== undefined,
@@ -304,6 +315,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
         }),
       clearPendingSignInCookie: (client) => serializeCookie(cookieName(PENDING_SIGN_IN_COOKIE, client.secure), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
       readPendingSignIn: (headers, client) => readCookie(headers.get('cookie'), cookieName(PENDING_SIGN_IN_COOKIE, client.secure)),
+      deviceMarkCookie: (device, client) =>
+        serializeCookie(deviceCookieNameFor(client), device.token, {
+          ...cookieBase(client),
+          maxAgeSeconds: Math.max(1, Math.floor((device.expiresAtMs - clock.nowMs()) / 1000)),
+        }),
+      clearDeviceMarkCookie: (client) => serializeCookie(deviceCookieNameFor(client), '', { ...cookieBase(client), maxAgeSeconds: 0 }),
       clearXsrfCookie: () => (config.csrf.xsrfCookie ? 'XSRF-TOKEN=; Path=/; Max-Age=0; SameSite=Strict' : null),
       async rateLimit(route, rule, client) {
         const decision = await consumeRateLimit(kernel, route, rule, client);
@@ -338,6 +355,8 @@ export function createAuth(options: CreateAuthOptions): Auth {
           ...(rule?.level ? { level: rule.level } : {}),
         }),
       list: (principal) => listSessions(kernel, principal),
+      devices: (principal, client) => listTrustedDevices(kernel, principal, client),
+      forgetDevice: (principal, id, client) => forgetTrustedDevice(kernel, principal, id, client),
       revoke: (principal, id, client) => revokeSession(kernel, principal, id, client),
       revokeOthers: (principal, client) => revokeOtherSessions(kernel, principal, client),
     },
@@ -444,8 +463,12 @@ export function createAuth(options: CreateAuthOptions): Auth {
       regenerateRecoveryCodes: (principal, client) => regenerateRecoveryCodes(kernel, principal, client),
       pendingMethods: (token) => pendingSecondFactorMethods(kernel, token),
       requirement: (principal) => assuranceRequirement(kernel, principal),
-      completeSignIn: async (token, body, client, previous) =>
-        endPreviousSession(previous, await completeSecondFactor(kernel, token, readSecondFactorInput(body), client)),
+      completeSignIn: async (token, body, client, previous) => {
+        const input = readSecondFactorInput(body);
+        const started = await completeSecondFactor(kernel, token, input, client, { rememberDevice: remembersDevices && readFlag(body.remember_device) });
+        await endPreviousSession(previous, started);
+        return started;
+      },
     },
     passkeys: {
       available: () => kernel.mfa.passkeys.rp !== undefined,

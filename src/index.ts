@@ -32,6 +32,8 @@ export {
   type Principal,
   type PeerInfo,
   type SessionSummary,
+  type DeviceSummary,
+  type RememberedDevice,
   type TokenPair,
   type ApiTokenSummary,
   type RegistrationPending,
@@ -45,9 +47,10 @@ export { systemClock, FixedClock, type Clock } from './core/clock.ts';
 export { parseDurationMs, formatDurationMs } from './core/duration.ts';
 export { summarizeUserAgent } from './core/user-agent.ts';
 export type { IdentityRecord, IdentityStore } from './core/stores.ts';
-export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord, PasskeyRecord } from './core/stores.ts';
+export type { AuditRecord, AuditQuery, AuditStore, Stores, UserStore, RoleStore, SessionStore, CounterStore, CounterState, OneTimeTokenStore, OneTimeTokenRecord, OneTimeTokenPurpose, UserRecord, RoleRecord, SessionRecord, Authorization, MfaStore, TotpRecord, PasskeyRecord, TrustedDeviceStore, TrustedDeviceRecord } from './core/stores.ts';
 export { createMemoryCounterStore } from './stores/memory/counter-store.ts';
 export { createMemoryMfaStore } from './stores/memory/mfa-store.ts';
+export { createMemoryTrustedDeviceStore } from './stores/memory/trusted-device-store.ts';
 export { createMemoryOneTimeTokenStore } from './stores/memory/one-time-token-store.ts';
 export { createMemoryIdentityStore } from './stores/memory/identity-store.ts';
 export type { InvalidationBus, Invalidation } from './core/invalidation.ts';

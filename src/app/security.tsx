@@ -12,6 +12,19 @@ import { SecondFactorPage, SecurityPage, type SecurityPageProps } from './views/
 
 type Frame = (c: Context<AuthEnv>) => Promise<{ user: PublicUser | null; csrfToken: string; flash: SecurityPageProps['flash'] }>;
 
+/** What the page says after the passkey script's action (it reloads with `?passkey=…`). */
+const PASSKEY_NOTICES: Readonly<Record<string, string>> = {
+  added: 'Your passkey was added.',
+  renamed: 'Your passkey was renamed.',
+  removed: 'Your passkey was removed.',
+};
+
+/** MFA_REMEMBER_DEVICE in whole days (at least 1) for the second-factor page's checkbox; null when off. */
+export function rememberDeviceDays(auth: Auth): number | null {
+  const ms = auth.config.mfa.rememberDeviceMs;
+  return ms === null ? null : Math.max(1, Math.round(ms / 86_400_000));
+}
+
 function nextOf(c: Context, body?: Record<string, unknown>): string | null {
   const next = body?.next ?? c.req.query('next');
   return typeof next === 'string' && isSafeNext(next) ? next : null;
@@ -27,16 +40,45 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
   const page = async (c: Context<AuthEnv>, extra: Partial<SecurityPageProps> = {}, status: 200 | 400 | 401 | 429 = 200) => {
     const { user, csrfToken, flash } = await frame(c);
     const mfa = await auth.mfa.status(principalOf(c));
-    return c.html(<SecurityPage user={user!} csrfToken={csrfToken} flash={flash} totp={mfa.totp} recoveryCodesLeft={mfa.recovery_codes_left} next={nextOf(c)} {...extra} />, status);
+    const passkeys = mfa.passkeys.map((p) => ({ id: p.id, name: p.name, created: p.created, lastUsed: p.last_used }));
+    const notice = PASSKEY_NOTICES[c.req.query('passkey') ?? ''] ?? null;
+    return c.html(
+      <SecurityPage
+        user={user!}
+        csrfToken={csrfToken}
+        flash={flash}
+        totp={mfa.totp}
+        recoveryCodesLeft={mfa.recovery_codes_left}
+        passkeysAvailable={auth.passkeys.available()}
+        passkeys={passkeys}
+        passkeyNotice={notice}
+        next={nextOf(c)}
+        {...extra}
+      />,
+      status,
+    );
   };
 
   app.get('/login/second-factor', async (c) => {
     const methods = await auth.mfa.pendingMethods(auth.http.readPendingSignIn(c.req.raw.headers, clientOf(c)));
     if (!methods) return pc.redirectAfterPost(c, auth.config.pages.login, 'mfa_sign_in_expired');
     const { csrfToken, flash } = await frame(c);
-    const method = c.req.query('method') === 'recovery_code' && methods.includes('recovery_code') ? 'recovery_code' : 'totp';
+    const canUsePasskey = auth.passkeys.available() && methods.includes('passkey');
+    const canUseTotp = methods.includes('totp');
+    const method = c.req.query('method') === 'recovery_code' && methods.includes('recovery_code') ? 'recovery_code' : canUseTotp || !canUsePasskey ? 'totp' : 'passkey';
     return c.html(
-      <SecondFactorPage csrfToken={csrfToken} flash={flash} method={method} canUseRecoveryCode={methods.includes('recovery_code')} errors={{}} formError={null} next={nextOf(c)} />,
+      <SecondFactorPage
+        csrfToken={csrfToken}
+        flash={flash}
+        method={method}
+        canUseRecoveryCode={methods.includes('recovery_code')}
+        canUsePasskey={canUsePasskey}
+        canUseTotp={canUseTotp}
+        rememberDeviceDays={rememberDeviceDays(auth)}
+        errors={{}}
+        formError={null}
+        next={nextOf(c)}
+      />,
     );
   });
 

@@ -21,7 +21,7 @@ import {
   AdminPage,
   AccountPage,
   AuditPage, DashboardPage, ErrorPage, HomePage, LoginPage, RegisterPage, SecondFactorPage, VerifyPage } from './views/pages.tsx';
-import { securityRoutes } from './security.tsx';
+import { rememberDeviceDays, securityRoutes } from './security.tsx';
 import { adminRoutes } from './admin.ts';
 import { docsRoutes } from './docs.ts';
 import { isLoopbackOnlyRequest } from './loopback-only.ts';
@@ -29,6 +29,7 @@ import { isLoopbackOnlyRequest } from './loopback-only.ts';
 const STATIC_FILES = new Map([
   ['style.css', { body: readFileSync(new URL('./static/style.css', import.meta.url), 'utf8'), type: 'text/css; charset=utf-8' }],
   ['favicon.svg', { body: readFileSync(new URL('./static/favicon.svg', import.meta.url), 'utf8'), type: 'image/svg+xml' }],
+  ['passkeys.js', { body: readFileSync(new URL('./static/passkeys.js', import.meta.url), 'utf8'), type: 'text/javascript; charset=utf-8' }],
 ]);
 
 const CONFIRM_BANNER = {
@@ -69,7 +70,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   const pc = honoAuth(auth, {
     views: {
       login: (v) =>
-        (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} providers={auth.social.providers()} />).toString(),
+        (<LoginPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} next={v.next} providers={auth.social.providers()} passkeys={auth.passkeys.available()} />).toString(),
       register: (v) =>
         (
           <RegisterPage
@@ -93,6 +94,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
             flash={null}
             method={v.values.method === 'recovery_code' ? 'recovery_code' : 'totp'}
             canUseRecoveryCode
+            rememberDeviceDays={rememberDeviceDays(auth)}
             errors={v.errors}
             formError={v.formError}
             next={v.next}
@@ -152,7 +154,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
     const { user, csrfToken, flash } = await frame(c);
     if (user) return c.redirect(pageNext(c) ?? auth.config.pages.afterLogin, 302);
     return c.html(
-      <LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} emailSignIn={auth.config.identity.emailSignIn} />,
+      <LoginPage csrfToken={csrfToken} flash={flash} values={{ email: '' }} errors={{}} formError={null} next={pageNext(c)} providers={auth.social.providers()} emailSignIn={auth.config.identity.emailSignIn} passkeys={auth.passkeys.available()} />,
     );
   });
 
@@ -222,8 +224,9 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   // Also where a session steps up (a code instead of the password): reachable before a required second factor.
   app.get('/verify', pc.required({ beforeSecondFactor: true }), async (c) => {
     const { user, csrfToken, flash } = await frame(c);
-    const { totp } = await auth.mfa.status(c.get('principal') as Principal);
-    return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} secondFactor={totp} />);
+    const { totp, passkeys } = await auth.mfa.status(c.get('principal') as Principal);
+    const passkey = auth.passkeys.available() && passkeys.length > 0;
+    return c.html(<VerifyPage user={user!} csrfToken={csrfToken} flash={flash} errors={{}} formError={null} next={pageNext(c)} secondFactor={totp} passkey={passkey} />);
   });
 
   app.route('/', securityRoutes(auth, pc, frame));
@@ -237,9 +240,18 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
   const accountPage = async (c: Context<AuthEnv>, extra: { newToken?: { name: string; token: string }; tokenErrors?: Record<string, string> } = {}, status: 200 | 201 | 400 = 200) => {
     const { user, csrfToken, flash } = await frame(c);
     const principal = c.get('principal') as Principal;
-    const [sessions, tokens, identities] = await Promise.all([auth.sessions.list(principal), auth.tokens.listApiTokens(principal), auth.social.identities(principal)]);
+    const [sessions, tokens, identities, devices] = await Promise.all([
+      auth.sessions.list(principal),
+      auth.tokens.listApiTokens(principal),
+      auth.social.identities(principal),
+      auth.sessions.devices(principal, c.get('portcullis').client),
+    ]);
     const identityViews = identities.map((i) => ({ id: i.id, provider: i.provider, email: i.email, created: i.created, lastUsed: i.last_used }));
-    const sessionViews = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current }));
+    const sessionViews = sessions.map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, ip: s.ip, userAgent: s.user_agent, current: s.current, amr: s.amr, aal: s.aal }));
+    const deviceViews =
+      auth.config.mfa.rememberDeviceMs === null
+        ? null
+        : devices.map((d) => ({ id: d.id, createdAt: d.created_at, lastUsedAt: d.last_used_at, expiresAt: d.expires_at, userAgent: d.user_agent, current: d.current }));
     const tokenViews = tokens.map((t) => ({ id: t.id, name: t.name, hint: t.hint, createdAt: t.created_at, expiresAt: t.expires_at, lastUsedAt: t.last_used_at, lastUsedIp: t.last_used_ip }));
     return c.html(
       <AccountPage
@@ -249,6 +261,7 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
         sessions={sessionViews}
         apiTokens={tokenViews}
         identities={identityViews}
+        devices={deviceViews}
         providers={auth.social.providers()}
         {...extra}
       />,

@@ -129,9 +129,12 @@ export async function startServer(env: Readonly<Record<string, string | undefine
   if (redirectServer) log.info({ port: server.httpRedirectPort }, 'plain HTTP port redirects to HTTPS');
   log.info({ url, database: stores.dialect, counters: server.redisUrl ? 'redis' : 'memory', environment: auth.config.environment }, `Portcullis listening on ${url}`);
 
-  // Expired sessions are already refused on sight; this only keeps the table small.
+  // Expired sessions and remembered devices are already refused on sight; this only keeps the tables small.
   const sweepExpiredSessions = () =>
-    stores.sessions.deleteExpiredSessions(Date.now(), auth.config.session.idleTimeoutMs).catch((error: unknown) => log.warn({ err: error }, 'session sweep failed'));
+    Promise.all([
+      stores.sessions.deleteExpiredSessions(Date.now(), auth.config.session.idleTimeoutMs),
+      stores.devices.deleteExpiredDevices(Date.now()),
+    ]).catch((error: unknown) => log.warn({ err: error }, 'session sweep failed'));
   const sweeper = setInterval(sweepExpiredSessions, SESSION_SWEEP_INTERVAL_MS);
   sweeper.unref();
 

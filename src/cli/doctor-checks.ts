@@ -245,6 +245,18 @@ function judge(parsed: AppConfig, config: AuthConfig, env: Env, options: DoctorO
     add('password-strength-low', 'warning', 'PASSWORD_MIN_STRENGTH', config.password.minStrength === 0 ? 'PASSWORD_MIN_STRENGTH=0: the strength check is off.' : `PASSWORD_MIN_STRENGTH=${config.password.minStrength}: guessable passwords pass (default 3).`, 'Unset PASSWORD_MIN_STRENGTH (default 3).');
   }
 
+  // Multi-factor.
+  const rememberDeviceMs = config.mfa.rememberDeviceMs;
+  if (rememberDeviceMs !== null && rememberDeviceMs > 90 * 86_400_000) {
+    add(
+      'remember-device-long',
+      'warning',
+      'MFA_REMEMBER_DEVICE',
+      `MFA_REMEMBER_DEVICE=${formatDurationMs(rememberDeviceMs)}: a remembered browser skips the second factor that long — a stolen laptop needs only the password.`,
+      'Set MFA_REMEMBER_DEVICE to 30d (the default when on) or less, or off.',
+    );
+  }
+
   // Tokens.
   if (production && server.accessTokenKeyFile === null) {
     add('access-token-key-file-missing', 'error', 'ACCESS_TOKEN_KEY_FILE', 'ACCESS_TOKEN_KEY_FILE is not set: production refuses to start (access tokens need a stable Ed25519 key shared by every process).', 'openssl genpkey -algorithm ed25519 -out /etc/portcullis/token-key.pem and set ACCESS_TOKEN_KEY_FILE to it.');

@@ -228,6 +228,7 @@ describe('one schema for code and environment', () => {
     ['MFA_PENDING_TTL', '2h', { mfa: { pendingTtlMs: 7_200_000 } }, 'mfa.pendingTtlMs (MFA_PENDING_TTL) must be a duration from 10s to 1h (got 2h)'],
     ['MFA_ATTEMPTS_PER_SIGNIN', '0', { mfa: { attemptsPerSignIn: 0 } }, 'mfa.attemptsPerSignIn (MFA_ATTEMPTS_PER_SIGNIN) must be a whole number from 1 to 20 (got 0)'],
     ['MFA_ATTEMPT_BUDGET', '0/1h', { mfa: { attemptBudget: { count: 0, windowMs: 3_600_000 } } }, 'mfa.attemptBudget.count (MFA_ATTEMPT_BUDGET) must be a whole number from 1 to 1000000000 (got 0)'],
+    ['MFA_REMEMBER_DEVICE', '500d', { mfa: { rememberDeviceMs: 500 * 86_400_000 } }, 'mfa.rememberDeviceMs (MFA_REMEMBER_DEVICE) must be a duration from 1m to 400d (got 500d)'],
   ];
 
   it.each(ROWS)('%s=%j and the same value in code are refused alike', (variable, text, options, detail) => {

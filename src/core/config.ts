@@ -150,6 +150,11 @@ export interface AuthConfig {
     readonly attemptsPerSignIn: number;
     /** Failed second-factor codes one account may have per window (separate from the password budget). */
     readonly attemptBudget: RateLimitRule;
+    /**
+     * MFA_REMEMBER_DEVICE: how long a browser that proved a second factor (and asked) may skip it at
+     * later sign-ins of the same user; null (default): never. The environment's `on` means 30 days.
+     */
+    readonly rememberDeviceMs: number | null;
   };
   /** Pages the auth routes redirect browsers to. */
   readonly pages: {
@@ -309,6 +314,7 @@ function defaultsFor(
       pendingTtlMs: 5 * 60_000,
       attemptsPerSignIn: 5,
       attemptBudget: { count: 10, windowMs: 15 * 60_000 },
+      rememberDeviceMs: null,
     },
     pages: {
       login: '/login',
@@ -559,6 +565,7 @@ function schemaFor(environment: Environment) {
       pendingTtlMs: duration(10_000, 3_600_000),
       attemptsPerSignIn: wholeNumber(1, 20),
       attemptBudget: rule(),
+      rememberDeviceMs: duration(60_000, 400 * 86_400_000).nullable(),
     }),
     pages: z.strictObject({
       secondFactor: pagePath(),

@@ -104,6 +104,7 @@ describe('readEnvOptions', () => {
       MFA_PENDING_TTL: '2m',
       MFA_ATTEMPTS_PER_SIGNIN: '3',
       MFA_ATTEMPT_BUDGET: '6/30m',
+      MFA_REMEMBER_DEVICE: '14d',
     };
     expect(Object.keys(env).sort()).toEqual(Object.keys(ENV_VARIABLES).sort());
     expect(parseEnv(env)).toMatchObject({
@@ -151,7 +152,7 @@ describe('readEnvOptions', () => {
       identity: { confirmation: 'required', confirmTtlMs: 2 * 86_400_000, genericResponses: false, mailRecipientBudget: { count: 5, windowMs: 7_200_000 }, changeEmailTtlMs: 1_800_000, emailSignIn: true, notifyNewDevice: true },
       oauth: { autolink: 'verified', flowTtlMs: 300_000 },
       previousSecretKeys: ['p'.repeat(40), 'q'.repeat(40)],
-      mfa: { issuer: 'Example', requiredRoles: ['admin', 'auditor'], pendingTtlMs: 120_000, attemptsPerSignIn: 3, attemptBudget: { count: 6, windowMs: 1_800_000 } },
+      mfa: { issuer: 'Example', requiredRoles: ['admin', 'auditor'], pendingTtlMs: 120_000, attemptsPerSignIn: 3, attemptBudget: { count: 6, windowMs: 1_800_000 }, rememberDeviceMs: 14 * 86_400_000 },
     });
   });
 
@@ -164,6 +165,22 @@ describe('readEnvOptions', () => {
     ['no', false],
   ])('reads FORCE_HTTPS=%j', (text, value) => {
     expect(readEnvOptions({ FORCE_HTTPS: text }).forceHttps).toBe(value);
+  });
+
+  it.each([
+    ['off', null],
+    ['false', null],
+    ['0', null],
+    ['on', 30 * 86_400_000],
+    ['TRUE', 30 * 86_400_000],
+    ['7d', 7 * 86_400_000],
+    ['12h', 12 * 3_600_000],
+  ])('reads MFA_REMEMBER_DEVICE=%j (off, on = 30 days, or a duration)', (text, value) => {
+    expect(parseEnv({ MFA_REMEMBER_DEVICE: text }).mfa.rememberDeviceMs).toBe(value);
+  });
+
+  it('MFA_REMEMBER_DEVICE is off by default', () => {
+    expect(parseEnv({}).mfa.rememberDeviceMs).toBeNull();
   });
 
   it('reads the TRUST_PROXY forms and TRUST_PROXY_HEADER in any case', () => {

@@ -7,7 +7,7 @@ import { parseDurationMs } from './duration.ts';
 import type { AuthOptions, RateLimitRule } from './config.ts';
 
 /** How a variable's text is read. Text of the wrong shape is passed on as it is, for the schema to refuse. */
-type TextForm = 'text' | 'number' | 'boolean' | 'duration' | 'rule' | 'list';
+type TextForm = 'text' | 'number' | 'boolean' | 'duration' | 'rule' | 'list' | 'switch-duration';
 
 /** Every library variable of API.md: the option it sets and how its text reads. */
 export const ENV_VARIABLES = {
@@ -74,6 +74,7 @@ export const ENV_VARIABLES = {
   MFA_PENDING_TTL: ['mfa.pendingTtlMs', 'duration'],
   MFA_ATTEMPTS_PER_SIGNIN: ['mfa.attemptsPerSignIn', 'number'],
   MFA_ATTEMPT_BUDGET: ['mfa.attemptBudget', 'rule'],
+  MFA_REMEMBER_DEVICE: ['mfa.rememberDeviceMs', 'switch-duration'],
 } as const satisfies Record<string, readonly [string, TextForm]>;
 
 export type EnvVariable = keyof typeof ENV_VARIABLES;
@@ -121,6 +122,17 @@ function readRuleText(text: string): RateLimitRule | string {
   return match && windowMs !== undefined ? { count: Number(match[1]), windowMs } : text;
 }
 
+/** The default lifetime of a remembered device when MFA_REMEMBER_DEVICE is just `on`. */
+export const REMEMBER_DEVICE_DEFAULT_MS = 30 * 86_400_000;
+
+/** `off` (or false, 0, no) → null; `on` (or true, yes, 1) → 30 days; a duration (`14d`) → its milliseconds. */
+function readSwitchDurationText(text: string): number | null | string {
+  const flag = readBooleanText(text);
+  if (flag === false) return null;
+  if (flag === true) return REMEMBER_DEVICE_DEFAULT_MS;
+  return parseDurationMs(text) ?? text;
+}
+
 const READ_TEXT: Record<TextForm, (text: string) => unknown> = {
   text: (text) => text,
   number: readNumberText,
@@ -128,6 +140,7 @@ const READ_TEXT: Record<TextForm, (text: string) => unknown> = {
   duration: (text) => parseDurationMs(text) ?? text,
   rule: readRuleText,
   list: (text) => text.split(',').map((item) => item.trim()).filter(Boolean),
+  'switch-duration': readSwitchDurationText,
 };
 
 /** What the environment gives `createAuth` / `parseConfig`: any subset of the options, the secret included when set. */

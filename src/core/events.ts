@@ -107,6 +107,12 @@ export type AuthEvent = EventBase &
     | { type: 'mfa.renamed'; userId: string; method: AuthMethod; name: string }
     | { type: 'mfa.recovery_codes_generated'; userId: string }
     | { type: 'mfa.reset'; userId: string; actorId: string }
+    /**
+     * A remembered device (MFA_REMEMBER_DEVICE): remembered after a second factor, used to skip one,
+     * or forgotten — `deviceId` its public id (`*all*`: every device of the user); `by` who forgot it.
+     */
+    | { type: 'mfa.device_remembered' | 'mfa.device_used'; userId: string; deviceId: string }
+    | { type: 'mfa.device_forgotten'; userId: string; deviceId: string; by: 'user' | 'admin' | 'password' | 'factors'; count?: number; actorId?: string }
   );
 
 /** Why a social sign-in callback was refused (audit only; the browser sees one friendly page). */
@@ -198,6 +204,9 @@ export const AUTH_EVENT_TYPES = [
   'mfa.renamed',
   'mfa.recovery_codes_generated',
   'mfa.reset',
+  'mfa.device_remembered',
+  'mfa.device_used',
+  'mfa.device_forgotten',
 ] as const satisfies readonly AuthEventType[];
 
 // Fails to compile when the union gains a type the list lacks.

@@ -10,6 +10,7 @@ export const FLASH_MESSAGES = {
   verified: { kind: 'success', text: 'Thanks — you can continue.' },
   session_revoked: { kind: 'info', text: 'The session was revoked.' },
   sessions_revoked: { kind: 'info', text: 'All your other sessions were revoked.' },
+  device_forgotten: { kind: 'info', text: 'The device was forgotten: it will be asked for a second factor at its next sign-in.' },
   login_required: { kind: 'info', text: 'Please log in to continue.' },
   reauth_required: { kind: 'info', text: 'Please confirm your password to continue.' },
   role_granted: { kind: 'success', text: 'Role granted.' },

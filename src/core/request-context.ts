@@ -5,6 +5,11 @@ export interface ClientInfo {
   readonly userAgent: string;
   /** Arrived over HTTPS, directly or via a trusted proxy. */
   readonly secure: boolean;
+  /**
+   * The remembered-device cookie's value, when MFA_REMEMBER_DEVICE is on and the request carries
+   * one. A secret: never log it, never put it in an event (events take `origin(client)`).
+   */
+  readonly deviceMark?: string;
 }
 
 /** JSON when the body is JSON, or when the client accepts JSON and not HTML (API.md). */

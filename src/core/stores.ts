@@ -453,6 +453,41 @@ export interface MfaStore {
   deletePasskey(userId: string, id: string): Promise<boolean>;
 }
 
+/**
+ * A remembered device (MFA_REMEMBER_DEVICE): a browser that proved a second factor and may skip it
+ * at the user's next sign-ins until `expiresAtMs`. Only the SHA-256 of the cookie's secret is kept.
+ */
+export interface TrustedDeviceRecord {
+  /** A public id to list and forget it by (never the cookie secret). */
+  readonly id: string;
+  readonly userId: string;
+  /** SHA-256 of the cookie secret. */
+  readonly tokenHash: string;
+  /** The user's uniquifier when it was remembered: a mismatch (password change, revocation) means it is dead. */
+  readonly uniquifier: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly lastUsedAtMs: number | null;
+  /** A short summary of the user agent that was remembered ("Firefox on Linux"), never the raw string. */
+  readonly userAgent: string;
+}
+
+/** Remembered devices. Using one is one atomic conditional write, so a forgotten device is never used after its deletion. */
+export interface TrustedDeviceStore {
+  createDevice(device: TrustedDeviceRecord): Promise<void>;
+  /**
+   * Records a use of the device whose token hash this is — only while it belongs to `userId`, was
+   * remembered under `uniquifier` and has not expired at `nowMs` — and returns it; undefined otherwise.
+   */
+  useDevice(tokenHash: string, userId: string, uniquifier: string, nowMs: number): Promise<TrustedDeviceRecord | undefined>;
+  listDevicesOfUser(userId: string): Promise<readonly TrustedDeviceRecord[]>;
+  /** Deletes only if it belongs to the user; returns whether it did. */
+  deleteDeviceOfUser(id: string, userId: string): Promise<boolean>;
+  /** Forgets every device of the user; how many. */
+  deleteDevicesOfUser(userId: string): Promise<number>;
+  deleteExpiredDevices(nowMs: number): Promise<number>;
+}
+
 /** Everything persistent the kernel needs, opened and closed together. */
 export interface Stores {
   readonly users: UserStore;
@@ -462,6 +497,7 @@ export interface Stores {
   readonly tokens: TokenStore;
   readonly identities: IdentityStore;
   readonly mfa: MfaStore;
+  readonly devices: TrustedDeviceStore;
   readonly oneTimeTokens: OneTimeTokenStore;
   /** Answers whether the database is reachable (for /healthz). */
   ping(): Promise<boolean>;

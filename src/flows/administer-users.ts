@@ -11,6 +11,7 @@ import { emailKey, toPublicUser, usernameKey, type PublicUser } from '../feature
 import { lockoutKeys, lockoutScope, lockoutSubject } from '../features/lockout/index.ts';
 import { ADMIN_ROLE, isRoleName } from '../features/rbac/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
+import { forgetTrustedDevicesOfUser } from './trusted-devices.ts';
 
 const isUserId = (userId: string) => /^[0-9a-f]{32}$/.test(userId);
 
@@ -121,6 +122,7 @@ export async function setUserActive(kernel: Kernel, actor: Principal, userId: st
   kernel.caches.users.invalidate(user.id);
   if (!active) {
     // Everything the user holds dies now, and stays dead if the account is reactivated later.
+    await forgetTrustedDevicesOfUser(kernel, user.id, 'admin', client, actor.user.id);
     await Promise.all([
       kernel.stores.sessions.deleteSessionsOfUser(user.id),
       kernel.stores.tokens.deleteFamiliesOfUser(user.id),
@@ -145,6 +147,8 @@ export async function unlockUser(kernel: Kernel, actor: Principal, userId: strin
 export async function revokeUserCredentials(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<void> {
   const user = await targetUser(kernel, userId);
   if (user.id === actor.user.id) throw new AuthError('FORBIDDEN', { message: 'Use "Log out all other sessions" on your account page' });
+  // Remembered devices first: a mark must not skip the second factor of a sign-in after this.
+  await forgetTrustedDevicesOfUser(kernel, user.id, 'admin', client, actor.user.id);
   await Promise.all([
     kernel.stores.sessions.deleteSessionsOfUser(user.id),
     kernel.stores.tokens.deleteFamiliesOfUser(user.id),
@@ -156,11 +160,12 @@ export async function revokeUserCredentials(kernel: Kernel, actor: Principal, us
 }
 
 /**
- * Ends every session of the user (they must log in again); refresh families and personal access
- * tokens stay (revokeUserCredentials ends those too). One audit row for the lot: `*all*`.
+ * Ends every session of the user (they must log in again, with their second factor: remembered
+ * devices are forgotten too); refresh families and personal access tokens stay (revokeUserCredentials ends those too). One audit row for the lot: `*all*`.
  */
 export async function revokeUserSessions(kernel: Kernel, actor: Principal, userId: string, client: ClientInfo): Promise<number> {
   const user = await targetUser(kernel, userId);
+  await forgetTrustedDevicesOfUser(kernel, user.id, 'admin', client, actor.user.id);
   const ended = await kernel.stores.sessions.deleteSessionsOfUser(user.id);
   kernel.emit({ type: 'session.revoked', userId: user.id, sessionId: '*all*', by: 'admin', actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
   return ended;

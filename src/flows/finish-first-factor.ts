@@ -12,6 +12,7 @@ import { claimPendingSignIn, passkeyAuthenticationOptions, type FirstFactor, typ
 import { origin, type Kernel } from './kernel.ts';
 import { checkSecondFactor, methodOf, secondFactorFailure, secondFactorMethods, type SecondFactorInput, type SecondFactorMethod } from './second-factor-check.ts';
 import { startSession, type StartedSession } from './start-session.ts';
+import { rememberDevice, useTrustedDevice, type RememberedDevice } from './trusted-devices.ts';
 
 export type { FirstFactor };
 
@@ -30,7 +31,9 @@ export type FirstFactorOutcome =
  * `user` has just proved `method` (and is active): a session, or the pending second-factor step.
  * `multiFactor`: the first factor is itself two (a passkey with user verification: possession and
  * a PIN or biometric, NIST SP 800-63B's multi-factor cryptographic authenticator) — the session
- * is AAL2 at once, with no second step.
+ * is AAL2 at once, with no second step. A remembered device (MFA_REMEMBER_DEVICE) skips the step
+ * with an AAL1 session whose amr says so (`pwd,device`): it stands in for the factor at sign-in,
+ * never for a step-up.
  */
 export async function finishFirstFactor(
   kernel: Kernel,
@@ -46,6 +49,9 @@ export async function finishFirstFactor(
   }
   const methods = await secondFactorMethods(kernel, user.id);
   if (methods.length === 0) return { kind: 'session', started: await startSession(kernel, user, client, remember, true, { aal: 1, amr: method, factorAtMs: 0 }) };
+  if (await useTrustedDevice(kernel, user, client)) {
+    return { kind: 'session', started: await startSession(kernel, user, client, remember, true, { aal: 1, amr: `${method},device`, factorAtMs: 0 }) };
+  }
   const nowMs = kernel.clock.nowMs();
   const { token, pending } = kernel.mfa.pending.create({ userId: user.id, uniquifier: user.uniquifier, remember, firstFactor: method, nowMs });
   kernel.emit({ type: 'mfa.challenged', userId: user.id, via: method, ...origin(client), atMs: nowMs });
@@ -72,7 +78,13 @@ export async function pendingSecondFactorMethods(kernel: Kernel, token: string |
  * account's; the session is made only now, once, however many copies of the pending cookie race.
  * UNAUTHENTICATED means the pending sign-in is gone (expired, spent, used, user changed): start over.
  */
-export async function completeSecondFactor(kernel: Kernel, token: string | undefined, input: SecondFactorInput, client: ClientInfo): Promise<StartedSession> {
+export async function completeSecondFactor(
+  kernel: Kernel,
+  token: string | undefined,
+  input: SecondFactorInput,
+  client: ClientInfo,
+  options: { readonly rememberDevice?: boolean } = {},
+): Promise<StartedSession & { readonly device: RememberedDevice | null }> {
   const found = await pendingUser(kernel, token);
   if (!found) throw new AuthError('UNAUTHENTICATED');
   const { pending, user } = found;
@@ -80,7 +92,10 @@ export async function completeSecondFactor(kernel: Kernel, token: string | undef
   if (!outcome.ok) throw secondFactorFailure(outcome);
   if (!(await claimPendingSignIn(kernel.counters, kernel.mfa.budget, pending.id))) throw new AuthError('UNAUTHENTICATED');
   const nowMs = kernel.clock.nowMs();
-  return startSession(kernel, user, client, pending.remember, true, { aal: 2, amr: `${pending.firstFactor},${methodOf(input.method)}`, factorAtMs: nowMs });
+  const started = await startSession(kernel, user, client, pending.remember, true, { aal: 2, amr: `${pending.firstFactor},${methodOf(input.method)}`, factorAtMs: nowMs });
+  // The session stands whatever happens to the mark (MFA_REMEMBER_DEVICE off: none is made).
+  const device = options.rememberDevice ? await rememberDevice(kernel, user, client) : null;
+  return { ...started, device };
 }
 
 /**

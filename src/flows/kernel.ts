@@ -9,7 +9,7 @@ import type { TtlCache } from '../core/ttl-cache.ts';
 import type { ApiTokenRecord, Authorization, CounterStore, SessionRecord, Stores, TokenFamilyRecord, UserRecord } from '../core/stores.ts';
 import type { ConfiguredPasswordPolicy, PasswordHasher } from '../features/passwords/index.ts';
 import type { MailMessage } from '../features/mail/index.ts';
-import type { MfaBudgetRule, PasskeyChallengeCodec, PendingCodec, RelyingParty, SecretSealer } from '../features/mfa/index.ts';
+import type { DeviceMarkCodec, MfaBudgetRule, PasskeyChallengeCodec, PendingCodec, RelyingParty, SecretSealer } from '../features/mfa/index.ts';
 import type { InFlightLimit } from '../features/ratelimit/index.ts';
 import type { AccessTokenCodec, SigningKeySet } from '../features/tokens/index.ts';
 
@@ -32,9 +32,10 @@ export interface TokenSigning {
   codec(): Promise<AccessTokenCodec>;
 }
 
-/** Multi-factor: the pending sign-in's signing, the sealing of secrets at rest, the MFA attempt budget. Made once. */
+/** Multi-factor: the pending sign-in's signing, the sealing of secrets at rest, the MFA attempt budget, the device mark. Made once. */
 export interface MfaKit {
   readonly pending: PendingCodec;
+  readonly device: DeviceMarkCodec;
   readonly sealer: SecretSealer;
   readonly budget: MfaBudgetRule;
   /** Passkeys: the relying party (from PUBLIC_URL; undefined when its host is an IP address: passkeys off) and the challenges. */

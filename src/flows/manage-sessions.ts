@@ -4,6 +4,7 @@ import { AuthError } from '../core/errors.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
 import type { StartedSession } from './start-session.ts';
+import { forgetTrustedDevicesOfUser } from './trusted-devices.ts';
 
 export interface SessionSummary {
   readonly id: string;
@@ -13,6 +14,10 @@ export interface SessionSummary {
   readonly ip: string;
   readonly user_agent: string;
   readonly current: boolean;
+  /** How it was made and stepped up, in order: `["pwd"]`, `["pwd","otp"]`, `["pwd","device"]`, `["passkey"]` … */
+  readonly amr: readonly string[];
+  /** Its assurance level: 1 (one factor; a remembered device counts as none) or 2 (two factors). */
+  readonly aal: 1 | 2;
 }
 
 export async function listSessions(kernel: Kernel, principal: Principal): Promise<SessionSummary[]> {
@@ -29,6 +34,8 @@ export async function listSessions(kernel: Kernel, principal: Principal): Promis
       ip: s.ip,
       user_agent: s.userAgent,
       current: s.id === principal.session?.id,
+      amr: s.amr.split(',').filter(Boolean),
+      aal: s.aal,
     }));
 }
 
@@ -40,7 +47,9 @@ export async function revokeSession(kernel: Kernel, principal: Principal, sessio
   kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId, by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });
 }
 
+/** "Sign out everywhere else": every other session ends and every remembered device is forgotten (this browser's too). */
 export async function revokeOtherSessions(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<number> {
+  await forgetTrustedDevicesOfUser(kernel, principal.user.id, 'user', client);
   const count = await kernel.stores.sessions.deleteSessionsOfUser(principal.user.id, principal.session?.id);
   if (count > 0) {
     kernel.emit({ type: 'session.revoked', userId: principal.user.id, sessionId: '*others*', by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });

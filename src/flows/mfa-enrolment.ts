@@ -11,6 +11,7 @@ import { origin, type Kernel, type Principal } from './kernel.ts';
 import { checkSecondFactor, readSecondFactorInput, secondFactorFailure, secondFactorMethods } from './second-factor-check.ts';
 import type { StartedSession } from './start-session.ts';
 import { raiseSession } from './step-up.ts';
+import { forgetTrustedDevicesOfUser } from './trusted-devices.ts';
 
 /** A passkey as the API lists it (API.md "Multi-factor"). */
 export interface PasskeySummary {
@@ -124,16 +125,21 @@ export async function confirmTotp(
   return { recoveryCodes, session };
 }
 
-/** With no second factor left, the recovery codes go too (they are a way past a factor, not one). */
-export async function dropCodesWithoutFactor(kernel: Kernel, userId: string): Promise<void> {
-  if ((await secondFactorMethods(kernel, userId)).length === 0) await kernel.stores.mfa.replaceRecoveryCodes(userId, [], kernel.clock.nowMs());
+/**
+ * With no second factor left, the recovery codes go too (they are a way past a factor, not one),
+ * and so does every remembered device (a later enrolment must not bring old marks back).
+ */
+export async function dropCodesWithoutFactor(kernel: Kernel, userId: string, client: ClientInfo): Promise<void> {
+  if ((await secondFactorMethods(kernel, userId)).length > 0) return;
+  await kernel.stores.mfa.replaceRecoveryCodes(userId, [], kernel.clock.nowMs());
+  await forgetTrustedDevicesOfUser(kernel, userId, 'factors', client);
 }
 
 /** Removes the authenticator app; with no second factor left, the recovery codes go too. */
 export async function removeTotp(kernel: Kernel, principal: Principal, client: ClientInfo): Promise<void> {
   const { user } = principal;
   if (!(await kernel.stores.mfa.deleteTotp(user.id))) throw new AuthError('NOT_FOUND');
-  await dropCodesWithoutFactor(kernel, user.id);
+  await dropCodesWithoutFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'otp', ...origin(client), atMs: kernel.clock.nowMs() });
   // Two-step sign-in is off only when no passkey is left either.
   const passkeysLeft = (await kernel.stores.mfa.listPasskeysOfUser(user.id)).length > 0;
@@ -152,6 +158,7 @@ export async function resetSecondFactors(kernel: Kernel, actor: Principal, userI
   const user = await kernel.stores.users.findUserById(userId);
   if (!user) throw new AuthError('NOT_FOUND');
   await kernel.stores.mfa.deleteFactorsOfUser(userId);
+  await forgetTrustedDevicesOfUser(kernel, userId, 'admin', client, actor.user.id);
   kernel.emit({ type: 'mfa.reset', userId, actorId: actor.user.id, ...origin(client), atMs: kernel.clock.nowMs() });
   // The owner hears of it: if they did not ask for it, their account needs them.
   notifyFactorChange(kernel, user.email, 'reset');

@@ -147,7 +147,7 @@ export async function removePasskey(kernel: Kernel, principal: Principal, id: st
     throw new AuthError('LAST_SIGN_IN_METHOD');
   }
   if (!(await kernel.stores.mfa.deletePasskey(user.id, id))) throw new AuthError('NOT_FOUND');
-  await dropCodesWithoutFactor(kernel, user.id);
+  await dropCodesWithoutFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'passkey', name: removed.name, ...origin(client), atMs: kernel.clock.nowMs() });
   notifyFactorChange(kernel, user.email, 'passkey-removed');
 }

@@ -1,11 +1,13 @@
 /**
  * @module Setting a new password (change, reset, admin): store the hash and rotate the uniquifier,
- * so every session, refresh family, personal access token and reset link of the user dies at once.
+ * so every session, refresh family, personal access token, reset link and remembered device of the
+ * user dies at once.
  */
 import { createPublicId } from '../core/crypto/index.ts';
 import type { ClientInfo } from '../core/request-context.ts';
 import type { UserRecord } from '../core/stores.ts';
 import { origin, type Kernel } from './kernel.ts';
+import { forgetTrustedDevicesOfUser } from './trusted-devices.ts';
 
 /**
  * The security notice: the account's address is told its password changed (by the user, a reset
@@ -42,6 +44,8 @@ export async function setNewPassword(
   const uniquifier = createPublicId(kernel.random);
   await kernel.stores.users.setPasswordHash(user.id, passwordHash, nowMs);
   await kernel.stores.users.rotateUniquifier(user.id, uniquifier, nowMs);
+  // The new uniquifier already kills every remembered device; deleting them keeps the list honest.
+  await forgetTrustedDevicesOfUser(kernel, user.id, 'password', client, actorId);
   await Promise.all([
     kernel.stores.sessions.deleteSessionsOfUser(user.id),
     kernel.stores.tokens.deleteFamiliesOfUser(user.id),

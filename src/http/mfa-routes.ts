@@ -60,6 +60,7 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
         const started = await state.auth.mfa.completeSignIn(token, body, state.client, state.principal);
         clearPendingSignIn(state);
         writeSessionCookie(state, started);
+        if (started.device) state.cookies.push(state.auth.http.deviceMarkCookie(started.device, state.client));
         if (isJsonRequest(state)) return json({ user: state.auth.access.publicUser(principalOf(state)), csrf_token: csrfTokenFor(state) });
         return redirectAfterPost(state, safeNext(body.next, pages.afterLogin), 'logged_in');
       } catch (error) {

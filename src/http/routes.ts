@@ -151,7 +151,23 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
       }
     }),
 
-    route('GET', '/sessions', [signedIn], async (state) => json({ sessions: await state.auth.sessions.list(principalOf(state)) })),
+    // The remembered devices (MFA_REMEMBER_DEVICE) are listed with the sessions; `[]` when the setting is off.
+    route('GET', '/sessions', [signedIn], async (state) => {
+      const principal = principalOf(state);
+      return json({ sessions: await state.auth.sessions.list(principal), devices: await state.auth.sessions.devices(principal, state.client) });
+    }),
+
+    // Forgetting a remembered device is as fresh as revoking a session.
+    route('DELETE', '/devices/:id', [signedIn, isFresh], async (state, params) => {
+      await state.auth.sessions.forgetDevice(principalOf(state), params.id ?? '', state.client);
+      return noContent();
+    }),
+
+    route('POST', '/devices/:id/forget', [signedIn, isFresh], async (state, params) => {
+      await state.auth.sessions.forgetDevice(principalOf(state), params.id ?? '', state.client);
+      if (isJsonRequest(state)) return noContent();
+      return redirectAfterPost(state, await afterPost(state), 'device_forgotten');
+    }),
 
     // Signing other devices out needs a recent password: a stale stolen cookie must not be able to
     // sign its owner out everywhere (and keep the only live session). Browsers go to /verify first.

@@ -12,4 +12,5 @@
 export { describeStoreConformance, type OpenedStores } from './store-conformance.ts';
 export { describeCounterConformance } from './counter-conformance.ts';
 export { describeMfaStoreConformance, type OpenedMfaStore } from './mfa-conformance.ts';
+export { describeTrustedDeviceConformance, type OpenedTrustedDeviceStore } from './trusted-device-conformance.ts';
 export { FixedClock, type Clock } from '../core/clock.ts';

@@ -10,7 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type ConsoleMessage, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startServer, type RunningServer } from '../../src/app/start.ts';
 
@@ -42,26 +42,35 @@ export function freePort(): Promise<number> {
 
 export interface App {
   readonly server: RunningServer;
-  /** `http://127.0.0.1:<port>`, also the configured PUBLIC_URL. */
+  /** `http://127.0.0.1:<port>` (or `http://localhost:<port>` with `publicHost`), also the configured PUBLIC_URL. */
   readonly url: string;
   readonly adminEmail: string;
   close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /**
+   * The host name of PUBLIC_URL (and of `app.url`, which the browser opens); the server still
+   * listens on 127.0.0.1. WebAuthn needs `localhost`: an IP address is no valid relying-party ID.
+   */
+  readonly publicHost?: 'localhost' | '127.0.0.1';
 }
 
 /**
  * Starts the reference server as `npm start` would, on a free port with a throwaway SQLite file.
  * Rate limits are generous unless a test overrides them: one file drives many logins from one IP.
  */
-export async function startApp(overrides: Record<string, string> = {}): Promise<App> {
+export async function startApp(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<App> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-browser-'));
   const port = await freePort();
+  const publicUrl = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const adminEmail = 'admin@example.test';
   const server = await startServer(
     {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PUBLIC_URL: publicUrl,
       DATABASE_URL: `sqlite:${join(dir, 'app.db')}`,
       MAIL_OUTBOX: join(dir, 'outbox.jsonl'),
       BOOTSTRAP_ADMIN_EMAIL: adminEmail,
@@ -76,7 +85,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   );
   return {
     server,
-    url: server.url,
+    url: options.publicHost === 'localhost' ? publicUrl : server.url,
     adminEmail,
     close: async () => {
       await server.close();
@@ -87,6 +96,51 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A platform authenticator in the browser (DevTools `WebAuthn` domain), as a phone or laptop with a fingerprint reader. */
+export interface VirtualAuthenticator {
+  readonly cdp: CDPSession;
+  readonly authenticatorId: string;
+  /** The credentials it holds now (resident keys included): what a person's device would have stored. */
+  credentials(): Promise<Array<{ credentialId: string; isResidentCredential: boolean; rpId?: string; userHandle?: string; signCount: number }>>;
+  /** Whether the next user-verification prompt succeeds (a recognised fingerprint) or fails. */
+  setUserVerified(verified: boolean): Promise<void>;
+  /**
+   * Whether the person answers prompts (touches the key) at once. On by default; then Chromium also
+   * answers a conditional-UI request (`mediation: 'conditional'`) at once, as if the person picked
+   * the passkey from the autofill list. Off: requests wait, e.g. while a test types a password.
+   */
+  setPresence(enabled: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+/**
+ * Adds Chromium's virtual authenticator to the page's context: CTAP2 over an internal transport,
+ * discoverable (resident) keys and user verification — the kind of authenticator passkeys use.
+ * Every page of the context sees it while the CDP session lives.
+ */
+export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  return {
+    cdp,
+    authenticatorId,
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    setUserVerified: async (isUserVerified) => {
+      await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified });
+    },
+    setPresence: async (enabled) => {
+      await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
+    },
+    remove: async () => {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    },
+  };
 }
 
 /** What the page reported while a test drove it. */

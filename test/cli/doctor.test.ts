@@ -154,6 +154,13 @@ describe('doctor rules (in process)', () => {
     expect(dev.sort()).toEqual(['info:dev-mail-on:SMTP_URL', 'info:not-production:NODE_ENV', 'info:password-min-length-no-mfa:PASSWORD_MIN_LENGTH', 'info:secret-key-generated:SECRET_KEY']);
   });
 
+  it('MFA_REMEMBER_DEVICE: off (default) and on (30d) are quiet; longer than 90 days is a warning', () => {
+    expect(only({ MFA_REMEMBER_DEVICE: 'off' })).toEqual([]);
+    expect(only({ MFA_REMEMBER_DEVICE: 'on' })).toEqual([]);
+    expect(only({ MFA_REMEMBER_DEVICE: '90d' })).toEqual([]);
+    expect(only({ MFA_REMEMBER_DEVICE: '180d' })).toEqual(['warning:remember-device-long:MFA_REMEMBER_DEVICE']);
+  });
+
   it('rate limits: raised counts or shorter windows are flagged, tighter ones are not', () => {
     expect(only({ AUTH_RATE_LIMIT_REGISTER: '3/1m' })).toEqual(['warning:rate-limit-raised:AUTH_RATE_LIMIT_REGISTER']);
     expect(only({ AUTH_RATE_LIMIT_LOGIN: '3/5m', AUTH_RATE_LIMIT_REFRESH: '10/2m' })).toEqual([]);

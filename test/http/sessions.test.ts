@@ -87,6 +87,9 @@ describe('/auth/sessions', () => {
       expect(Number.isNaN(Date.parse(String(s.last_seen_at)))).toBe(false);
     }
     expect(mine?.created_at).toBe(new Date(t.clock.nowMs()).toISOString());
+    // How each was made: a password alone is amr ["pwd"], AAL1. No remembered devices (the setting is off).
+    for (const s of sessions) expect(s).toMatchObject({ amr: ['pwd'], aal: 1 });
+    expect((body as { devices?: unknown }).devices).toEqual([]);
   });
 
   async function twoSessions() {

@@ -16,6 +16,8 @@ export type LayoutProps = {
   section?: NavSection;
   /** `narrow` centres a single card (forms); `wide` is for tables. */
   width?: 'narrow' | 'normal' | 'wide';
+  /** Static scripts of this page (`/static/<name>`, loaded as modules: deferred, CSP `script-src 'self'`). */
+  scripts?: readonly string[];
   children?: Child;
 };
 
@@ -108,6 +110,9 @@ export function Layout(props: LayoutProps) {
           <title>{`${props.title} · Portcullis`}</title>
           <link rel="stylesheet" href="/static/style.css" />
           <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+          {(props.scripts ?? []).map((name) => (
+            <script type="module" src={`/static/${name}`} />
+          ))}
         </head>
         <body>
           <a href="#main" class="skip-link">

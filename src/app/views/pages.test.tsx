@@ -9,6 +9,8 @@ import {
   HomePage,
   LoginPage,
   RegisterPage,
+  SecondFactorPage,
+  SecurityPage,
   VerifyPage,
   type AdminUserRow,
   type SessionView,
@@ -29,6 +31,8 @@ const sessions: SessionView[] = [
     ip: '203.0.113.7',
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
     current: true,
+    amr: ['pwd', 'otp'],
+    aal: 2,
   },
   {
     id: 'sess/other',
@@ -37,6 +41,8 @@ const sessions: SessionView[] = [
     ip: '198.51.100.2',
     userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Version/17.4 Mobile/15E148 Safari/604.1',
     current: false,
+    amr: ['pwd', 'device'],
+    aal: 1,
   },
 ];
 
@@ -87,6 +93,62 @@ const allPages = async () => ({
     <AdminPage user={root} csrfToken={CSRF} flash={null} rows={[{ user: evil, createdAt: XSS, lastLoginAt: XSS }]} roles={[{ name: XSS, description: XSS }]} search={XSS} page={2} pageCount={3} total={41} />,
   ),
   error: await render(<ErrorPage user={null} csrfToken={CSRF} status={404} title={XSS} message={XSS} />),
+});
+
+describe('passkey pages', () => {
+  const passkeyPages = async () => ({
+    login: await render(<LoginPage csrfToken={CSRF} flash={null} values={{ email: '' }} errors={{}} formError={null} next="/account" passkeys />),
+    verify: await render(<VerifyPage user={alice} csrfToken={CSRF} flash={null} errors={{}} formError={null} next="/account/security" passkey />),
+    secondFactor: await render(
+      <SecondFactorPage csrfToken={CSRF} flash={null} method="passkey" canUseRecoveryCode canUsePasskey canUseTotp={false} errors={{}} formError={null} next="/account" rememberDeviceDays={30} />,
+    ),
+    security: await render(
+      <SecurityPage
+        user={alice}
+        csrfToken={CSRF}
+        flash={null}
+        totp={false}
+        recoveryCodesLeft={10}
+        passkeysAvailable
+        passkeys={[{ id: 'pk-1', name: XSS, created: '2024-05-01T14:03:09.000Z', lastUsed: null }]}
+      />,
+    ),
+  });
+
+  it('load only the static module script (no inline script, no handler attribute); the buttons wait hidden for it', async () => {
+    for (const [name, html] of Object.entries(await passkeyPages())) {
+      expect(html, name).toContain('<script type="module" src="/static/passkeys.js"></script>');
+      expect(html.match(/<script/g), name).toHaveLength(1);
+      expect(html, name).not.toMatch(/\son[a-z]+=/i);
+      expect(html, name).not.toContain(XSS);
+    }
+  });
+
+  it('login: autofill offers passkeys (autocomplete="username webauthn") and a "Sign in with a passkey" button; off without passkeys', async () => {
+    const { login } = await passkeyPages();
+    expect(tagWith(login, 'name="email"')).toContain('autocomplete="username webauthn"');
+    expect(tagWith(login, 'data-passkey-login')).toMatch(/hidden.*data-next="\/account"|data-next="\/account".*hidden/);
+    const plain = await render(<LoginPage csrfToken={CSRF} flash={null} values={{ email: '' }} errors={{}} formError={null} next={null} />);
+    expect(tagWith(plain, 'name="email"')).toContain('autocomplete="username"');
+    expect(plain).not.toContain('data-passkey');
+  });
+
+  it('second step with passkeys only: no code field, the passkey button, the remember box and a recovery-code link', async () => {
+    const { secondFactor } = await passkeyPages();
+    expect(secondFactor).not.toContain('name="code"');
+    expect(secondFactor).toContain('data-passkey-second-factor');
+    expect(secondFactor).toContain('name="remember_device"');
+    expect(secondFactor).toContain('method=recovery_code');
+  });
+
+  it('/account/security lists passkeys with rename and remove, and the add form', async () => {
+    const { security, verify } = await passkeyPages();
+    expect(security).toContain('data-passkey-rename="pk-1"');
+    expect(security).toContain('data-passkey-delete="pk-1"');
+    expect(security).toContain('data-passkey-register');
+    expect(security).toContain('&lt;script&gt;');
+    expect(verify).toContain('data-passkey-step-up');
+  });
 });
 
 describe('every page', () => {
@@ -245,6 +307,31 @@ describe('AccountPage', () => {
     expectPostFormWithToken(html, '/auth/sessions/sess%2Fother/revoke');
     expect(html).not.toContain('/auth/sessions/sess-current/revoke');
     expectPostFormWithToken(html, '/auth/sessions/revoke-others');
+  });
+
+  it('says how each session was signed in and at which level', async () => {
+    const html = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} />);
+    expect(html).toContain('Signed in with');
+    expect(html).toMatch(/Password \+ authenticator app<\/span> <span class="badge badge-success">AAL2</);
+    expect(html).toMatch(/Password \+ remembered device<\/span> <span class="badge badge-neutral">AAL1</);
+  });
+
+  it('lists remembered devices with a CSRF-protected Forget button, only when the setting is on', async () => {
+    const devices = [
+      { id: 'dev-1', createdAt: '2024-05-01T14:03:09.000Z', lastUsedAt: null, expiresAt: '2024-05-31T14:03:09.000Z', userAgent: 'Firefox on Linux', current: true },
+      { id: 'dev/2', createdAt: '2024-04-01T09:00:00.000Z', lastUsedAt: '2024-04-03T10:15:00.000Z', expiresAt: '2024-05-01T09:00:00.000Z', userAgent: XSS, current: false },
+    ];
+    const html = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={devices} />);
+    expect(html).toContain('Remembered devices');
+    expect(html).toContain('This browser');
+    expect(html).toContain('Not yet');
+    expectPostFormWithToken(html, '/auth/devices/dev-1/forget');
+    expectPostFormWithToken(html, '/auth/devices/dev%2F2/forget');
+    expect(html).not.toContain(XSS);
+    const off = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={null} />);
+    expect(off).not.toContain('Remembered devices');
+    const none = await render(<AccountPage user={alice} csrfToken={CSRF} flash={null} sessions={sessions} devices={[]} />);
+    expect(none).toContain('No remembered devices.');
   });
 });
 

@@ -23,7 +23,7 @@ const WARN_EVENTS = new Set<AuthEvent['type']>(['oauth.failed', 'login.failed', 
  * The only event fields that reach a log line. An allowlist, not a spread: whatever else an event
  * object happens to carry (a password by mistake, a forged `event`) is never written.
  */
-const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'userAgent', 'sessionId', 'by', 'mode', 'role', 'permissions', 'actorId', 'route', 'path', 'retryAfterSeconds', 'name', 'count', 'kind', 'provider', 'created', 'method'] as const;
+const LOGGED_FIELDS = ['userId', 'identity', 'email', 'reason', 'via', 'ip', 'userAgent', 'sessionId', 'by', 'mode', 'role', 'permissions', 'actorId', 'route', 'path', 'retryAfterSeconds', 'name', 'count', 'kind', 'provider', 'created', 'method', 'deviceId'] as const;
 
 export function auditRecord(event: AuthEvent): Record<string, unknown> {
   const record: Record<string, unknown> = { event: event.type };
@@ -43,7 +43,7 @@ export function createAuditLogSink(logger: SecurityLogger): EventSink {
   };
 }
 
-const DETAIL_FIELDS = ['via', 'role', 'permissions', 'route', 'sessionId', 'by', 'mode', 'path', 'retryAfterSeconds', 'name', 'count', 'kind', 'provider', 'created', 'method'] as const;
+const DETAIL_FIELDS = ['via', 'role', 'permissions', 'route', 'sessionId', 'by', 'mode', 'path', 'retryAfterSeconds', 'name', 'count', 'kind', 'provider', 'created', 'method', 'deviceId'] as const;
 
 /** An event as an audit row: identity, IP, user agent, reason, time, and a few safe details. */
 export function toAuditRecord(event: AuthEvent, id: string): AuditRecord {

@@ -1,4 +1,4 @@
-/** @module Multi-factor: TOTP, recovery codes, passkeys (WebAuthn), sealing secrets at rest, the pending sign-in, the MFA attempt budget. */
+/** @module Multi-factor: TOTP, recovery codes, passkeys (WebAuthn), sealing secrets at rest, the pending sign-in, the MFA attempt budget, the remembered-device mark. */
 export { createTotpSecret, matchTotpStep, normalizeTotpCode, totpCodeAt, totpKeyUri, totpSecretText, totpStepAt, TOTP_DIGITS, TOTP_STEP_SECONDS } from './totp.ts';
 export { createSecretSealer, type SecretSealer } from './seal.ts';
 export { createRecoveryCodes, recoveryCodeHash, RECOVERY_CODE_COUNT } from './recovery-codes.ts';
@@ -20,3 +20,4 @@ export {
   type RegistrationResponseJSON,
   type RelyingParty,
 } from './webauthn.ts';
+export { createDeviceMarkCodec, type DeviceMarkCodec } from './device-mark.ts';

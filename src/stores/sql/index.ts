@@ -7,6 +7,7 @@ import { isConnectionError, migrateToLatest, openDatabase, pingDatabase, type Op
 import { createSqlAuditStore } from './audit-store.ts';
 import { createSqlIdentityStore } from './identity-store.ts';
 import { createSqlMfaStore } from './mfa-store.ts';
+import { createSqlTrustedDeviceStore } from './trusted-device-store.ts';
 import { createSqlRoleStore } from './role-store.ts';
 import { createSqlSessionStore } from './session-store.ts';
 import { createSqlOneTimeTokenStore } from './one-time-token-store.ts';
@@ -43,6 +44,7 @@ export async function createSqlStores(url: string, options: OpenDatabaseOptions 
     tokens: reportingUnavailability(createSqlTokenStore(db)),
     identities: reportingUnavailability(createSqlIdentityStore(db, raw)),
     mfa: reportingUnavailability(createSqlMfaStore(db)),
+    devices: reportingUnavailability(createSqlTrustedDeviceStore(db)),
     oneTimeTokens: reportingUnavailability(createSqlOneTimeTokenStore(db)),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),

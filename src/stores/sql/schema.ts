@@ -142,6 +142,17 @@ export interface MfaRecoveryCodesTable {
   used_at: number | null;
 }
 
+export interface MfaTrustedDevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  uniquifier: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  user_agent: string;
+}
+
 export interface OneTimeTokensTable {
   token_hash: string;
   purpose: string;
@@ -157,6 +168,7 @@ export interface Database {
   mfa_totp: MfaTotpTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   mfa_passkeys: MfaPasskeysTable;
+  mfa_trusted_devices: MfaTrustedDevicesTable;
   one_time_tokens: OneTimeTokensTable;
   reset_tokens: ResetTokensTable;
   token_families: TokenFamiliesTable;

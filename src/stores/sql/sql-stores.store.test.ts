@@ -3,6 +3,7 @@ import { Migrator, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { newUser } from '../../testing/conformance/fixtures.ts';
 import { describeMfaStoreConformance } from '../../testing/mfa-conformance.ts';
+import { describeTrustedDeviceConformance } from '../../testing/trusted-device-conformance.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { describeStoreConformance } from '../../testing/store-conformance.ts';
 import { openTestStores, testDatabaseKind } from '../../testing/test-database.ts';
@@ -13,6 +14,11 @@ describeStoreConformance(`sql (${testDatabaseKind()})`, openTestStores);
 describeMfaStoreConformance(`sql (${testDatabaseKind()})`, async () => {
   const { stores, dispose } = await openTestStores();
   return { mfa: stores.mfa, newUserId: async () => (await stores.users.createUser(newUser())).id, dispose };
+});
+
+describeTrustedDeviceConformance(`sql (${testDatabaseKind()})`, async () => {
+  const { stores, dispose } = await openTestStores();
+  return { devices: stores.devices, newUserId: async () => (await stores.users.createUser(newUser())).id, dispose };
 });
 
 describe(`sql stores (${testDatabaseKind()})`, () => {

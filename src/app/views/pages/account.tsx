@@ -1,8 +1,9 @@
-/** @module The account page: profile, and the sessions signed in to it, each revocable. */
+/** @module The account page: profile, the sessions signed in to it (each revocable, with how it was signed in), remembered devices. */
 import type { PublicUser } from '../../../index.ts';
 import { Layout } from '../layout.tsx';
 import { Badge, CsrfField, Field, PostButton, RoleBadges, UtcTime, formatUtc, summarizeUserAgent, type Flash } from './parts.tsx';
 import { LinkedAccounts, type IdentityView, type ProviderButton } from './social.tsx';
+import { RememberedDevices, SignInMethod, type DeviceView } from './devices.tsx';
 
 /** One session as the account page shows it; times are ISO-8601 strings. */
 export type SessionView = {
@@ -12,6 +13,9 @@ export type SessionView = {
   ip: string;
   userAgent: string;
   current: boolean;
+  /** How it was signed in (`["pwd","otp"]`) and its assurance level. */
+  amr: readonly string[];
+  aal: 1 | 2;
 };
 
 /** A personal access token as listed: never its secret. */
@@ -30,6 +34,8 @@ export type AccountPageProps = {
   /** Linked social sign-in accounts, and the providers that can be linked. */
   identities?: IdentityView[];
   providers?: readonly ProviderButton[];
+  /** Remembered devices (MFA_REMEMBER_DEVICE); null or absent when the setting is off. */
+  devices?: readonly DeviceView[] | null;
 };
 
 /** Change of e-mail: the new address gets a link; nothing changes until it is opened. Asks for the password if the login is old. */
@@ -101,6 +107,9 @@ function SessionRow(props: { session: SessionView; csrfToken: string }) {
           </>
         ) : null}
       </th>
+      <td data-label="Signed in with">
+        <SignInMethod amr={session.amr} aal={session.aal} />
+      </td>
       <td data-label="IP address">
         <code>{session.ip || '—'}</code>
       </td>
@@ -159,6 +168,7 @@ function Sessions(props: { sessions: SessionView[]; csrfToken: string }) {
             <thead>
               <tr>
                 <th scope="col">Device</th>
+                <th scope="col">Signed in with</th>
                 <th scope="col">IP address</th>
                 <th scope="col">Signed in</th>
                 <th scope="col">Last seen</th>
@@ -298,6 +308,7 @@ export function AccountPage(props: AccountPageProps) {
       <div class="stack">
         <Profile user={props.user} csrfToken={props.csrfToken} />
         <Sessions sessions={props.sessions} csrfToken={props.csrfToken} />
+        {props.devices ? <RememberedDevices devices={props.devices} csrfToken={props.csrfToken} /> : null}
         <LinkedAccounts identities={props.identities ?? []} providers={props.providers ?? []} csrfToken={props.csrfToken} />
         <ApiTokens tokens={props.apiTokens ?? []} newToken={props.newToken ?? null} errors={props.tokenErrors ?? {}} csrfToken={props.csrfToken} />
       </div>

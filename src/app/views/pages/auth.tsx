@@ -4,6 +4,7 @@ import type { PublicUser } from '../../../index.ts';
 import { Layout, type NavSection } from '../layout.tsx';
 import { CheckboxField, CsrfField, Field, FormError, NextField, type FieldErrors, type Flash } from './parts.tsx';
 import { SocialButtons, type ProviderButton } from './social.tsx';
+import { PASSKEY_SCRIPTS, PasskeyButton, PasskeyError } from './passkeys.tsx';
 
 /** A centred card holding one form: title, lead text, the form, and a footer line. */
 export function AuthCard(props: { heading: string; lead: Child; footer?: Child; children: Child }) {
@@ -42,9 +43,17 @@ export function EmailLinkPage(props: EmailLinkPageProps & { heading: string; lea
   );
 }
 
-export function AuthLayout(props: { title: string; section?: NavSection; user: PublicUser | null; csrfToken: string; flash: Flash | null; children: Child }) {
+export function AuthLayout(props: {
+  title: string;
+  section?: NavSection;
+  user: PublicUser | null;
+  csrfToken: string;
+  flash: Flash | null;
+  scripts?: readonly string[];
+  children: Child;
+}) {
   return (
-    <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow">
+    <Layout title={props.title} user={props.user} csrfToken={props.csrfToken} flash={props.flash} section={props.section} width="narrow" scripts={props.scripts}>
       {props.children}
     </Layout>
   );
@@ -120,11 +129,13 @@ export type LoginPageProps = {
   providers?: readonly ProviderButton[];
   /** EMAIL_SIGNIN is on: a link to sign in by a mailed code. */
   emailSignIn?: boolean;
+  /** Passkeys work here: a "Sign in with a passkey" button, and passkeys offered in the e-mail field's autofill. */
+  passkeys?: boolean;
 };
 
 export function LoginPage(props: LoginPageProps) {
   return (
-    <AuthLayout title="Log in" section="login" user={null} csrfToken={props.csrfToken} flash={props.flash}>
+    <AuthLayout title="Log in" section="login" user={null} csrfToken={props.csrfToken} flash={props.flash} scripts={props.passkeys ? PASSKEY_SCRIPTS : undefined}>
       <AuthCard
         heading="Welcome back"
         lead="Log in to continue to your account."
@@ -138,7 +149,15 @@ export function LoginPage(props: LoginPageProps) {
         <form method="post" action="/auth/login" class="form">
           <CsrfField token={props.csrfToken} />
           <NextField next={props.next} />
-          <Field name="email" label="E-mail or username" autocomplete="username" value={props.values.email} required verbatim error={props.errors.email} />
+          <Field
+            name="email"
+            label="E-mail or username"
+            autocomplete={props.passkeys ? 'username webauthn' : 'username'}
+            value={props.values.email}
+            required
+            verbatim
+            error={props.errors.email}
+          />
           <Field name="password" label="Password" type="password" autocomplete="current-password" required error={props.errors.password} />
           <CheckboxField name="remember" label="Keep me signed in for 30 days" />
           <p class="field-hint">
@@ -148,6 +167,12 @@ export function LoginPage(props: LoginPageProps) {
             Log in
           </button>
         </form>
+        {props.passkeys ? (
+          <>
+            <PasskeyError />
+            <PasskeyButton kind="login" label="Sign in with a passkey" next={props.next} />
+          </>
+        ) : null}
         {props.emailSignIn ? (
           <p class="field-hint">
             <a href="/login/email">Sign in by e-mail</a>
@@ -163,6 +188,8 @@ export type VerifyPageProps = {
   user: PublicUser;
   /** The user has an authenticator app: offer a code (a step-up) besides the password. */
   secondFactor?: boolean;
+  /** The user has a passkey (and passkeys work here): offer it as the step-up. */
+  passkey?: boolean;
   csrfToken: string;
   flash: Flash | null;
   errors: FieldErrors;
@@ -172,7 +199,7 @@ export type VerifyPageProps = {
 
 export function VerifyPage(props: VerifyPageProps) {
   return (
-    <AuthLayout title="Confirm it's you" user={props.user} csrfToken={props.csrfToken} flash={props.flash}>
+    <AuthLayout title="Confirm it's you" user={props.user} csrfToken={props.csrfToken} flash={props.flash} scripts={props.passkey ? PASSKEY_SCRIPTS : undefined}>
       <AuthCard
         heading="Confirm it's you"
         lead={
@@ -206,6 +233,12 @@ export function VerifyPage(props: VerifyPageProps) {
               Confirm with a code
             </button>
           </form>
+        ) : null}
+        {props.passkey ? (
+          <>
+            <PasskeyError />
+            <PasskeyButton kind="step-up" label="Confirm with a passkey" next={props.next} />
+          </>
         ) : null}
       </AuthCard>
     </AuthLayout>

@@ -8,6 +8,7 @@ import { verifiedIdentity } from './0005-verified-identity.ts';
 import { multiFactor } from './0006-multi-factor.ts';
 import { userIdentities } from './0007-user-identities.ts';
 import { passkeys } from './0008-passkeys.ts';
+import { trustedDevices } from './0009-trusted-devices.ts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-identity-and-sessions': identityAndSessions,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-multi-factor': multiFactor,
   '0007-user-identities': userIdentities,
   '0008-passkeys': passkeys,
+  '0009-trusted-devices': trustedDevices,
 };
 
 export const migrationProvider: MigrationProvider = {
