@@ -376,7 +376,7 @@ export interface AuthPasskeys {
   register(principal: Principal, body: BodyFields, client: ClientInfo): Promise<RegisteredPasskeyResult>;
   list(principal: Principal): Promise<PasskeySummary[]>;
   /** NOT_FOUND for anyone else's passkey. */
-  rename(principal: Principal, id: string, body: BodyFields): Promise<PasskeySummary>;
+  rename(principal: Principal, id: string, body: BodyFields, client: ClientInfo): Promise<PasskeySummary>;
   /** NOT_FOUND for anyone else's passkey; LAST_SIGN_IN_METHOD when it is the account's only way in. */
   remove(principal: Principal, id: string, client: ClientInfo): Promise<void>;
   /** `POST /auth/mfa/passkey/options` for the pending sign-in `token` (UNAUTHENTICATED without one). */

@@ -475,7 +475,7 @@ export function createAuth(options: CreateAuthOptions): Auth {
       creationOptions: (principal) => passkeyCreationOptions(kernel, principal),
       register: (principal, body, client) => registerPasskey(kernel, principal, body, client),
       list: (principal) => listPasskeys(kernel, principal),
-      rename: (principal, id, body) => renamePasskey(kernel, principal, id, body),
+      rename: (principal, id, body, client) => renamePasskey(kernel, principal, id, body, client),
       remove: (principal, id, client) => removePasskey(kernel, principal, id, client),
       secondFactorOptions: (token) => pendingPasskeyOptions(kernel, token),
       stepUpOptions: (principal) => stepUpPasskeyOptions(kernel, principal),

@@ -103,7 +103,8 @@ export type AuthEvent = EventBase &
     | { type: 'mfa.challenged'; userId: string; via: AuthMethod }
     | { type: 'mfa.succeeded'; userId: string; method: AuthMethod }
     | { type: 'mfa.failed'; userId: string; method: AuthMethod; reason: MfaFailureReason }
-    | { type: 'mfa.enrolled' | 'mfa.removed'; userId: string; method: AuthMethod; actorId?: string }
+    | { type: 'mfa.enrolled' | 'mfa.removed'; userId: string; method: AuthMethod; actorId?: string; /** A passkey's label. */ name?: string }
+    | { type: 'mfa.renamed'; userId: string; method: AuthMethod; name: string }
     | { type: 'mfa.recovery_codes_generated'; userId: string }
     | { type: 'mfa.reset'; userId: string; actorId: string }
     /**
@@ -200,6 +201,7 @@ export const AUTH_EVENT_TYPES = [
   'mfa.failed',
   'mfa.enrolled',
   'mfa.removed',
+  'mfa.renamed',
   'mfa.recovery_codes_generated',
   'mfa.reset',
   'mfa.device_remembered',

@@ -104,7 +104,7 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
   if (!(await kernel.stores.mfa.savePasskey(record))) {
     throw new AuthError('INVALID_INPUT', { fields: { response: 'This passkey is registered already.' } });
   }
-  kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'passkey', ...origin(client), atMs: nowMs });
+  kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'passkey', name, ...origin(client), atMs: nowMs });
   notifyFactorChange(kernel, user.email, 'passkey-added');
   const first = !before.includes('totp') && !before.includes('passkey');
   const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
@@ -117,11 +117,12 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
 }
 
 /** `PATCH /auth/passkeys/:id`: a new name for one of the principal's passkeys (404 for anyone else's). */
-export async function renamePasskey(kernel: Kernel, principal: Principal, id: string, body: BodyFields): Promise<PasskeySummary> {
+export async function renamePasskey(kernel: Kernel, principal: Principal, id: string, body: BodyFields, client: ClientInfo): Promise<PasskeySummary> {
   const fields = new FieldCollector();
   const name = readName(fields, body.name, undefined);
   fields.throwIfAny();
   if (!(await kernel.stores.mfa.renamePasskey(principal.user.id, id, name))) throw new AuthError('NOT_FOUND');
+  kernel.emit({ type: 'mfa.renamed', userId: principal.user.id, method: 'passkey', name, ...origin(client), atMs: kernel.clock.nowMs() });
   const passkey = (await kernel.stores.mfa.listPasskeysOfUser(principal.user.id)).find((candidate) => candidate.id === id);
   if (!passkey) throw new AuthError('NOT_FOUND');
   return {
@@ -140,12 +141,13 @@ export async function renamePasskey(kernel: Kernel, principal: Principal, id: st
 export async function removePasskey(kernel: Kernel, principal: Principal, id: string, client: ClientInfo): Promise<void> {
   const { user } = principal;
   const passkeys = await kernel.stores.mfa.listPasskeysOfUser(user.id);
-  if (!passkeys.some((passkey) => passkey.id === id)) throw new AuthError('NOT_FOUND');
+  const removed = passkeys.find((passkey) => passkey.id === id);
+  if (!removed) throw new AuthError('NOT_FOUND');
   if (passkeys.length === 1 && !hasUsablePassword(user.passwordHash) && (await kernel.stores.identities.listIdentitiesOfUser(user.id)).length === 0) {
     throw new AuthError('LAST_SIGN_IN_METHOD');
   }
   if (!(await kernel.stores.mfa.deletePasskey(user.id, id))) throw new AuthError('NOT_FOUND');
   await dropCodesWithoutFactor(kernel, user.id, client);
-  kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'passkey', ...origin(client), atMs: kernel.clock.nowMs() });
+  kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'passkey', name: removed.name, ...origin(client), atMs: kernel.clock.nowMs() });
   notifyFactorChange(kernel, user.email, 'passkey-removed');
 }

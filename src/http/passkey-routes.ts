@@ -69,7 +69,7 @@ export function createPasskeyRoutes(pages: { readonly afterLogin: string }): rea
     route('GET', '/passkeys', [available, signedIn], async (state) => json({ passkeys: await state.auth.passkeys.list(principalOf(state)) })),
 
     route('PATCH', '/passkeys/:id', [available, signedIn], async (state, params) =>
-      json({ passkey: await state.auth.passkeys.rename(principalOf(state), params.id ?? '', await bodyOf(state)) }),
+      json({ passkey: await state.auth.passkeys.rename(principalOf(state), params.id ?? '', await bodyOf(state), state.client) }),
     ),
 
     // Taking a factor away needs the factor itself, recently (as DELETE /mfa/totp).

@@ -112,6 +112,8 @@ describe('passkeys over HTTP', () => {
     const renamed = await client.json<{ passkey: PasskeyBody }>(`/auth/passkeys/${passkey.id}`, { method: 'PATCH', json: { name: 'Old laptop' }, csrf: true });
     expect(renamed.res.status).toBe(200);
     expect(renamed.body.passkey).toEqual({ ...passkey, name: 'Old laptop' });
+    const { records } = await t.auth.admin.listAudit({ userId: user.id, event: 'mfa.renamed', offset: 0, limit: 5 });
+    expect(records.map((r) => r.detail)).toEqual([{ method: 'passkey', name: 'Old laptop' }]);
     for (const name of ['', '   ', 'x'.repeat(65), 'a\u0000b', 42]) {
       const bad = await client.json(`/auth/passkeys/${passkey.id}`, { method: 'PATCH', json: { name }, csrf: true });
       expect(bad.res.status, String(name)).toBe(400);
@@ -149,6 +151,19 @@ describe('passkeys over HTTP', () => {
     expect((await client.send(`/auth/passkeys/${passkey.id}`, { method: 'DELETE', csrf: true })).status).toBe(404);
     await t.auth.flush();
     expect(subjectsTo(user.email)).toEqual(['A passkey was added to your account', 'A passkey was removed from your account']);
+    // Audited: enrolment, the step-up, removal — with the method and the passkey's name, never a key or challenge.
+    const { records } = await t.auth.admin.listAudit({ userId: user.id, offset: 0, limit: 50 });
+    const mfa = records.filter((r) => r.event.startsWith('mfa.')).map((r) => [r.event, r.detail?.method, r.detail?.name]);
+    expect(mfa).toEqual(
+      expect.arrayContaining([
+        ['mfa.enrolled', 'passkey', 'Passkey'],
+        ['mfa.succeeded', 'passkey', undefined],
+        ['mfa.removed', 'passkey', 'Passkey'],
+      ]),
+    );
+    const text = JSON.stringify(records);
+    expect(text).not.toContain(authenticator.keys[0]!.cosePublicKey.toString('base64url'));
+    expect(text).not.toContain(options.body.challenge);
   });
 
   it('second factor: the password yields the pending step (methods name passkey); the assertion of that user’s passkey makes an AAL2 session', async () => {

@@ -154,6 +154,15 @@ describe('remembered devices: MFA_REMEMBER_DEVICE on', () => {
     expect(after.body.sessions.find((s) => s.current)).toMatchObject({ amr: ['pwd', 'device'], aal: 1 });
     expect(after.body.devices[0]?.last_used_at).toBe(new Date(t.clock.nowMs()).toISOString());
 
+    // Audited (remembered, used) with the device's public id — never the mark or its hash.
+    const { records } = await t.auth.admin.listAudit({ userId: owner.user.id, offset: 0, limit: 100 });
+    const events = records.map((r) => r.event);
+    expect(events).toContain('mfa.device_remembered');
+    expect(events).toContain('mfa.device_used');
+    const trail = JSON.stringify(records);
+    expect(trail).toContain(stored?.id ?? '-');
+    for (const secret of [mark, mark.split('.')[0] ?? '-', mark.split('.')[1] ?? '-', stored?.tokenHash ?? '-']) expect(trail).not.toContain(secret);
+
     // Level 2 is not claimed: taking the factor away still asks for the factor itself.
     const remove = await client.json('/auth/mfa/totp', { method: 'DELETE', csrf: true });
     expect(remove.res.status).toBe(401);

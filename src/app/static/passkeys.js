@@ -122,9 +122,24 @@ function refused(answer, here) {
   return new Error(answer.body.error || `The server answered ${answer.status}.`);
 }
 
-const safeNext = (value, fallback) => (typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : fallback);
+/**
+ * Where to go after a sign-in: a same-origin path, resolved the way the browser will resolve it (its
+ * URL parser drops tabs and newlines: "/\t/evil.example" is "//evil.example"). Anything else: `fallback`.
+ */
+function safeNext(value, fallback) {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\s\\]/.test(value)) return fallback;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20 || value.charCodeAt(i) === 0x7f) return fallback;
+  try {
+    const url = new URL(value, window.location.origin);
+    if (url.origin !== window.location.origin || url.pathname.startsWith('//')) return fallback;
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return fallback;
+  }
+}
 const here = () => window.location.pathname + window.location.search;
-const nextOf = (element) => safeNext(element.dataset.next ?? new URLSearchParams(window.location.search).get('next'), '/');
+/** Only the next the server judged and rendered (`data-next`); never the address bar's raw `?next=`. */
+const nextOf = (element) => safeNext(element.dataset.next, '/');
 
 function onClick(selector, run) {
   for (const element of document.querySelectorAll(selector)) {
