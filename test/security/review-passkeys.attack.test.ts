@@ -68,7 +68,7 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
     expect(await s.t.stores.mfa.listPasskeysOfUser(user.id)).toHaveLength(MAX_PASSKEYS_PER_USER);
   });
 
-  // BUG (low): registerPasskey (src/flows/passkeys.ts) checks `listPasskeysOfUser(...).length >= 20`
+  // Was a BUG (low), fixed by src/flows/sign-in-methods-lock.ts: registerPasskey checked `listPasskeysOfUser(...).length >= 20`
   // and then saves: check-then-act. 40 registrations raced at one session (each with its own
   // challenge, all issued beforehand) all see fewer than 20 and all save. Fix: make the cap part of
   // the write — MfaStore.savePasskey(record, { maxPerUser }) inserting in one transaction that locks
@@ -76,8 +76,7 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   // SQLite's single writer with BEGIN IMMEDIATE) and counts before inserting; or INSERT … SELECT …
   // WHERE (SELECT count(*) …) < 20. Seen: PostgreSQL stores all 41; SQLite (one connection, its
   // queries serialised) happens to hold at 20 — so the test is expected to fail on PostgreSQL only.
-  const onPostgres = process.env.PORTCULLIS_TEST_DB === 'postgres';
-  (onPostgres ? it.fails : it)('40 concurrent registrations at one session store no more than 20 passkeys', async () => {
+  it('40 concurrent registrations at one session store no more than 20 passkeys', async () => {
     const owner = s.t.client();
     const user = await owner.signUp();
     await registerPasskey(owner, newAuthenticator());
@@ -103,7 +102,7 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
     expect(await waysIn(user.id)).toBe(1);
   });
 
-  // BUG (medium): removePasskey (src/flows/passkeys.ts) reads the passkeys and identities, decides
+  // Was a BUG (medium), fixed by src/flows/sign-in-methods-lock.ts: removePasskey read the passkeys and identities, decides
   // "not the last way in", then deletes — with no lock. Two DELETEs of the account's two passkeys
   // at once both see two and both delete: a password-less account is left with no way to sign in
   // (the identity-unlink path got a user-row lock for exactly this race: identity-store.ts). Fix:
@@ -111,7 +110,7 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   // locking the users row (forUpdate on PostgreSQL; SQLite serialises writers), counts passkeys +
   // identities (+ usable password) and deletes only when another way in remains; unlinkIdentity must
   // count passkeys under the same lock.
-  it.fails('two passkeys of a password-less account deleted at once: one stays (409 LAST_SIGN_IN_METHOD)', async () => {
+  it('two passkeys of a password-less account deleted at once: one stays (409 LAST_SIGN_IN_METHOD)', async () => {
     const { owner, user, keys } = await passwordLessAccount(2, false);
     expect(await waysIn(user.id)).toBe(2);
     const csrf = await owner.fetchCsrf();
@@ -126,12 +125,12 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
     expect((await passwordlessLogin(elsewhere, authenticator.get(await passwordlessOptions(elsewhere)))).res.status).toBe(200);
   });
 
-  // BUG (medium): the same race across the two features — unlinkIdentity (src/flows/social-identities.ts)
+  // Was a BUG (medium), fixed by the same lock: the same race across the two features — unlinkIdentity (src/flows/social-identities.ts)
   // decides `otherWayIn` from listPasskeysOfUser outside the identity store's user-row lock, and
   // removePasskey decides from listIdentitiesOfUser with no lock. Unlinking the last identity while
   // deleting the last passkey: both succeed, the account has no way in. Fix: as above — both
   // deletions under one user-row lock that counts every way in (password, identities, passkeys).
-  it.fails('the last identity unlinked while the last passkey is deleted: one of the two is refused', async () => {
+  it('the last identity unlinked while the last passkey is deleted: one of the two is refused', async () => {
     const { owner, user, keys, identities } = await passwordLessAccount(1, true);
     expect(await waysIn(user.id)).toBe(2);
     const csrf = await owner.fetchCsrf();
