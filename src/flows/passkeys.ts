@@ -21,6 +21,7 @@ import { origin, type Kernel, type Principal } from './kernel.ts';
 import { dropCodesWithoutFactor, issueRecoveryCodes, notifyFactorChange, type PasskeySummary } from './mfa-enrolment.ts';
 import { secondFactorMethods } from './second-factor-check.ts';
 import type { StartedSession } from './start-session.ts';
+import { withSignInMethodsLock } from './sign-in-methods-lock.ts';
 import { raiseSession } from './step-up.ts';
 
 const NAME_MAX = 64;
@@ -85,9 +86,6 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
   if (!(await claimPasskeyChallenge(kernel.counters, challengeId, challengeTtlMs))) throw unverified();
 
   const before = await secondFactorMethods(kernel, user.id);
-  if ((await kernel.stores.mfa.listPasskeysOfUser(user.id)).length >= MAX_PASSKEYS_PER_USER) {
-    throw new AuthError('INVALID_INPUT', { message: `At most ${MAX_PASSKEYS_PER_USER} passkeys: remove one first` });
-  }
   const record = {
     id: createPublicId(kernel.random),
     userId: user.id,
@@ -101,9 +99,15 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
     createdAtMs: nowMs,
     lastUsedAtMs: null,
   };
-  if (!(await kernel.stores.mfa.savePasskey(record))) {
-    throw new AuthError('INVALID_INPUT', { fields: { response: 'This passkey is registered already.' } });
-  }
+  // The cap is counted and the passkey saved in one turn: racing registrations cannot all see 19.
+  await withSignInMethodsLock(kernel, user.id, async () => {
+    if ((await kernel.stores.mfa.listPasskeysOfUser(user.id)).length >= MAX_PASSKEYS_PER_USER) {
+      throw new AuthError('INVALID_INPUT', { message: `At most ${MAX_PASSKEYS_PER_USER} passkeys: remove one first` });
+    }
+    if (!(await kernel.stores.mfa.savePasskey(record))) {
+      throw new AuthError('INVALID_INPUT', { fields: { response: 'This passkey is registered already.' } });
+    }
+  });
   kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'passkey', name, ...origin(client), atMs: nowMs });
   notifyFactorChange(kernel, user.email, 'passkey-added');
   const first = !before.includes('totp') && !before.includes('passkey');
@@ -140,13 +144,18 @@ export async function renamePasskey(kernel: Kernel, principal: Principal, id: st
  */
 export async function removePasskey(kernel: Kernel, principal: Principal, id: string, client: ClientInfo): Promise<void> {
   const { user } = principal;
-  const passkeys = await kernel.stores.mfa.listPasskeysOfUser(user.id);
-  const removed = passkeys.find((passkey) => passkey.id === id);
-  if (!removed) throw new AuthError('NOT_FOUND');
-  if (passkeys.length === 1 && !hasUsablePassword(user.passwordHash) && (await kernel.stores.identities.listIdentitiesOfUser(user.id)).length === 0) {
-    throw new AuthError('LAST_SIGN_IN_METHOD');
-  }
-  if (!(await kernel.stores.mfa.deletePasskey(user.id, id))) throw new AuthError('NOT_FOUND');
+  // Read, decide and delete in one turn with every other change to the account's ways in: two
+  // racing deletes (or a delete and an unlink) must not both see another way left.
+  const removed = await withSignInMethodsLock(kernel, user.id, async () => {
+    const passkeys = await kernel.stores.mfa.listPasskeysOfUser(user.id);
+    const found = passkeys.find((passkey) => passkey.id === id);
+    if (!found) throw new AuthError('NOT_FOUND');
+    if (passkeys.length === 1 && !hasUsablePassword(user.passwordHash) && (await kernel.stores.identities.listIdentitiesOfUser(user.id)).length === 0) {
+      throw new AuthError('LAST_SIGN_IN_METHOD');
+    }
+    if (!(await kernel.stores.mfa.deletePasskey(user.id, id))) throw new AuthError('NOT_FOUND');
+    return found;
+  });
   await dropCodesWithoutFactor(kernel, user.id, client);
   kernel.emit({ type: 'mfa.removed', userId: user.id, method: 'passkey', name: removed.name, ...origin(client), atMs: kernel.clock.nowMs() });
   notifyFactorChange(kernel, user.email, 'passkey-removed');

@@ -9,6 +9,7 @@ import type { UserRecord } from '../core/stores.ts';
 import { emailKey } from '../features/identity/index.ts';
 import { hasUsablePassword } from '../features/passwords/index.ts';
 import { origin, type Kernel, type Principal } from './kernel.ts';
+import { withSignInMethodsLock } from './sign-in-methods-lock.ts';
 
 export interface IdentitySummary {
   readonly id: string;
@@ -36,14 +37,19 @@ export async function listIdentities(kernel: Kernel, principal: Principal): Prom
  */
 export async function unlinkIdentity(kernel: Kernel, principal: Principal, id: string, client: ClientInfo): Promise<void> {
   const user = principal.user;
-  const identities = await kernel.stores.identities.listIdentitiesOfUser(user.id);
-  const identity = identities.find((candidate) => candidate.id === id);
-  if (!identity) throw new AuthError('NOT_FOUND');
-  // A passkey signs in without a password (passwordless): it is a way in of its own.
-  const otherWayIn = hasUsablePassword(user.passwordHash) || (await kernel.stores.mfa.listPasskeysOfUser(user.id)).length > 0;
-  const result = await kernel.stores.identities.deleteIdentityOfUser(id, user.id, { keepOne: !otherWayIn });
-  if (result === 'not-found') throw new AuthError('NOT_FOUND');
-  if (result === 'last') throw new AuthError('LAST_SIGN_IN_METHOD');
+  // In one turn with every other change to the account's ways in (sign-in-methods-lock.ts): the
+  // passkeys counted here cannot be deleted before this unlink is written.
+  const identity = await withSignInMethodsLock(kernel, user.id, async () => {
+    const identities = await kernel.stores.identities.listIdentitiesOfUser(user.id);
+    const found = identities.find((candidate) => candidate.id === id);
+    if (!found) throw new AuthError('NOT_FOUND');
+    // A passkey signs in without a password (passwordless): it is a way in of its own.
+    const otherWayIn = hasUsablePassword(user.passwordHash) || (await kernel.stores.mfa.listPasskeysOfUser(user.id)).length > 0;
+    const result = await kernel.stores.identities.deleteIdentityOfUser(id, user.id, { keepOne: !otherWayIn });
+    if (result === 'not-found') throw new AuthError('NOT_FOUND');
+    if (result === 'last') throw new AuthError('LAST_SIGN_IN_METHOD');
+    return found;
+  });
   kernel.emit({ type: 'identity.unlinked', userId: user.id, provider: identity.provider, by: 'user', ...origin(client), atMs: kernel.clock.nowMs() });
   notifyIdentityChange(kernel, user, identity.provider, 'unlinked');
 }
