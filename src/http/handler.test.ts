@@ -4,7 +4,7 @@ import { createAuth, type CreateAuthOptions } from '../create-auth.ts';
 import type { Stores } from '../core/stores.ts';
 import { handler } from './handler.ts';
 import * as http from './index.ts';
-import { matchPath } from './routes.ts';
+import { matchPath, paramsNameNothing } from './routes.ts';
 import { pathOf } from './state.ts';
 
 /** No request below reaches a store: a store call would throw. */
@@ -26,6 +26,11 @@ describe('pathOf / matchPath', () => {
   it('matches `:name` segments, one segment each, decoded', () => {
     expect(matchPath('/sessions/:id', '/sessions/a%20b')).toEqual({ id: 'a b' });
     expect(matchPath('/sessions/:id', '/sessions/')).toBeNull();
+    // A control character in a parameter names nothing (a NUL made PostgreSQL answer a 500): runRoute answers 404.
+    expect(paramsNameNothing(matchPath('/passkeys/:id', '/passkeys/%00') ?? {})).toBe(true);
+    expect(paramsNameNothing({ id: 'a\nb' })).toBe(true);
+    expect(paramsNameNothing({ id: 'a\u0085b' })).toBe(true);
+    expect(paramsNameNothing({ id: 'a b', other: '0f3c' })).toBe(false);
     expect(matchPath('/sessions/:id/revoke', '/sessions/x/y/revoke')).toBeNull();
     expect(matchPath('/csrf', '/csrf')).toEqual({});
   });

@@ -19,7 +19,7 @@ import { encodeLocation } from '../core/location.ts';
 import type { Auth, PeerInfo } from '../auth.ts';
 import { isStillFinished } from './finished.ts';
 import { errorResponse } from './respond.ts';
-import type { AuthRoute, RouteParams } from './routes.ts';
+import { paramsNameNothing, type AuthRoute, type RouteParams } from './routes.ts';
 import { createRequestState, type CoreContext, type RequestExtras, type RequestState } from './state.ts';
 import { httpsRedirect, securityHeaders } from './transport.ts';
 
@@ -96,6 +96,7 @@ export function createTransport(auth: Auth, options: TransportOptions = {}) {
 
 /** rate limit → csrf → authenticate → authorize → handler, for one auth route. Non-AuthErrors propagate. */
 export async function runRoute(route: AuthRoute, state: RequestState, params: RouteParams): Promise<Response> {
+  if (paramsNameNothing(params)) return errorResponse(state, new AuthError('NOT_FOUND'));
   for (const step of route.steps) {
     const denied = await step(state.request, state);
     if (denied) return denied;

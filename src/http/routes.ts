@@ -313,6 +313,18 @@ export function createAuthRoutes(views: AuthViews, pages: { readonly afterLogin:
   ];
 }
 
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/**
+ * Whether a route's parameters name nothing we could have made: no id of ours holds a control
+ * character, and a NUL would reach PostgreSQL as a text parameter it refuses (a 500). Checked once,
+ * in runRoute, whichever router (ours, Hono's) decoded the path.
+ */
+export function paramsNameNothing(params: RouteParams): boolean {
+  for (const key in params) if (CONTROL_CHARACTER.test(params[key] ?? '')) return true;
+  return false;
+}
+
 /** Matches `path` (relative to basePath) against a route pattern; the `:name` segments, or null. */
 export function matchPath(pattern: string, path: string): RouteParams | null {
   if (!pattern.includes(':')) return pattern === path ? {} : null;
