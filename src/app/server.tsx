@@ -87,19 +87,22 @@ export function createReferenceApp(auth: Auth, options: ReferenceAppOptions = {}
         v.user
           ? (<VerifyPage user={v.user} csrfToken={v.csrfToken} flash={null} errors={v.errors} formError={v.formError} next={v.next} secondFactor={v.errors.code !== undefined} />).toString()
           : '',
-      secondFactor: (v) =>
-        (
+      secondFactor: (v) => {
+        const methods = (v.values.methods ?? '').split(',');
+        return (
           <SecondFactorPage
             csrfToken={v.csrfToken}
             flash={null}
             method={v.values.method === 'recovery_code' ? 'recovery_code' : 'totp'}
-            canUseRecoveryCode
+            canUseRecoveryCode={methods.includes('recovery_code')}
+            canUsePasskey={auth.passkeys.available() && methods.includes('passkey')}
             rememberDeviceDays={rememberDeviceDays(auth)}
             errors={v.errors}
             formError={v.formError}
             next={v.next}
           />
-        ).toString(),
+        ).toString();
+      },
       error: (v) => (<ErrorPage user={v.user} csrfToken={v.csrfToken} status={v.status} title={v.title} message={v.message} />).toString(),
       forgotPassword: (v) =>
         (<ForgotPasswordPage csrfToken={v.csrfToken} flash={null} values={{ email: v.values.email ?? '' }} errors={v.errors} formError={v.formError} />).toString(),

@@ -69,7 +69,9 @@ export function createMfaRoutes(views: AuthViews, pages: { readonly afterLogin: 
           clearPendingSignIn(state);
           if (!isJsonRequest(state)) return redirectAfterPost(state, pages.login, 'mfa_sign_in_expired');
         }
-        return formFailure(state, error, secondFactorView, { method: typeof body.method === 'string' ? body.method.slice(0, 20) : 'totp' });
+        // The page shown again offers what the pending sign-in offers (a passkey button, the code form).
+        const methods = (await state.auth.mfa.pendingMethods(token).catch(() => undefined)) ?? [];
+        return formFailure(state, error, secondFactorView, { method: typeof body.method === 'string' ? body.method.slice(0, 20) : 'totp', methods: methods.join(',') });
       }
     }),
   ];

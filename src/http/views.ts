@@ -39,7 +39,10 @@ export interface AuthViews {
   resendConfirmation(view: FormView): HtmlContent;
   /** The change-of-e-mail link's page (`values.token` in a hidden field), a button that posts it. */
   confirmEmailChange(view: FormView): HtmlContent;
-  /** The second step of a sign-in (`values.method`: `totp` or `recovery_code`); default: a plain code form. */
+  /**
+   * The second step of a sign-in (`values.method`: `totp` or `recovery_code`; `values.methods`: what
+   * the pending sign-in offers, comma-separated); default: a plain code form.
+   */
   secondFactor?(view: FormView): HtmlContent;
   /** Ask for an e-mail sign-in code (`values.email`); default: the login page. */
   emailSignIn?(view: FormView): HtmlContent;
