@@ -85,7 +85,6 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
   if (!registered || challengeId === undefined) throw unverified();
   if (!(await claimPasskeyChallenge(kernel.counters, challengeId, challengeTtlMs))) throw unverified();
 
-  const before = await secondFactorMethods(kernel, user.id);
   const record = {
     id: createPublicId(kernel.random),
     userId: user.id,
@@ -99,23 +98,29 @@ export async function registerPasskey(kernel: Kernel, principal: Principal, body
     createdAtMs: nowMs,
     lastUsedAtMs: null,
   };
-  // The cap is counted and the passkey saved in one turn: racing registrations cannot all see 19.
-  await withSignInMethodsLock(kernel, user.id, async () => {
+  // One turn with every other change to the account's ways in: the cap, whether this is the first
+  // factor, the save, the recovery codes and the session's raise are one decision. Two first
+  // registrations at once: the second sees the first's passkey — under a level-1 session it is
+  // refused with nothing stored (the route's guard decided before the first existed), and the
+  // recovery codes the first showed are never replaced.
+  const { recoveryCodes, raised } = await withSignInMethodsLock(kernel, user.id, async () => {
+    const before = await secondFactorMethods(kernel, user.id);
+    const first = !before.includes('totp') && !before.includes('passkey');
+    if (!first && (principal.session?.aal ?? 1) < 2) throw new AuthError('REAUTH_REQUIRED');
     if ((await kernel.stores.mfa.listPasskeysOfUser(user.id)).length >= MAX_PASSKEYS_PER_USER) {
       throw new AuthError('INVALID_INPUT', { message: `At most ${MAX_PASSKEYS_PER_USER} passkeys: remove one first` });
     }
     if (!(await kernel.stores.mfa.savePasskey(record))) {
       throw new AuthError('INVALID_INPUT', { fields: { response: 'This passkey is registered already.' } });
     }
+    const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
+    const codes = hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client);
+    // As a confirmed TOTP app: the first factor, just created on this session, makes it AAL2. A user
+    // who had a factor already registers under a level-2 fresh session (checked above): no change.
+    return { recoveryCodes: codes, raised: first ? await raiseSession(kernel, principal, 'passkey', client) : null };
   });
   kernel.emit({ type: 'mfa.enrolled', userId: user.id, method: 'passkey', name, ...origin(client), atMs: nowMs });
   notifyFactorChange(kernel, user.email, 'passkey-added');
-  const first = !before.includes('totp') && !before.includes('passkey');
-  const hasCodes = (await kernel.stores.mfa.countRecoveryCodes(user.id)) > 0;
-  const recoveryCodes = hasCodes ? null : await issueRecoveryCodes(kernel, user.id, client);
-  // As a confirmed TOTP app: the first factor, just created on this session, makes it AAL2. A user
-  // who had a factor already registers under a level-2 fresh session (the route's guard): no change.
-  const raised = first ? await raiseSession(kernel, principal, 'passkey', client) : null;
   const summary: PasskeySummary = { id: record.id, name, created: new Date(nowMs).toISOString(), last_used: null };
   return { passkey: summary, recoveryCodes, session: raised };
 }

@@ -153,7 +153,8 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   });
 
   // Probe: the first factor registered twice at once (two tabs, or a double submit from a script).
-  // BUG (medium; seen on PostgreSQL, where the two requests interleave): registerPasskey
+  // Was a BUG (medium; seen on PostgreSQL, where the two requests interleave), fixed: the whole first-factor
+  // step now runs in one turn under src/flows/sign-in-methods-lock.ts. Before: registerPasskey
   // (src/flows/passkeys.ts) saves the passkey, sends the mail, issues recovery codes, and only then
   // raiseSession() rotates the session token. With two first registrations at once, the later
   // rotation finds the token already rotated and throws UNAUTHENTICATED: the browser gets a 401 —
@@ -164,7 +165,7 @@ describe('review: passkey limits and last-way-in rule under concurrency', () => 
   // conditional write (replaceRecoveryCodes only when none exist — e.g. MfaStore.issueRecoveryCodesIfNone
   // in one statement/transaction), and raise the session with a rotation that tolerates an already
   // rotated session of the same request chain (or serialise enrolments per user with a user-row lock).
-  (process.env.PORTCULLIS_TEST_DB === 'postgres' ? it.fails : it)(
+  it(
     'two first passkeys registered at once: a 401 stores nothing, and every recovery code shown works — 12 accounts',
     async () => {
       const outcomes: { created: number; stored: number; works: boolean[] }[] = [];
