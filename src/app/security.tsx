@@ -41,7 +41,9 @@ export function securityRoutes(auth: Auth, pc: HonoAuth, frame: Frame): Hono<Aut
     const { user, csrfToken, flash } = await frame(c);
     const mfa = await auth.mfa.status(principalOf(c));
     const passkeys = mfa.passkeys.map((p) => ({ id: p.id, name: p.name, created: p.created, lastUsed: p.last_used }));
-    const notice = PASSKEY_NOTICES[c.req.query('passkey') ?? ''] ?? null;
+    const asked = c.req.query('passkey') ?? '';
+    // Own keys only: `?passkey=constructor` must not find Object.prototype's.
+    const notice = Object.hasOwn(PASSKEY_NOTICES, asked) ? (PASSKEY_NOTICES[asked] ?? null) : null;
     return c.html(
       <SecurityPage
         user={user!}

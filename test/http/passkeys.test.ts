@@ -285,4 +285,16 @@ describe('passkeys over HTTP', () => {
     }
     expect(PUBLIC_ORIGIN).toBe('http://localhost:3000');
   });
+  it('the account page says what the passkey script did, for its own words only (?passkey=constructor shows nothing)', async () => {
+    const owner = t.client();
+    await owner.signUp();
+    await registerPasskey(owner, newAuthenticator(), 'Laptop');
+    const added = await (await owner.send('/account/security?passkey=added', { browser: true })).text();
+    expect(added).toContain('Your passkey was added.');
+    for (const odd of ['constructor', '__proto__', 'toString', 'nope']) {
+      const html = await (await owner.send(`/account/security?passkey=${odd}`, { browser: true })).text();
+      expect(html).toContain('Laptop');
+      expect(html).not.toContain('id="passkey-notice"');
+    }
+  });
 });
