@@ -55,6 +55,9 @@ describe('review: where a passkey sign-in lands', () => {
     await page.goto(`${app.url}/login?next=%2F%09%2Fevil.example%2F`);
     expect(await page.locator('button[data-passkey-login]').getAttribute('data-next')).toBeNull();
     await authenticator.setPresence(true);
+    // As in passkeys.test.ts: let the conditional request made at page load settle into waiting
+    // before the click (clicking at once hung the click for 30 s once under a loaded full run).
+    await page.waitForTimeout(1500);
     await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), page.click('button[data-passkey-login]')]);
     const landed = new URL(page.url());
     expect(landed.origin).toBe(app.url);
