@@ -11,10 +11,6 @@ export default defineConfig({
   test: {
     // Forks, not threads: better-sqlite3 is a native module and is happiest one per process.
     pool: 'forks',
-    // Two files at a time, even on two cores (Vitest's default there is one): most test time is
-    // waiting on sockets, PostgreSQL and child servers, and the whole run took 25 minutes serially
-    // (test/security alone: 177 s serially, 113 s with two). Browser files stay one at a time.
-    maxWorkers: 2,
     // The JSON report lets .ci/run print one plain "N passed, N failed" closing line.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     testTimeout: 30_000,
